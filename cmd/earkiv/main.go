@@ -1,0 +1,70 @@
+// Command earkiv is the e-archive ingest and preservation service. This file only
+// wires the internal packages to the command line.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes shared by every command: 0 all good, 1 the input is bad (invalid
+// package, failed audit), 2 the command could not run.
+const (
+	exitOK      = 0
+	exitInvalid = 1
+	exitFailure = 2
+)
+
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := &cli.App{
+		Name:    "earkiv",
+		Usage:   "e-archive ingest and preservation for Swedish municipalities (FGS 1.x and E-ARK/FGS 2.0 packages)",
+		Version: version,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "schema-dir", Usage: "folder with the official schemas (default: embedded copy, else ../shared/schemas)", EnvVars: []string{"EARKIV_SCHEMA_DIR"}},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+		},
+		Before: func(c *cli.Context) error {
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+				return exitErr(exitFailure, "bad --log-level: %v", err)
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+			return nil
+		},
+		Commands:       []*cli.Command{validateCommand(), sampleCommand()},
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(os.Stderr, "earkiv:", msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintln(os.Stderr, "earkiv:", err)
+	return exitFailure
+}
+
+func exitErr(code int, format string, args ...any) error {
+	return cli.Exit(fmt.Sprintf(format, args...), code)
+}

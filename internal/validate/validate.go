@@ -1,0 +1,571 @@
+// Package validate checks a delivery package offline, exactly as an ingest worker
+// does: package safety, root METS (well-formedness, XSD, profile rules),
+// representation METS, every listed file (presence, size, checksum) and every XML
+// metadata file against its schema. The result is one report with a rule id per
+// finding, plus the normalised package model and the digests computed on the way.
+package validate
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/fixity"
+	"github.com/earkiv/earkiv/internal/pkgfs"
+	"github.com/earkiv/earkiv/internal/report"
+	"github.com/earkiv/earkiv/internal/rules"
+	"github.com/earkiv/earkiv/internal/xmlsafe"
+	"github.com/earkiv/earkiv/internal/xsd"
+)
+
+// Options tune a Validator.
+type Options struct {
+	Workers   int // files hashed in parallel; 0 means one per CPU
+	Limits    pkgfs.Limits
+	XMLLimits xmlsafe.Limits
+	XSDLimits xsd.Limits
+	Now       func() time.Time
+}
+
+// Validator is safe for concurrent use; its compiled schemas are shared.
+type Validator struct {
+	cat   *xsd.Catalog
+	vocab rules.Vocab
+	table []rules.Rule
+	opts  Options
+}
+
+// New builds a validator over a schema tree (see package schemas).
+func New(schemaFS fs.FS, opts Options) (*Validator, error) {
+	vocab, err := rules.LoadVocab(schemaFS)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.NumCPU()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Validator{cat: xsd.New(schemaFS, opts.XSDLimits), vocab: vocab, table: rules.Table(), opts: opts}, nil
+}
+
+// Catalog exposes the shared schema catalog (for other validations of XML).
+func (v *Validator) Catalog() *xsd.Catalog { return v.cat }
+
+// Result is everything validation learned about a package.
+type Result struct {
+	Report  *report.Report
+	Package *fgs.Package // nil when no root METS could be read
+	METS    string       // root METS path in the package
+	Digests map[string]fixity.Result
+}
+
+// ValidatePath opens and validates the package at p. The error is for failures to
+// run (unreadable input, cancelled); an unacceptable package is an invalid report.
+func (v *Validator) ValidatePath(ctx context.Context, p string) (*Result, error) {
+	start := time.Now()
+	rep := &report.Report{Package: p, Started: start.UTC()}
+	pkg, err := pkgfs.Open(p, v.opts.Limits)
+	if err != nil {
+		var d *pkgfs.Defect
+		if errors.As(err, &d) {
+			rep.Add(d.Kind, report.MUST, report.Location{File: d.Entry}, "%s", d.Msg)
+			rep.Duration = time.Since(start).Round(time.Millisecond).String()
+			rep.Finish()
+			return &Result{Report: rep}, nil
+		}
+		return nil, err
+	}
+	defer pkg.Close()
+	res, err := v.Validate(ctx, pkg, rep)
+	if err != nil {
+		return nil, err
+	}
+	rep.Duration = time.Since(start).Round(time.Millisecond).String()
+	return res, nil
+}
+
+// rootNames are the root METS names each family uses, in order of preference.
+var rootNames = []string{"METS.xml", "mets.xml", "sip.xml"}
+
+// Validate checks an opened package and completes rep.
+func (v *Validator) Validate(ctx context.Context, pkg pkgfs.Package, rep *report.Report) (*Result, error) {
+	res := &Result{Report: rep, Digests: map[string]fixity.Result{}}
+	defer rep.Finish()
+	rep.Name = pkg.Name()
+	entries := map[string]bool{}
+	dirs := map[string]bool{}
+	for _, e := range pkg.Entries() {
+		entries[e.Name] = true
+		rep.Files++
+		rep.Bytes += e.Size
+		for d := path.Dir(e.Name); d != "."; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	for _, n := range rootNames {
+		if entries[n] {
+			res.METS = n
+			break
+		}
+	}
+	if res.METS == "" {
+		rep.Add("CSIPSTR4", report.MUST, report.Location{}, "no root METS file: the package root must hold METS.xml (E-ARK) or mets.xml/sip.xml (FGS 1.x)")
+		return res, nil
+	}
+	doc, err := v.parseXML(pkg, res.METS)
+	if err != nil {
+		return nil, err
+	}
+	if doc == nil || doc.Doc == nil {
+		addXMLError(rep, res.METS, doc.err)
+		return res, nil
+	}
+	root := doc.Doc.Root()
+	if !fgs.IsMETS(root, "mets") {
+		rep.Add("CSIPSTR4", report.MUST, report.Location{File: res.METS, Line: 1}, "%s is not a METS document (root element %s)", res.METS, root.FullTag())
+		return res, nil
+	}
+	p := fgs.Parse(root, doc.Doc.Line)
+	res.Package = p
+	rep.ObjID, rep.Family, rep.Profile = p.ObjID, string(p.Family), p.Profile
+	if p.Family == fgs.FamilyEARK && res.METS != "METS.xml" {
+		rep.Add("CSIPSTR4", report.MUST, report.Location{File: res.METS}, "an E-ARK package's root METS must be named METS.xml, not %s", res.METS)
+	}
+	if !p.Known {
+		rep.Add("PKG-PROFILE", report.MUST, report.Location{File: res.METS, Line: doc.Doc.Line(root)}, "mets/@PROFILE %q names no profile earkiv accepts (FGS 1.x CommonSpecificationSwedenPackageProfile, E-ARK CSIP/SIP 2.x); checked as %s", p.Profile, p.Family)
+	}
+	if err := v.xsdCheck(ctx, pkg, rep, res.METS, metsSet(p), "XSD-METS"); err != nil {
+		return nil, err
+	}
+	rctx := &rules.Ctx{Root: root, Pkg: p, Name: pkg.Name(), Entries: entries, Dirs: dirs, Vocab: v.vocab, Now: v.opts.Now().UTC().Format(time.RFC3339)}
+	rules.Run(rctx, v.table, res.METS, doc.Doc.Line, rep)
+
+	// Files of the root METS, then of each representation METS (E-ARK).
+	listed := []listedFile{}
+	for _, f := range p.Files {
+		listed = append(listed, listedFile{File: f, mets: res.METS, family: p.Family})
+	}
+	metsDocs := map[string]bool{res.METS: true}
+	if p.Family == fgs.FamilyEARK {
+		reps, err := v.representations(ctx, pkg, rep, p, entries, dirs)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reps {
+			metsDocs[r.mets] = true
+			listed = append(listed, r.files...)
+		}
+	}
+	if err := v.checkFiles(ctx, pkg, rep, res, listed, metsDocs, p.Family); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func metsSet(p *fgs.Package) xsd.Set {
+	if p.Family == fgs.FamilyFGS1 {
+		if p.Version == "1.1" {
+			return xsd.FGS11
+		}
+		return xsd.FGS12
+	}
+	return xsd.EARK
+}
+
+type parsed struct {
+	Doc *xmlsafe.Doc
+	err error
+}
+
+// parseXML reads one package file through the safe parser; a document defect is
+// returned inside parsed, an I/O failure as the error.
+func (v *Validator) parseXML(pkg pkgfs.Package, name string) (*parsed, error) {
+	rc, err := pkg.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	defer rc.Close()
+	doc, err := xmlsafe.Parse(rc, v.opts.XMLLimits)
+	if err != nil {
+		var xe *xmlsafe.Error
+		if errors.As(err, &xe) {
+			return &parsed{err: xe}, nil
+		}
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return &parsed{Doc: doc}, nil
+}
+
+func addXMLError(rep *report.Report, file string, err error) {
+	var xe *xmlsafe.Error
+	if errors.As(err, &xe) {
+		rep.Add(xe.Kind, report.MUST, report.Location{File: file, Line: xe.Line}, "%s", xe.Msg)
+		return
+	}
+	rep.Add(xmlsafe.KindMalformed, report.MUST, report.Location{File: file}, "%v", err)
+}
+
+// xsdCheck validates one package file against a schema set and records violations.
+func (v *Validator) xsdCheck(ctx context.Context, pkg pkgfs.Package, rep *report.Report, name string, set xsd.Set, rule string) error {
+	issues, err := v.validateXSD(ctx, pkg, name, set)
+	if err != nil {
+		return err
+	}
+	for _, is := range issues {
+		rep.Add(rule, report.MUST, report.Location{File: name, Line: is.Line, Path: is.Path}, "schema %s: %s", set, is.Message)
+	}
+	return nil
+}
+
+func (v *Validator) validateXSD(ctx context.Context, pkg pkgfs.Package, name string, set xsd.Set) ([]xsd.Issue, error) {
+	rc, err := pkg.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	defer rc.Close()
+	issues, err := v.cat.Validate(ctx, set, rc)
+	if err != nil {
+		return nil, fmt.Errorf("xsd %s: %w", name, err)
+	}
+	return issues, nil
+}
+
+type repMETS struct {
+	mets  string
+	files []listedFile
+}
+
+// representations validates each representations/<name>/METS.xml of an E-ARK package.
+func (v *Validator) representations(ctx context.Context, pkg pkgfs.Package, rep *report.Report, root *fgs.Package, entries, dirs map[string]bool) ([]repMETS, error) {
+	var out []repMETS
+	var names []string
+	for e := range entries {
+		parts := strings.Split(e, "/")
+		if len(parts) == 3 && parts[0] == "representations" && parts[2] == "METS.xml" {
+			names = append(names, e)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		folder := path.Dir(name)
+		doc, err := v.parseXML(pkg, name)
+		if err != nil {
+			return nil, err
+		}
+		if doc.Doc == nil {
+			addXMLError(rep, name, doc.err)
+			continue
+		}
+		r := doc.Doc.Root()
+		if !fgs.IsMETS(r, "mets") {
+			continue
+		}
+		if err := v.xsdCheck(ctx, pkg, rep, name, xsd.EARK, "XSD-METS"); err != nil {
+			return nil, err
+		}
+		p := fgs.Parse(r, doc.Doc.Line)
+		p.Family, p.SIP = fgs.FamilyEARK, root.SIP
+		sub := map[string]bool{}
+		subDirs := map[string]bool{}
+		for e := range entries {
+			if strings.HasPrefix(e, folder+"/") {
+				sub[strings.TrimPrefix(e, folder+"/")] = true
+			}
+		}
+		for d := range dirs {
+			if strings.HasPrefix(d, folder+"/") {
+				subDirs[strings.TrimPrefix(d, folder+"/")] = true
+			}
+		}
+		rctx := &rules.Ctx{Root: r, Pkg: p, Name: path.Base(folder), Entries: sub, Dirs: subDirs, IsRep: true, Vocab: v.vocab, Now: v.opts.Now().UTC().Format(time.RFC3339)}
+		rules.Run(rctx, v.table, name, doc.Doc.Line, rep)
+		rm := repMETS{mets: name}
+		for _, f := range p.Files {
+			if f.Path != "" {
+				f.Path = folder + "/" + f.Path
+			}
+			rm.files = append(rm.files, listedFile{File: f, mets: name, family: fgs.FamilyEARK})
+		}
+		out = append(out, rm)
+	}
+	return out, nil
+}
+
+type listedFile struct {
+	fgs.File
+	mets   string
+	family fgs.Family
+}
+
+// fileRules names the rule each file check reports under: the CSIP requirement for
+// the METS section the file is listed in, or earkiv's FGS 1.x ids.
+type fileRules struct{ missing, size, checksum, ctype string }
+
+func rulesFor(f listedFile) fileRules {
+	if f.family == fgs.FamilyFGS1 {
+		return fileRules{"FGS1-FILE-MISSING", "FGS1-FILE-SIZE", "FGS1-FILE-CHECKSUM", "FGS1-FILE-CHECKSUMTYPE"}
+	}
+	switch f.Use {
+	case "dmdSec":
+		return fileRules{"CSIP24", "CSIP27", "CSIP29", "CSIP30"}
+	case "digiprovMD", "techMD", "sourceMD":
+		return fileRules{"CSIP38", "CSIP41", "CSIP43", "CSIP44"}
+	case "rightsMD":
+		return fileRules{"CSIP51", "CSIP54", "CSIP56", "CSIP57"}
+	}
+	return fileRules{"CSIP79", "CSIP69", "CSIP71", "CSIP72"}
+}
+
+// exemptUnlisted are files a package may hold without listing them: its METS
+// documents, and for FGS 1.x the PREMIS event log ESSArch writes beside the METS.
+func exemptUnlisted(name string, family fgs.Family, metsDocs map[string]bool) bool {
+	return metsDocs[name] || (family == fgs.FamilyFGS1 && name == "ipevents.xml")
+}
+
+// checkFiles checks every listed file against the package, hashes every file once,
+// and validates XML metadata files against their schemas.
+func (v *Validator) checkFiles(ctx context.Context, pkg pkgfs.Package, rep *report.Report, res *Result, listed []listedFile, metsDocs map[string]bool, family fgs.Family) error {
+	need := map[string]map[fixity.Algorithm]bool{}
+	byPath := map[string][]listedFile{}
+	for _, e := range pkg.Entries() {
+		need[e.Name] = map[fixity.Algorithm]bool{fixity.SHA256: true}
+	}
+	for _, f := range listed {
+		fr := rulesFor(f)
+		loc := report.Location{File: f.mets, Line: f.Line, Path: f.Href}
+		if f.Path == "" {
+			if f.Href != "" {
+				rep.Add("PKG-HREF", report.MUST, loc, "unsafe or non-local file reference %q: %s", f.Href, f.HrefProblem)
+			}
+			continue
+		}
+		if _, ok := need[f.Path]; !ok {
+			rep.Add(fr.missing, report.MUST, report.Location{File: f.mets, Line: f.Line, Path: f.Path}, "listed file %s is not in the package", f.Path)
+			continue
+		}
+		byPath[f.Path] = append(byPath[f.Path], f)
+		if f.ChecksumType != "" {
+			if alg, ok := fixity.Parse(f.ChecksumType); ok {
+				need[f.Path][alg] = true
+			} else {
+				rep.Add(fr.ctype, report.MUST, loc, "checksum type %q is not supported (MD5, SHA-1, SHA-256, SHA-384, SHA-512)", f.ChecksumType)
+			}
+		}
+	}
+	for _, e := range pkg.Entries() {
+		if len(byPath[e.Name]) == 0 && !exemptUnlisted(e.Name, family, metsDocs) {
+			lvl := report.MUST
+			if family == fgs.FamilyFGS1 {
+				lvl = report.SHOULD
+			}
+			rep.Add("FILE-UNLISTED", lvl, report.Location{Path: e.Name}, "file %s is in the package but not listed in any METS", e.Name)
+		}
+	}
+
+	digests, err := v.hashAll(ctx, pkg, need)
+	if err != nil {
+		return err
+	}
+	res.Digests = digests
+	for p, fs := range byPath {
+		got := digests[p]
+		for _, f := range fs {
+			fr := rulesFor(f)
+			loc := report.Location{File: f.mets, Line: f.Line, Path: f.Path}
+			if f.HasSize && f.Size != got.Size {
+				rep.Add(fr.size, report.MUST, loc, "size of %s is %d bytes, METS says %d", f.Path, got.Size, f.Size)
+			}
+			if alg, ok := fixity.Parse(f.ChecksumType); ok && f.Checksum != "" {
+				switch {
+				case len(strings.TrimSpace(f.Checksum)) != alg.HexLen():
+					rep.Add(fr.checksum, report.MUST, loc, "checksum %q of %s is not a %s digest", f.Checksum, f.Path, alg)
+				case !fixity.Equal(f.Checksum, got.Digests[alg]):
+					rep.Add(fr.checksum, report.MUST, loc, "%s of %s is %s, METS says %s", alg, f.Path, got.Digests[alg], f.Checksum)
+				}
+			}
+		}
+	}
+	for _, name := range sortedKeys(digests) {
+		rep.Checksums = append(rep.Checksums, report.Checksum{File: name, Size: digests[name].Size, Digest: algMap(digests[name].Digests)})
+	}
+	return v.metadataXSD(ctx, pkg, rep, byPath, metsDocs)
+}
+
+func algMap(m map[fixity.Algorithm]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// hashAll computes, for every entry, the digests it needs, reading each file once.
+func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[string]map[fixity.Algorithm]bool) (map[string]fixity.Result, error) {
+	algsFor := func(name string) []fixity.Algorithm {
+		var a []fixity.Algorithm
+		for alg := range need[name] {
+			a = append(a, alg)
+		}
+		return a
+	}
+	out := make(map[string]fixity.Result, len(need))
+	var mu sync.Mutex
+	if !pkg.Concurrent() {
+		err := pkg.Walk(ctx, func(e pkgfs.Entry, r io.Reader) error {
+			res, err := fixity.Sum(ctx, r, algsFor(e.Name)...)
+			if err != nil {
+				return fmt.Errorf("hash %s: %w", e.Name, err)
+			}
+			out[e.Name] = res
+			return nil
+		})
+		return out, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan pkgfs.Entry)
+	errc := make(chan error, v.opts.Workers)
+	var wg sync.WaitGroup
+	for i := 0; i < v.opts.Workers; i++ {
+		wg.Go(func() {
+			for e := range jobs {
+				rc, err := pkg.Open(e.Name)
+				if err != nil {
+					errc <- err
+					cancel()
+					return
+				}
+				res, err := fixity.Sum(ctx, rc, algsFor(e.Name)...)
+				rc.Close()
+				if err != nil {
+					errc <- fmt.Errorf("hash %s: %w", e.Name, err)
+					cancel()
+					return
+				}
+				mu.Lock()
+				out[e.Name] = res
+				mu.Unlock()
+			}
+		})
+	}
+	// Largest first, so one big file does not end up alone at the tail.
+	entries := append([]pkgfs.Entry(nil), pkg.Entries()...)
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Size > entries[j].Size })
+feed:
+	for _, e := range entries {
+		select {
+		case jobs <- e:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return nil, err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// metadataSets maps the root namespace of an XML file to the schema sets that may
+// validate it; the first that accepts the document wins (CITS ERMS 2.1.2 and 3.0
+// share a namespace).
+var metadataSets = map[string][]xsd.Set{
+	fgs.NSPREMIS: {xsd.PREMIS3},
+	fgs.NSERMS:   {xsd.ERMS212, xsd.ERMS30},
+	fgs.NSFGSERM: {xsd.FGSERMS},
+}
+
+var metadataRule = map[string]string{
+	fgs.NSPREMIS: "XSD-PREMIS",
+	fgs.NSERMS:   "XSD-ERMS",
+	fgs.NSFGSERM: "XSD-FGS-ERMS",
+}
+
+// metadataXSD validates every XML file the package holds whose root namespace has an
+// official schema (PREMIS, CITS ERMS, FGS Ärendehantering).
+func (v *Validator) metadataXSD(ctx context.Context, pkg pkgfs.Package, rep *report.Report, byPath map[string][]listedFile, metsDocs map[string]bool) error {
+	for _, e := range pkg.Entries() {
+		if metsDocs[e.Name] || !strings.EqualFold(path.Ext(e.Name), ".xml") {
+			continue
+		}
+		ns, err := rootNamespace(pkg, e.Name)
+		if err != nil {
+			return err
+		}
+		sets := metadataSets[ns]
+		if len(sets) == 0 {
+			continue
+		}
+		var first []xsd.Issue
+		ok := false
+		for i, set := range sets {
+			issues, err := v.validateXSD(ctx, pkg, e.Name, set)
+			if err != nil {
+				return err
+			}
+			if len(issues) == 0 {
+				ok = true
+				break
+			}
+			if i == 0 {
+				first = issues
+			}
+		}
+		if ok {
+			continue
+		}
+		for _, is := range first {
+			rep.Add(metadataRule[ns], report.MUST, report.Location{File: e.Name, Line: is.Line, Path: is.Path}, "schema %s: %s", sets[0], is.Message)
+		}
+	}
+	return nil
+}
+
+// rootNamespace reads just far enough to see the root element's namespace.
+func rootNamespace(pkg pkgfs.Package, name string) (string, error) {
+	rc, err := pkg.Open(name)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", name, err)
+	}
+	defer rc.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(rc, head)
+	dec := xml.NewDecoder(bytes.NewReader(head[:n]))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", nil // not XML, or the root is beyond the first 64 KiB: no schema applies
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Name.Space, nil
+		}
+	}
+}
