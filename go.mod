@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/beevik/etree v1.8.1
+	github.com/google/uuid v1.6.0
 	github.com/jacoelho/xsd v0.3.0
 	github.com/urfave/cli/v2 v2.27.7
 )

@@ -1,0 +1,59 @@
+package samplegen
+
+import (
+	"context"
+	"testing"
+
+	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/fixity"
+	"github.com/earkiv/earkiv/internal/report"
+	"github.com/earkiv/earkiv/internal/validate"
+	"github.com/earkiv/earkiv/schemas"
+)
+
+// Generated packages of both families, any shape, validate clean.
+func TestGeneratedPackagesAreValid(t *testing.T) {
+	fsys, _, err := schemas.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := validate.New(fsys, validate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		spec Spec
+	}{
+		{"fgs1 small", Spec{Family: fgs.FamilyFGS1, Cases: 2, Files: 3, Size: 500, Checksum: fixity.MD5}},
+		{"fgs1 sha512", Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: 1, Size: 70000, Checksum: fixity.SHA512}},
+		{"eark small", Spec{Family: fgs.FamilyEARK, Cases: 3, Files: 2, Size: 1000, Schemas: fsys}},
+		{"eark no schemas", Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 1, Size: 10, Checksum: fixity.SHA1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, err := Generate(context.Background(), t.TempDir(), tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := v.ValidatePath(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range res.Report.Findings {
+				if f.Level != report.MAY && !(tc.spec.Schemas == nil && (f.RuleID == "CSIP113" || f.RuleID == "CSIP97")) {
+					t.Errorf("%s %s: %s at %s", f.Severity, f.RuleID, f.Message, f.Location)
+				}
+			}
+			want := tc.spec.Cases*tc.spec.Files + 3
+			if tc.spec.Family == fgs.FamilyEARK {
+				want++ // documentation
+			}
+			if tc.spec.Schemas != nil {
+				want += 4
+			}
+			if res.Report.Files != want {
+				t.Errorf("files = %d, want %d", res.Report.Files, want)
+			}
+		})
+	}
+}
