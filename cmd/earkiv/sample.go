@@ -1,7 +1,118 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/fixity"
+	"github.com/earkiv/earkiv/internal/samplegen"
+	"github.com/earkiv/earkiv/schemas"
+)
 
 func sampleCommand() *cli.Command {
-	return &cli.Command{Name: "sample", Usage: "write sample packages", Subcommands: []*cli.Command{}}
+	return &cli.Command{
+		Name:  "sample",
+		Usage: "write sample delivery packages",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "generate",
+				Usage:     "write a synthetic valid package of any size",
+				ArgsUsage: "OUT",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "family", Value: "eark", Usage: "fgs1 (FGS 1.x + FGS Ärendehantering) or eark (E-ARK SIP 2.x + CITS ERMS)"},
+					&cli.IntFlag{Name: "cases", Value: 1, Usage: "ärenden"},
+					&cli.IntFlag{Name: "files", Value: 1, Usage: "handlingar per ärende"},
+					&cli.StringFlag{Name: "size", Value: "1KiB", Usage: "bytes per handling (suffixes KB, MB, GB, KiB, MiB, GiB)"},
+					&cli.StringFlag{Name: "id", Usage: "package id (default: random UUID)"},
+					&cli.StringFlag{Name: "checksum", Value: "SHA-256", Usage: "MD5, SHA-1, SHA-256, SHA-384 or SHA-512"},
+					&cli.StringFlag{Name: "org", Value: "Exempelby kommun", Usage: "municipality name"},
+					&cli.StringFlag{Name: "org-id", Value: "2120000001", Usage: "municipality organisation number"},
+					&cli.Uint64Flag{Name: "seed", Usage: "random seed (same seed, same bytes)"},
+				},
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return exitErr(exitFailure, "sample generate: give one output folder")
+					}
+					var fam fgs.Family
+					switch c.String("family") {
+					case "fgs1":
+						fam = fgs.FamilyFGS1
+					case "eark":
+						fam = fgs.FamilyEARK
+					default:
+						return exitErr(exitFailure, "--family must be fgs1 or eark, not %q", c.String("family"))
+					}
+					size, err := parseBytes(c.String("size"))
+					if err != nil {
+						return exitErr(exitFailure, "--size: %v", err)
+					}
+					alg, ok := fixity.Parse(c.String("checksum"))
+					if !ok {
+						return exitErr(exitFailure, "--checksum %q is not supported", c.String("checksum"))
+					}
+					if c.Int("cases") < 1 || c.Int("files") < 1 {
+						return exitErr(exitFailure, "--cases and --files must be at least 1")
+					}
+					spec := samplegen.Spec{Family: fam, Cases: c.Int("cases"), Files: c.Int("files"), Size: size, ID: c.String("id"),
+						Checksum: alg, OrgName: c.String("org"), OrgID: c.String("org-id"), Seed: c.Uint64("seed")}
+					if fam == fgs.FamilyEARK {
+						if fsys, _, err := schemas.Open(c.String("schema-dir")); err == nil {
+							spec.Schemas = fsys
+						}
+					}
+					dir, err := samplegen.Generate(c.Context, c.Args().First(), spec)
+					if err != nil {
+						return exitErr(exitFailure, "sample generate: %v", err)
+					}
+					fmt.Println(dir)
+					return nil
+				},
+			},
+			{
+				Name:      "defects",
+				Usage:     "write the valid samples and one invalid sample per defect, with expected.json",
+				ArgsUsage: "OUT",
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return exitErr(exitFailure, "sample defects: give one output folder")
+					}
+					fsys, _, err := schemas.Open(c.String("schema-dir"))
+					if err != nil {
+						return exitErr(exitFailure, "%v", err)
+					}
+					exp, err := samplegen.Samples(c.Context, c.Args().First(), fsys)
+					if err != nil {
+						return exitErr(exitFailure, "sample defects: %v", err)
+					}
+					fmt.Printf("wrote %d samples to %s\n", len(exp), c.Args().First())
+					return nil
+				},
+			},
+		},
+	}
+}
+
+// parseBytes reads sizes like 1000, 50KB, 1GB (decimal) or 1KiB, 20MiB (binary).
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a positive size", s)
+	}
+	return n * mult, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -71,5 +70,3 @@ Exit status: 0 all packages valid, 1 at least one invalid, 2 could not run.`,
 		},
 	}
 }
-
-var _ = fmt.Sprintf
