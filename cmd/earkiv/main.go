@@ -47,7 +47,7 @@ func run(args []string) int {
 			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
 			return nil
 		},
-		Commands:       []*cli.Command{validateCommand(), sampleCommand()},
+		Commands:       []*cli.Command{validateCommand(), xsdCommand(), sampleCommand()},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
 	err := app.RunContext(ctx, args)

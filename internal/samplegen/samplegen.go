@@ -234,4 +234,3 @@ func (g *gen) premis() *etree.Document {
 	out.CreateElement("eventOutcome").SetText("success")
 	return doc
 }
-

@@ -1,0 +1,47 @@
+# earkiv build, test and benchmark entry points. Every target sets up what it needs.
+SHARED      ?= ../shared
+SCHEMA_SRC  := $(SHARED)/schemas
+BIN         := bin/earkiv
+GO          ?= go
+BENCH_DIR   ?= bench-out
+
+.PHONY: all build schemas run test test-short deps bench samples clean
+
+all: build
+
+# Copy the official schemas (never committed) into the folder the binary embeds.
+schemas:
+	@test -f $(SCHEMA_SRC)/wrappers/eark-csip-sip-2.xsd || { echo "missing $(SCHEMA_SRC): put the shared folder beside the project"; exit 2; }
+	@mkdir -p schemas/official
+	@cp -R $(SCHEMA_SRC)/. schemas/official/
+
+build: schemas
+	$(GO) build -o $(BIN) ./cmd/earkiv
+
+# The main job on embedded defaults: validate the sample packages.
+run: build
+	./$(BIN) validate packages-sample/fgs1-valid-arenden packages-sample/eark-valid-erms packages-sample/eark-valid-zip.zip
+
+# Tools tests need: xmllint for the differential XSD test.
+deps:
+	@command -v xmllint >/dev/null 2>&1 || { \
+	  echo "installing libxml2-utils (xmllint)"; \
+	  (apt-get update -qq && apt-get install -y -qq libxml2-utils) >/dev/null 2>&1 || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq libxml2-utils) >/dev/null 2>&1 || \
+	  { echo "could not install xmllint"; exit 2; }; }
+
+test: schemas deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run XXX -fuzz FuzzOpenArchive -fuzztime 10s ./internal/pkgfs/
+	$(GO) test -count=1 -run XXX -fuzz FuzzParseMETS -fuzztime 10s ./internal/xmlsafe/
+
+samples: build
+	rm -rf packages-sample && ./$(BIN) sample defects packages-sample
+
+bench: build deps
+	BIN=$(BIN) BENCH_DIR=$(BENCH_DIR) SCHEMA_DIR=schemas/official ./deploy/bench.sh
+
+clean:
+	rm -rf bin $(BENCH_DIR)
+	find schemas/official -mindepth 1 ! -name README.md -delete

@@ -1,0 +1,35 @@
+package xmlsafe
+
+import (
+	"testing"
+
+	"github.com/earkiv/earkiv/internal/fgs"
+)
+
+// FuzzParseMETS: the safe parser and the METS normaliser must never panic, and
+// never accept a document with a DTD.
+func FuzzParseMETS(f *testing.F) {
+	f.Add([]byte(`<?xml version="1.0"?><mets xmlns="http://www.loc.gov/METS/" OBJID="x" PROFILE="https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"><metsHdr><agent ROLE="CREATOR"><name>a</name></agent></metsHdr><fileSec><fileGrp USE="Documentation"><file ID="f" SIZE="1"><FLocat xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="../x"/></file></fileGrp></fileSec><structMap><div><div LABEL="Representations"><div><mptr/></div></div></div></structMap></mets>`))
+	f.Add([]byte(`<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>`))
+	f.Add([]byte(`<a><b></a>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := ParseBytes(data, Limits{MaxBytes: 1 << 20, MaxDepth: 64})
+		if err != nil {
+			return
+		}
+		if doc.Root() == nil {
+			t.Fatal("accepted a document without root")
+		}
+		for _, tok := range doc.Child {
+			if d, ok := tok.(interface{ Data() string }); ok && len(d.Data()) > 7 && d.Data()[:7] == "DOCTYPE" {
+				t.Fatal("accepted a DTD")
+			}
+		}
+		p := fgs.Parse(doc.Root(), doc.Line)
+		for _, f := range p.Files {
+			if f.Path != "" && (f.Path[0] == '/' || len(f.Path) >= 2 && f.Path[:2] == "..") {
+				t.Fatalf("unsafe path accepted: %q", f.Path)
+			}
+		}
+	})
+}
