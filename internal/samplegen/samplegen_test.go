@@ -44,6 +44,21 @@ func TestGeneratedPackagesAreValid(t *testing.T) {
 					t.Errorf("%s %s: %s at %s", f.Severity, f.RuleID, f.Message, f.Location)
 				}
 			}
+			// The same package as .tar.gz (streamed, not random access) and .zip.
+			for _, kind := range []string{"tgz", "zip"} {
+				out := t.TempDir()
+				name, err := place(dir, out, kind)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r2, err := v.ValidatePath(context.Background(), out+"/"+name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !r2.Report.Valid || r2.Report.Files != res.Report.Files || len(r2.Report.Checksums) != len(res.Report.Checksums) {
+					t.Errorf("%s: valid=%v files=%d, want valid with %d files: %v", kind, r2.Report.Valid, r2.Report.Files, res.Report.Files, r2.Report.RuleIDs("SHOULD"))
+				}
+			}
 			want := tc.spec.Cases*tc.spec.Files + 3
 			if tc.spec.Family == fgs.FamilyEARK {
 				want++ // documentation
