@@ -238,11 +238,7 @@ func Exists(path string, min, max int) Check {
 					at = p[0]
 				}
 			}
-			if n < min {
-				emit(at, "")
-			} else {
-				emit(at, "")
-			}
+			emit(at, "")
 		}
 	}
 }
@@ -299,7 +295,7 @@ func InVocab(attr, vocab string, required bool) Test {
 	}
 }
 
-// Kids requires between min and max (max<0: any) METS children named local.
+// KidCount requires between min and max (max<0: any) METS children named local.
 func KidCount(local string, min, max int) Test {
 	return func(_ *Ctx, e *etree.Element) string {
 		n := len(fgs.Kids(e, local))

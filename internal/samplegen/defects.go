@@ -321,17 +321,22 @@ func defects() []defect {
 			})
 		}
 	}
-	remove := func(path string) func(string) error {
-		return func(dir string) error {
-			return editMETS(dir, func(r *etree.Element) error {
-				e, err := first(r, path)
-				if err != nil {
-					return err
-				}
-				e.Parent().RemoveChild(e)
-				return nil
-			})
+	removeElem := func(path string) func(*etree.Element) error {
+		return func(r *etree.Element) error {
+			e, err := first(r, path)
+			if err != nil {
+				return err
+			}
+			e.Parent().RemoveChild(e)
+			return nil
 		}
+	}
+	remove := func(path string) func(string) error {
+		return func(dir string) error { return editMETS(dir, removeElem(path)) }
+	}
+	// removeIn removes an element from a metadata file, keeping the METS fixity right.
+	removeIn := func(rel, path string) func(string) error {
+		return func(dir string) error { return editMetadata(dir, rel, removeElem(path)) }
 	}
 	flipByte := func(dir string) error {
 		p, err := firstContent(dir)
@@ -385,36 +390,9 @@ func defects() []defect {
 				return nil
 			})
 		}},
-		{name: "eark-premis-xsd", rule: "XSD-PREMIS", what: "the PREMIS file has an event without eventType", apply: func(dir string) error {
-			return editMetadata(dir, "metadata/preservation/premis.xml", func(r *etree.Element) error {
-				e, err := first(r, "./event/eventType")
-				if err != nil {
-					return err
-				}
-				e.Parent().RemoveChild(e)
-				return nil
-			})
-		}},
-		{name: "eark-erms-xsd", rule: "XSD-ERMS", what: "a CITS ERMS aggregation has no objectId", apply: func(dir string) error {
-			return editMetadata(dir, "metadata/descriptive/erms.xml", func(r *etree.Element) error {
-				e, err := first(r, "./aggregations/aggregation/objectId")
-				if err != nil {
-					return err
-				}
-				e.Parent().RemoveChild(e)
-				return nil
-			})
-		}},
-		{name: "fgs1-arendehantering-xsd", family: "fgs1", rule: "XSD-FGS-ERMS", what: "an ärende in the FGS Ärendehantering file has no Arendemening", apply: func(dir string) error {
-			return editMetadata(dir, "content/arendehantering.xml", func(r *etree.Element) error {
-				e, err := first(r, "./ArkivobjektListaArenden/ArkivobjektArende/Arendemening")
-				if err != nil {
-					return err
-				}
-				e.Parent().RemoveChild(e)
-				return nil
-			})
-		}},
+		{name: "eark-premis-xsd", rule: "XSD-PREMIS", what: "the PREMIS file has an event without eventType", apply: removeIn("metadata/preservation/premis.xml", "./event/eventType")},
+		{name: "eark-erms-xsd", rule: "XSD-ERMS", what: "a CITS ERMS aggregation has no objectId", apply: removeIn("metadata/descriptive/erms.xml", "./aggregations/aggregation/objectId")},
+		{name: "fgs1-arendehantering-xsd", family: "fgs1", rule: "XSD-FGS-ERMS", what: "an ärende in the FGS Ärendehantering file has no Arendemening", apply: removeIn("content/arendehantering.xml", "./ArkivobjektListaArenden/ArkivobjektArende/Arendemening")},
 		{name: "eark-unsafe-href", rule: "PKG-HREF", what: "an FLocat href leaves the package (../)", apply: attrEdit("./fileSec/fileGrp[@USE='Representations/rep1']/file/FLocat", "xlink:href", "../../etc/passwd")},
 		{name: "eark-malformed-mets", rule: "XML-WELLFORMED", what: "METS.xml is cut off mid-element", apply: func(dir string) error {
 			p := filepath.Join(dir, "METS.xml")

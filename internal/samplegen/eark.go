@@ -2,7 +2,6 @@ package samplegen
 
 import (
 	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -27,16 +26,12 @@ func (g *gen) earkMetadata() error {
 		return err
 	}
 	g.doc = d
-	f, err := g.writeXML("metadata/descriptive/erms.xml", g.erms())
-	if err != nil {
+	if err := g.addMeta("metadata/descriptive/erms.xml", g.erms()); err != nil {
 		return err
 	}
-	g.meta = append(g.meta, f)
-	p, err := g.writeXML("metadata/preservation/premis.xml", g.premis())
-	if err != nil {
+	if err := g.addMeta("metadata/preservation/premis.xml", g.premis()); err != nil {
 		return err
 	}
-	g.meta = append(g.meta, p)
 	if g.spec.Schemas != nil {
 		for _, dst := range []string{"schemas/DILCISExtensionMETS.xsd", "schemas/DILCISExtensionSIPMETS.xsd", "schemas/mets.xsd", "schemas/xlink.xsd"} {
 			src, err := g.spec.Schemas.Open(earkSchemas[dst])
@@ -62,9 +57,10 @@ func (g *gen) erms() *etree.Document {
 	e := doc.CreateElement("erms")
 	e.CreateAttr("xmlns", fgs.NSERMS)
 	c := e.CreateElement("control")
-	c.CreateElement("identification").SetText(g.spec.OrgName)
-	c.Child[len(c.Child)-1].(*etree.Element).CreateAttr("identificationType", "arkivbildare")
 	id := c.CreateElement("identification")
+	id.CreateAttr("identificationType", "arkivbildare")
+	id.SetText(g.spec.OrgName)
+	id = c.CreateElement("identification")
 	id.CreateAttr("identificationType", "organisationsnummer")
 	id.SetText(g.spec.OrgID)
 	mi := c.CreateElement("maintenanceInformation")
@@ -224,26 +220,26 @@ func (g *gen) mdRef(parent *etree.Element, f file, mdtype, other string) {
 	if other != "" {
 		r.CreateAttr("OTHERMDTYPE", other)
 	}
-	r.CreateAttr("MIMETYPE", f.mime)
-	r.CreateAttr("SIZE", fmt.Sprint(f.size))
-	r.CreateAttr("CREATED", g.created())
-	r.CreateAttr("CHECKSUM", f.sum)
-	r.CreateAttr("CHECKSUMTYPE", string(g.spec.Checksum))
+	g.fixityAttrs(r, f)
+}
+
+// fixityAttrs records a file's type, size, creation time and checksum, as METS
+// file and mdRef elements both carry them.
+func (g *gen) fixityAttrs(e *etree.Element, f file) {
+	e.CreateAttr("MIMETYPE", f.mime)
+	e.CreateAttr("SIZE", fmt.Sprint(f.size))
+	e.CreateAttr("CREATED", g.created())
+	e.CreateAttr("CHECKSUM", f.sum)
+	e.CreateAttr("CHECKSUMTYPE", string(g.spec.Checksum))
 }
 
 func (g *gen) fileElem(grp *etree.Element, f file, href string) *etree.Element {
 	fe := grp.CreateElement("file")
 	fe.CreateAttr("ID", f.id)
-	fe.CreateAttr("MIMETYPE", f.mime)
-	fe.CreateAttr("SIZE", fmt.Sprint(f.size))
-	fe.CreateAttr("CREATED", g.created())
-	fe.CreateAttr("CHECKSUM", f.sum)
-	fe.CreateAttr("CHECKSUMTYPE", string(g.spec.Checksum))
+	g.fixityAttrs(fe, f)
 	fl := fe.CreateElement("FLocat")
 	fl.CreateAttr("LOCTYPE", "URL")
 	fl.CreateAttr("xlink:type", "simple")
 	fl.CreateAttr("xlink:href", href)
 	return fe
 }
-
-var _ fs.FS

@@ -10,17 +10,10 @@ import (
 )
 
 func (g *gen) fgsMetadata() error {
-	f, err := g.writeXML("content/arendehantering.xml", g.arendehantering())
-	if err != nil {
+	if err := g.addMeta("content/arendehantering.xml", g.arendehantering()); err != nil {
 		return err
 	}
-	g.meta = append(g.meta, f)
-	p, err := g.writeXML("metadata/premis.xml", g.premis())
-	if err != nil {
-		return err
-	}
-	g.meta = append(g.meta, p)
-	return nil
+	return g.addMeta("metadata/premis.xml", g.premis())
 }
 
 // arendehantering builds FGS Ärendehantering 1.0 content: a Leveransobjekt with one
@@ -103,11 +96,7 @@ func (g *gen) fgsMETS() *etree.Document {
 	for _, f := range all {
 		fe := grp.CreateElement("mets:file")
 		fe.CreateAttr("ID", f.id)
-		fe.CreateAttr("MIMETYPE", f.mime)
-		fe.CreateAttr("SIZE", fmt.Sprint(f.size))
-		fe.CreateAttr("CREATED", g.created())
-		fe.CreateAttr("CHECKSUM", f.sum)
-		fe.CreateAttr("CHECKSUMTYPE", string(s.Checksum))
+		g.fixityAttrs(fe, f)
 		fl := fe.CreateElement("mets:FLocat")
 		fl.CreateAttr("LOCTYPE", "URL")
 		fl.CreateAttr("xlink:href", "file:///"+f.path)

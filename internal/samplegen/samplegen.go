@@ -204,6 +204,16 @@ func (g *gen) writeXML(rel string, doc *etree.Document) (file, error) {
 	return g.writeFile(rel, "application/xml", strings.NewReader(string(b)))
 }
 
+// addMeta writes a metadata document and records it among the package's metadata files.
+func (g *gen) addMeta(rel string, doc *etree.Document) error {
+	f, err := g.writeXML(rel, doc)
+	if err != nil {
+		return err
+	}
+	g.meta = append(g.meta, f)
+	return nil
+}
+
 func (g *gen) created() string { return g.spec.Created.Format(time.RFC3339) }
 
 // caseTitle gives each ärende a plausible ärendemening and diarienummer.

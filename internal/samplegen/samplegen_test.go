@@ -2,6 +2,7 @@ package samplegen
 
 import (
 	"context"
+	"io/fs"
 	"testing"
 
 	"github.com/earkiv/earkiv/internal/fgs"
@@ -13,14 +14,7 @@ import (
 
 // Generated packages of both families, any shape, validate clean.
 func TestGeneratedPackagesAreValid(t *testing.T) {
-	fsys, _, err := schemas.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := validate.New(fsys, validate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fsys, v := testValidator(t)
 	for _, tc := range []struct {
 		name string
 		spec Spec
@@ -71,4 +65,18 @@ func TestGeneratedPackagesAreValid(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testValidator returns the schema tree and a validator over it.
+func testValidator(t *testing.T) (fs.FS, *validate.Validator) {
+	t.Helper()
+	fsys, _, err := schemas.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := validate.New(fsys, validate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys, v
 }

@@ -6,9 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/earkiv/earkiv/internal/validate"
-	"github.com/earkiv/earkiv/schemas"
 )
 
 // Every committed sample in packages-sample gets the verdict and rule id recorded
@@ -23,14 +20,7 @@ func TestCommittedSamples(t *testing.T) {
 	if err := json.Unmarshal(b, &exp); err != nil {
 		t.Fatal(err)
 	}
-	fsys, _, err := schemas.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := validate.New(fsys, validate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, v := testValidator(t)
 	valid, invalid := map[string]int{}, 0
 	for _, e := range exp {
 		t.Run(e.Name, func(t *testing.T) {

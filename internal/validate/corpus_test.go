@@ -101,6 +101,24 @@ func TestEARKCorpus(t *testing.T) {
 			t.Fatalf("%s: %v", tcPath, err)
 		}
 		req := tc.ID.Req
+		// A missing file is copy noise in an invalid package only if the valid
+		// packages of the same test case miss it too; a wrong reference is the defect.
+		validMissing := map[string]bool{}
+		for _, r2 := range tc.Rules {
+			for _, p2 := range r2.Packages {
+				d2 := filepath.Join(filepath.Dir(tcPath), strings.TrimSpace(p2.Path))
+				if p2.Valid != "TRUE" || strings.TrimSpace(p2.Path) == "" {
+					continue
+				}
+				if fi, err := os.Stat(d2); err == nil && fi.IsDir() {
+					for _, f := range validateDir(d2).Findings {
+						if missing(f) {
+							validMissing[f.Location.Path] = true
+						}
+					}
+				}
+			}
+		}
 		for _, rule := range tc.Rules {
 			for _, p := range rule.Packages {
 				dir := filepath.Join(filepath.Dir(tcPath), strings.TrimSpace(p.Path))
@@ -126,24 +144,6 @@ func TestEARKCorpus(t *testing.T) {
 						}
 					}
 					continue
-				}
-				// A missing file is copy noise only if the valid packages of the
-				// same test case miss it too; a wrong reference is the defect.
-				validMissing := map[string]bool{}
-				for _, r2 := range tc.Rules {
-					for _, p2 := range r2.Packages {
-						d2 := filepath.Join(filepath.Dir(tcPath), strings.TrimSpace(p2.Path))
-						if p2.Valid != "TRUE" || strings.TrimSpace(p2.Path) == "" {
-							continue
-						}
-						if fi, err := os.Stat(d2); err == nil && fi.IsDir() {
-							for _, f := range validateDir(d2).Findings {
-								if missing(f) {
-									validMissing[f.Location.Path] = true
-								}
-							}
-						}
-					}
 				}
 				var got []report.Finding
 				for _, f := range rep.Findings {

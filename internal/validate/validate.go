@@ -129,7 +129,7 @@ func (v *Validator) Validate(ctx context.Context, pkg pkgfs.Package, rep *report
 	if err != nil {
 		return nil, err
 	}
-	if doc == nil || doc.Doc == nil {
+	if doc.Doc == nil {
 		addXMLError(rep, res.METS, doc.err)
 		return res, nil
 	}
@@ -150,7 +150,8 @@ func (v *Validator) Validate(ctx context.Context, pkg pkgfs.Package, rep *report
 	if err := v.xsdCheck(ctx, pkg, rep, res.METS, metsSet(p), "XSD-METS"); err != nil {
 		return nil, err
 	}
-	rctx := &rules.Ctx{Root: root, Pkg: p, Name: pkg.Name(), Entries: entries, Dirs: dirs, Vocab: v.vocab, Now: v.opts.Now().UTC().Format(time.RFC3339)}
+	now := v.opts.Now().UTC().Format(time.RFC3339)
+	rctx := &rules.Ctx{Root: root, Pkg: p, Name: pkg.Name(), Entries: entries, Dirs: dirs, Vocab: v.vocab, Now: now}
 	rules.Run(rctx, v.table, res.METS, doc.Doc.Line, rep)
 
 	// Files of the root METS, then of each representation METS (E-ARK).
@@ -160,7 +161,7 @@ func (v *Validator) Validate(ctx context.Context, pkg pkgfs.Package, rep *report
 	}
 	metsDocs := map[string]bool{res.METS: true}
 	if p.Family == fgs.FamilyEARK {
-		reps, err := v.representations(ctx, pkg, rep, p, entries, dirs)
+		reps, err := v.representations(ctx, pkg, rep, p, entries, dirs, now)
 		if err != nil {
 			return nil, err
 		}
@@ -249,7 +250,7 @@ type repMETS struct {
 }
 
 // representations validates each representations/<name>/METS.xml of an E-ARK package.
-func (v *Validator) representations(ctx context.Context, pkg pkgfs.Package, rep *report.Report, root *fgs.Package, entries, dirs map[string]bool) ([]repMETS, error) {
+func (v *Validator) representations(ctx context.Context, pkg pkgfs.Package, rep *report.Report, root *fgs.Package, entries, dirs map[string]bool, now string) ([]repMETS, error) {
 	var out []repMETS
 	var names []string
 	for e := range entries {
@@ -290,7 +291,7 @@ func (v *Validator) representations(ctx context.Context, pkg pkgfs.Package, rep 
 				subDirs[strings.TrimPrefix(d, folder+"/")] = true
 			}
 		}
-		rctx := &rules.Ctx{Root: r, Pkg: p, Name: path.Base(folder), Entries: sub, Dirs: subDirs, IsRep: true, Vocab: v.vocab, Now: v.opts.Now().UTC().Format(time.RFC3339)}
+		rctx := &rules.Ctx{Root: r, Pkg: p, Name: path.Base(folder), Entries: sub, Dirs: subDirs, IsRep: true, Vocab: v.vocab, Now: now}
 		rules.Run(rctx, v.table, name, doc.Doc.Line, rep)
 		rm := repMETS{mets: name}
 		for _, f := range p.Files {
