@@ -1,6 +1,7 @@
 package xmlsafe
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/earkiv/earkiv/internal/fgs"
@@ -27,8 +28,16 @@ func FuzzParseMETS(f *testing.F) {
 		}
 		p := fgs.Parse(doc.Root(), doc.Line)
 		for _, f := range p.Files {
-			if f.Path != "" && (f.Path[0] == '/' || len(f.Path) >= 2 && f.Path[:2] == "..") {
+			if f.Path == "" {
+				continue
+			}
+			if f.Path[0] == '/' || strings.ContainsRune(f.Path, '\\') {
 				t.Fatalf("unsafe path accepted: %q", f.Path)
+			}
+			for _, seg := range strings.Split(f.Path, "/") {
+				if seg == ".." || seg == "." || seg == "" {
+					t.Fatalf("unsafe or unclean path accepted: %q", f.Path)
+				}
 			}
 		}
 	})
