@@ -1,0 +1,116 @@
+package tenant
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testTenant(t *testing.T, id, org string) *Tenant {
+	t.Helper()
+	_, hash, err := NewPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Tenant{ID: id, Name: id + " kommun", OrgNumber: org, Bucket: "earkiv-" + id, Producer: Producer{User: id, PasswordHash: hash}}
+}
+
+func TestOrgNumber(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{
+		{"2120000001", true},
+		{"212000-2411", true},  // Sundsvalls kommun
+		{"SE212000241101", true}, // VAT form
+		{"162120002411", true},
+		{"2120002412", false}, // wrong check digit
+		{"212000241", false},
+		{"21200024x1", false},
+	} {
+		if got := ValidOrgNumber(NormalizeOrgNumber(c.in)); got != c.want {
+			t.Errorf("%s: valid=%v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestRegistryRejectsSharing(t *testing.T) {
+	r := &Registry{}
+	if err := r.Add(testTenant(t, "alfa", "2120000001")); err != nil {
+		t.Fatal(err)
+	}
+	b := testTenant(t, "beta", "2120002411")
+	b.Bucket = "earkiv-alfa"
+	if err := r.Add(b); err == nil || !strings.Contains(err.Error(), "share bucket") {
+		t.Fatalf("shared bucket accepted: %v", err)
+	}
+	c := testTenant(t, "gamma", "212000-0001")
+	if err := r.Add(c); err == nil || !strings.Contains(err.Error(), "share org") {
+		t.Fatalf("shared org number accepted: %v", err)
+	}
+	if len(r.Tenants) != 1 {
+		t.Fatalf("failed adds changed the registry: %d tenants", len(r.Tenants))
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		mod  func(*Tenant)
+		want string
+	}{
+		{"bad id", func(x *Tenant) { x.ID = "A B" }, "tenant id"},
+		{"no name", func(x *Tenant) { x.Name = " " }, "name is empty"},
+		{"bad org", func(x *Tenant) { x.OrgNumber = "1234567890" }, "organisationsnummer"},
+		{"bad bucket", func(x *Tenant) { x.Bucket = "Earkiv_X" }, "bucket"},
+		{"plain password", func(x *Tenant) { x.Producer.PasswordHash = "secret" }, "bcrypt"},
+		{"bad period", func(x *Tenant) { x.Retention.Default = "10 years" }, "period"},
+		{"bad mode", func(x *Tenant) { x.Retention.Mode = "strict" }, "mode"},
+	} {
+		x := testTenant(t, "alfa", "2120000001")
+		c.mod(x)
+		if err := x.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "tenants.yaml")
+	r, err := Load(p)
+	if err != nil || len(r.Tenants) != 0 {
+		t.Fatalf("missing file: %v %v", r, err)
+	}
+	x := testTenant(t, "alfa", "2120000001")
+	x.Retention = Retention{Default: "forever"}
+	if err := r.Add(x); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r2.Get("alfa")
+	if err != nil || got.Bucket != "earkiv-alfa" || !got.Retention.Forever() {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	if _, err := r2.Get("beta"); err == nil {
+		t.Fatal("unknown tenant found")
+	}
+}
+
+func TestUntil(t *testing.T) {
+	t0 := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
+	u, err := Retention{}.Until(t0)
+	if err != nil || !u.Equal(t0.AddDate(10, 0, 0)) {
+		t.Fatalf("default: %v %v", u, err)
+	}
+	u, err = Retention{Default: "90d"}.Until(t0)
+	if err != nil || !u.Equal(t0.AddDate(0, 0, 90)) {
+		t.Fatalf("90d: %v %v", u, err)
+	}
+}

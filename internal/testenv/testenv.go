@@ -1,0 +1,289 @@
+// Package testenv starts real servers for tests: an S3 gateway (versitygw in
+// a child process, so a test can stop and restart it like an outage), a
+// MinIO server (a second S3 implementation) and an embedded NATS server.
+// Child processes are the test binary itself, re-executed with a role; a
+// package that uses them calls Main from its TestMain.
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/earkiv/earkiv/internal/s3gw"
+	"github.com/earkiv/earkiv/internal/storage"
+)
+
+const roleEnv = "EARKIV_TESTENV_ROLE"
+const argEnv = "EARKIV_TESTENV_ARG"
+
+// Role is a function a re-executed test binary runs instead of the tests.
+type Role func(ctx context.Context, arg string) error
+
+var roles = map[string]Role{"s3gw": runS3GW}
+
+// Main runs a child role when the binary was started as one, else the tests.
+func Main(m *testing.M, extra map[string]Role) {
+	for k, v := range extra {
+		roles[k] = v
+	}
+	if name := os.Getenv(roleEnv); name != "" {
+		r, ok := roles[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "testenv: unknown role %q\n", name)
+			os.Exit(2)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		if err := r(ctx, os.Getenv(argEnv)); err != nil {
+			fmt.Fprintf(os.Stderr, "testenv role %s: %v\n", name, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// Child is a re-executed test binary running a role.
+type Child struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+	Log  string // file with its stdout and stderr
+}
+
+// StartChild starts the test binary in role with arg.
+func StartChild(t testing.TB, role, arg string, env ...string) *Child {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), role+".log")
+	f, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), roleEnv+"="+role, argEnv+"="+arg), env...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &Child{cmd: cmd, done: make(chan struct{}), Log: log}
+	go func() { c.err = cmd.Wait(); f.Close(); close(c.done) }()
+	t.Cleanup(func() { c.Kill() })
+	return c
+}
+
+// Kill stops the child at once (SIGKILL), as a crash would.
+func (c *Child) Kill() {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+	<-c.done
+}
+
+// Stop asks the child to stop (SIGTERM) and waits.
+func (c *Child) Stop() error {
+	select {
+	case <-c.done:
+		return c.err
+	default:
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(20 * time.Second):
+		c.Kill()
+	}
+	return c.err
+}
+
+// Done is closed when the child exits.
+func (c *Child) Done() <-chan struct{} { return c.done }
+
+// Output is what the child has printed so far.
+func (c *Child) Output() string {
+	b, _ := os.ReadFile(c.Log)
+	return string(b)
+}
+
+// FreeAddr returns a loopback address with a free port.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// S3 is a running S3 server.
+type S3 struct {
+	Name  string
+	Dir   string // its data folder
+	Addr  string
+	Cfg   storage.Config
+	start func() *Child
+	child *Child
+	t     testing.TB
+}
+
+// Start (re)starts a stopped server on the same address and data.
+func (s *S3) Start() {
+	s.t.Helper()
+	s.child = s.start()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := waitS3(ctx, s.Cfg); err != nil {
+		s.t.Fatalf("%s did not start: %v\n%s", s.Name, err, s.child.Output())
+	}
+}
+
+// Stop stops the server (its data stays).
+func (s *S3) Stop() { s.child.Kill() }
+
+// Store is a client for the server.
+func (s *S3) Store(t testing.TB) *storage.Store {
+	st, err := storage.New(s.Cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func waitS3(ctx context.Context, cfg storage.Config) error {
+	st, err := storage.New(cfg)
+	if err != nil {
+		return err
+	}
+	for {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err = st.Healthy(c)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+type s3gwArg struct{ Dir, Addr, Access, Secret string }
+
+func runS3GW(ctx context.Context, arg string) error {
+	var a s3gwArg
+	if err := json.Unmarshal([]byte(arg), &a); err != nil {
+		return err
+	}
+	return s3gw.Run(ctx, s3gw.Config{Dir: a.Dir, Addr: a.Addr, AccessKey: a.Access, SecretKey: a.Secret})
+}
+
+// Versity starts an embedded-gateway S3 server (versitygw, posix backend) in
+// a child process.
+func Versity(t testing.TB) *S3 {
+	t.Helper()
+	dir, err := filepath.Abs(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := FreeAddr(t)
+	s := &S3{Name: "versitygw", Dir: dir, Addr: addr, t: t,
+		Cfg: storage.Config{Endpoint: "http://" + addr, AccessKey: "earkivtest", SecretKey: "earkivtestsecret", Region: "us-east-1"}}
+	arg, _ := json.Marshal(s3gwArg{Dir: dir, Addr: addr, Access: s.Cfg.AccessKey, Secret: s.Cfg.SecretKey})
+	s.start = func() *Child { return StartChild(t, "s3gw", string(arg)) }
+	s.Start()
+	return s
+}
+
+// MinIOBin finds the MinIO server binary: $EARKIV_MINIO_BIN, else the cache
+// folder that `make minio` builds into.
+func MinIOBin() string {
+	if p := os.Getenv("EARKIV_MINIO_BIN"); p != "" {
+		return p
+	}
+	home, _ := os.UserCacheDir()
+	return filepath.Join(home, "earkiv", "bin", "minio")
+}
+
+// MinIO starts a MinIO server. Without the binary the test is skipped,
+// unless EARKIV_REQUIRE_MINIO=1 (set by make test, so CI skips nothing).
+func MinIO(t testing.TB) *S3 {
+	t.Helper()
+	bin := MinIOBin()
+	if _, err := os.Stat(bin); err != nil {
+		if os.Getenv("EARKIV_REQUIRE_MINIO") == "1" {
+			t.Fatalf("MinIO server binary %s missing (make minio builds it): %v", bin, err)
+		}
+		t.Skipf("MinIO server binary %s missing; run make minio", bin)
+	}
+	dir := t.TempDir()
+	addr := FreeAddr(t)
+	console := FreeAddr(t)
+	s := &S3{Name: "minio", Dir: dir, Addr: addr, t: t,
+		Cfg: storage.Config{Endpoint: "http://" + addr, AccessKey: "earkivtest", SecretKey: "earkivtestsecret", Region: "us-east-1"}}
+	s.start = func() *Child {
+		log := filepath.Join(t.TempDir(), "minio.log")
+		f, err := os.Create(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", console, dir)
+		cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s.Cfg.AccessKey, "MINIO_ROOT_PASSWORD="+s.Cfg.SecretKey, "MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_REGION=us-east-1")
+		cmd.Stdout, cmd.Stderr = f, f
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		c := &Child{cmd: cmd, done: make(chan struct{}), Log: log}
+		go func() { c.err = cmd.Wait(); f.Close(); close(c.done) }()
+		t.Cleanup(c.Kill)
+		return c
+	}
+	s.Start()
+	return s
+}
+
+// Backends are the S3 implementations every storage test runs against.
+func Backends(t *testing.T) []func(testing.TB) *S3 {
+	return []func(testing.TB) *S3{Versity, MinIO}
+}
+
+// RepoRoot is the module root (for test data such as packages-sample).
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root not found from %s", file)
+	}
+	return root
+}
+
+// Sanitize makes a test name usable in bucket and stream names.
+func Sanitize(s string) string {
+	s = strings.ToLower(s)
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			b[i] = '-'
+		}
+	}
+	return strings.Trim(string(b), "-")
+}
