@@ -294,7 +294,10 @@ func (r *Registry) Save(path string) error {
 }
 
 // NewPassword returns a random producer password and its bcrypt hash.
-func NewPassword() (plain, hash string, err error) {
+func NewPassword() (plain, hash string, err error) { return NewPasswordCost(bcrypt.DefaultCost) }
+
+// NewPasswordCost is NewPassword with a bcrypt cost (tests use the minimum).
+func NewPasswordCost(cost int) (plain, hash string, err error) {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return "", "", err
@@ -304,7 +307,7 @@ func NewPassword() (plain, hash string, err error) {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	plain = string(b)
-	h, err := bcrypt.GenerateFromPassword(b, bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword(b, cost)
 	if err != nil {
 		return "", "", fmt.Errorf("hash password: %w", err)
 	}

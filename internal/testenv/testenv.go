@@ -21,8 +21,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
 )
 
 const roleEnv = "EARKIV_TESTENV_ROLE"
@@ -286,4 +290,84 @@ func Sanitize(s string) string {
 		}
 	}
 	return strings.Trim(string(b), "-")
+}
+
+// NATS is a running embedded NATS server with earkiv's logins.
+type NATS struct {
+	Server    *server.Server
+	Cfg       queue.ServerConfig
+	URL       string
+	Passwords map[string]string // tenant id -> producer password
+}
+
+// Tenant makes a tenant with a fresh producer password (kept in pw).
+func Tenant(t testing.TB, id, org string, pw map[string]string) *tenant.Tenant {
+	t.Helper()
+	plain, hash, err := tenant.NewPasswordCost(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw[id] = plain
+	return &tenant.Tenant{ID: id, Name: id + " kommun", OrgNumber: org, Bucket: "earkiv-" + id,
+		Producer: tenant.Producer{User: "producer-" + id, PasswordHash: hash}}
+}
+
+// StartNATS starts an embedded NATS server for tenants (whose plain producer
+// passwords are in pw) and sets up earkiv's streams.
+func StartNATS(t testing.TB, dir string, tenants []*tenant.Tenant, pw map[string]string) *NATS {
+	t.Helper()
+	cfg := queue.ServerConfig{Dir: dir, Addr: "127.0.0.1:0", ServiceUser: "earkiv", ServicePassword: "service-secret", Tenants: tenants}
+	s, err := queue.StartServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &NATS{Server: s, Cfg: cfg, URL: s.ClientURL(), Passwords: pw}
+	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	c := n.Service(t)
+	ids := []string{}
+	for _, x := range tenants {
+		ids = append(ids, x.ID)
+	}
+	if err := c.Setup(context.Background(), ids, queue.SetupOptions{AckWait: 5 * time.Second, MaxDeliver: 3}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Restart stops the server and starts it again on the same port and storage.
+func (n *NATS) Restart(t testing.TB) {
+	t.Helper()
+	port := n.Server.Addr().(*net.TCPAddr).Port
+	n.Server.Shutdown()
+	n.Server.WaitForShutdown()
+	cfg := n.Cfg
+	cfg.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+	s, err := queue.StartServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Server = s
+	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+}
+
+// Service connects as earkiv's service login.
+func (n *NATS) Service(t testing.TB) *queue.Client {
+	t.Helper()
+	c, err := queue.Connect(context.Background(), queue.ConnectOptions{URL: n.URL, User: n.Cfg.ServiceUser, Password: n.Cfg.ServicePassword, Name: "test-service"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// Producer connects as tenant's producer.
+func (n *NATS) Producer(t testing.TB, tn *tenant.Tenant) *queue.Client {
+	t.Helper()
+	c, err := queue.Connect(context.Background(), queue.ConnectOptions{URL: n.URL, User: tn.Producer.User, Password: n.Passwords[tn.ID], Tenant: tn.ID, Name: "test-producer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }

@@ -1,0 +1,507 @@
+package queue
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/earkiv/earkiv/internal/report"
+)
+
+// Request is the small message that asks a worker to ingest a package held
+// in the tenant's object store.
+type Request struct {
+	SubmissionID string    `json:"submissionId"`
+	Tenant       string    `json:"tenant"`
+	Object       string    `json:"object"` // object store name
+	Name         string    `json:"name"`   // the file or folder name the producer gave
+	Format       string    `json:"format"` // dir (sent as tar), zip, tar, tar.gz
+	Size         int64     `json:"size"`
+	Digest       string    `json:"digest"` // object store SHA-256 digest
+	Submitted    time.Time `json:"submitted"`
+	Producer     string    `json:"producer,omitempty"`
+}
+
+// Receipt statuses.
+const (
+	Accepted  = "accepted"
+	Duplicate = "duplicate" // already archived with the same content: accepted, nothing new stored
+	Rejected  = "rejected"
+	Failed    = "failed" // could not be processed; operators are alerted
+)
+
+// FileSum is one stored file with its checksum.
+type FileSum struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Receipt (kvittens) is the answer to a submission.
+type Receipt struct {
+	SubmissionID string         `json:"submissionId"`
+	Tenant       string         `json:"tenant"`
+	PackageID    string         `json:"packageId,omitempty"`
+	AIPID        string         `json:"aipId,omitempty"`
+	Status       string         `json:"status"`
+	Reason       string         `json:"reason,omitempty"`
+	Files        int            `json:"files"`
+	Bytes        int64          `json:"bytes"`
+	Checksums    []FileSum      `json:"checksums,omitempty"`
+	Report       *report.Report `json:"report,omitempty"`
+	Submitted    time.Time      `json:"submitted"`
+	Started      time.Time      `json:"started"`
+	Finished     time.Time      `json:"finished"`
+}
+
+// OK reports whether the package is archived (accepted now or before).
+func (r *Receipt) OK() bool { return r.Status == Accepted || r.Status == Duplicate }
+
+// Event is one state change, for the audit trail and projections.
+type Event struct {
+	ID           string          `json:"id"`
+	Time         time.Time       `json:"time"`
+	Tenant       string          `json:"tenant"`
+	Type         string          `json:"type"`
+	SubmissionID string          `json:"submissionId,omitempty"`
+	PackageID    string          `json:"packageId,omitempty"`
+	AIPID        string          `json:"aipId,omitempty"`
+	Outcome      string          `json:"outcome,omitempty"`
+	Detail       string          `json:"detail,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
+	Seq          uint64          `json:"seq,omitempty"` // stream sequence, when read back
+}
+
+// Client is a NATS connection with JetStream.
+type Client struct {
+	NC     *nats.Conn
+	JS     jetstream.JetStream
+	tenant string // set for producer connections
+}
+
+// ConnectOptions say how to reach NATS.
+type ConnectOptions struct {
+	URL      string
+	User     string
+	Password string
+	Tenant   string // producer connections: the tenant, for its private inbox
+	Name     string
+}
+
+// Connect dials NATS; it keeps reconnecting for ever, since a NATS restart
+// must not lose a worker or a waiting producer.
+func Connect(ctx context.Context, o ConnectOptions) (*Client, error) {
+	opts := []nats.Option{
+		nats.Name(o.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.RetryOnFailedConnect(false),
+	}
+	if o.User != "" {
+		opts = append(opts, nats.UserInfo(o.User, o.Password))
+	}
+	if o.Tenant != "" {
+		opts = append(opts, nats.CustomInboxPrefix(InboxPrefix(o.Tenant)))
+	}
+	nc, err := nats.Connect(o.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to nats %s: %w", o.URL, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return &Client{NC: nc, JS: js, tenant: o.Tenant}, nil
+}
+
+// Close drains and closes the connection.
+func (c *Client) Close() {
+	if err := c.NC.Drain(); err != nil {
+		c.NC.Close()
+	}
+}
+
+// SetupOptions size the streams.
+type SetupOptions struct {
+	AckWait    time.Duration // before an unacknowledged request is redelivered
+	MaxDeliver int           // deliveries before a request is dead-lettered
+	Replicas   int
+}
+
+// Setup creates (or updates) the service streams and each tenant's object
+// store and receipt bucket. Only the service login may call it.
+func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) error {
+	if o.AckWait == 0 {
+		o.AckWait = time.Minute
+	}
+	if o.MaxDeliver == 0 {
+		o.MaxDeliver = 5
+	}
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	streams := []jetstream.StreamConfig{
+		{Name: StreamIngest, Subjects: []string{"earkiv.ingest.*"}, Retention: jetstream.WorkQueuePolicy,
+			Storage: jetstream.FileStorage, Duplicates: 24 * time.Hour, Replicas: o.Replicas},
+		{Name: StreamEvents, Subjects: []string{"earkiv.events.*.>"}, Storage: jetstream.FileStorage, Replicas: o.Replicas},
+		{Name: StreamDead, Subjects: []string{"earkiv.dead.*"}, Storage: jetstream.FileStorage, Replicas: o.Replicas},
+	}
+	for _, sc := range streams {
+		if _, err := c.JS.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("stream %s: %w", sc.Name, err)
+		}
+	}
+	_, err := c.JS.CreateOrUpdateConsumer(ctx, StreamIngest, jetstream.ConsumerConfig{
+		Durable:       Consumer,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       o.AckWait,
+		MaxDeliver:    o.MaxDeliver,
+		MaxAckPending: 1000,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", Consumer, err)
+	}
+	for _, t := range tenants {
+		if err := c.SetupTenant(ctx, t, o.Replicas); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetupTenant creates tenant's package store and receipt bucket.
+func (c *Client) SetupTenant(ctx context.Context, tenant string, replicas int) error {
+	if replicas == 0 {
+		replicas = 1
+	}
+	if _, err := c.JS.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket: PackageStore(tenant), Storage: jetstream.FileStorage, Replicas: replicas,
+		Description: "packages submitted by " + tenant + ", deleted once receipted",
+	}); err != nil {
+		return fmt.Errorf("object store for %s: %w", tenant, err)
+	}
+	if _, err := c.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: ReceiptBucket(tenant), Storage: jetstream.FileStorage, Replicas: replicas, History: 5,
+		Description: "receipts of " + tenant,
+	}); err != nil {
+		return fmt.Errorf("receipts for %s: %w", tenant, err)
+	}
+	return nil
+}
+
+// SubmitOptions tune a submission.
+type SubmitOptions struct {
+	// SubmissionID lets a producer retry a submission it is unsure went
+	// through; JetStream drops the repeated request. A new id if empty.
+	SubmissionID string
+}
+
+// Submit puts the package at path (a folder, zip or tar) into tenant's object
+// store, streaming it in chunks, then publishes the ingest request. A folder
+// is sent as a tar stream made on the fly; nothing is held in memory.
+func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOptions) (*Request, error) {
+	if err := c.mayActFor(tenant); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
+	}
+	id := o.SubmissionID
+	if id == "" {
+		u, err := uuid.NewV7()
+		if err != nil {
+			return nil, err
+		}
+		id = u.String()
+	}
+	req := &Request{SubmissionID: id, Tenant: tenant, Object: id, Name: filepath.Base(path), Submitted: time.Now().UTC()}
+	var r io.Reader
+	var size int64 = -1
+	switch {
+	case fi.IsDir():
+		req.Format = "dir"
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(tarDir(ctx, pw, path)) }()
+		defer pr.Close()
+		r = pr
+	default:
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("submit: %w", err)
+		}
+		defer f.Close()
+		req.Format = archiveFormat(path)
+		r, size = f, fi.Size()
+	}
+	store, err := c.JS.ObjectStore(ctx, PackageStore(tenant))
+	if err != nil {
+		return nil, fmt.Errorf("submit to %s: package store: %w", tenant, err)
+	}
+	chunk := uint32(c.NC.MaxPayload() / 2)
+	if chunk > 1<<20 {
+		chunk = 1 << 20
+	}
+	info, err := store.Put(ctx, jetstream.ObjectMeta{
+		Name: id, Description: req.Name,
+		Metadata: map[string]string{"name": req.Name, "format": req.Format, "tenant": tenant},
+		Opts:     &jetstream.ObjectMetaOptions{ChunkSize: chunk},
+	}, r)
+	if err != nil {
+		return nil, fmt.Errorf("submit %s to %s: upload: %w", path, tenant, err)
+	}
+	if size >= 0 && int64(info.Size) != size {
+		return nil, fmt.Errorf("submit %s: uploaded %d bytes of %d (file changed while sending?)", path, info.Size, size)
+	}
+	req.Size, req.Digest = int64(info.Size), info.Digest
+	data, _ := json.Marshal(req)
+	msg := &nats.Msg{Subject: IngestSubject(tenant), Data: data, Header: nats.Header{}}
+	if _, err := c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(StreamIngest)); err != nil {
+		return nil, fmt.Errorf("submit to %s: publish request: %w", tenant, err)
+	}
+	return req, nil
+}
+
+func archiveFormat(p string) string {
+	l := strings.ToLower(p)
+	switch {
+	case strings.HasSuffix(l, ".zip"):
+		return "zip"
+	case strings.HasSuffix(l, ".tar.gz"), strings.HasSuffix(l, ".tgz"):
+		return "tar.gz"
+	default:
+		return "tar"
+	}
+}
+
+// tarDir writes the folder as a tar stream, regular files and folders only
+// (links are refused: a package must hold its content, not point elsewhere).
+func tarDir(ctx context.Context, w io.Writer, dir string) error {
+	tw := tar.NewWriter(w)
+	base := filepath.Base(dir)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		name := filepath.ToSlash(filepath.Join(base, rel))
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: 0o755, ModTime: fi.ModTime()})
+		case fi.Mode().IsRegular():
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
+				return err
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			n, err := io.Copy(tw, f)
+			f.Close()
+			if err == nil && n != fi.Size() {
+				err = fmt.Errorf("%s changed size while sending", p)
+			}
+			return err
+		default:
+			return fmt.Errorf("%s is not a regular file or folder (links are not accepted)", p)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("pack %s: %w", dir, err)
+	}
+	return tw.Close()
+}
+
+// ErrOtherTenant is returned when a producer connection is used for another
+// tenant. The server refuses such requests anyway (they would only time
+// out); this makes the mistake visible at once.
+var ErrOtherTenant = errors.New("a producer may act only for its own tenant")
+
+func (c *Client) mayActFor(tenant string) error {
+	if c.tenant != "" && c.tenant != tenant {
+		return fmt.Errorf("%w: logged in for %s, asked for %s", ErrOtherTenant, c.tenant, tenant)
+	}
+	return nil
+}
+
+// ErrNoReceipt is returned while a submission has no receipt yet.
+var ErrNoReceipt = errors.New("no receipt yet")
+
+func (c *Client) receipts(ctx context.Context, tenant string) (jetstream.KeyValue, error) {
+	if err := c.mayActFor(tenant); err != nil {
+		return nil, err
+	}
+	kv, err := c.JS.KeyValue(ctx, ReceiptBucket(tenant))
+	if err != nil {
+		return nil, fmt.Errorf("receipts of %s: %w", tenant, err)
+	}
+	return kv, nil
+}
+
+// PutReceipt stores a receipt under its submission id and its package id.
+func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
+	kv, err := c.receipts(ctx, r.Tenant)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := kv.Put(ctx, submissionKey(r.SubmissionID), data); err != nil {
+		return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
+	}
+	if r.PackageID != "" {
+		if _, err := kv.Put(ctx, packageKey(r.PackageID), data); err != nil {
+			return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
+		}
+	}
+	return nil
+}
+
+// Receipt returns tenant's receipt for a submission id or a package id.
+func (c *Client) Receipt(ctx context.Context, tenant, id string) (*Receipt, error) {
+	kv, err := c.receipts(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	var e jetstream.KeyValueEntry
+	if uuid.Validate(id) == nil {
+		e, err = kv.Get(ctx, submissionKey(id))
+	} else {
+		err = jetstream.ErrKeyNotFound
+	}
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		e, err = kv.Get(ctx, packageKey(id))
+	}
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, fmt.Errorf("%s: %w", id, ErrNoReceipt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receipt %s: %w", id, err)
+	}
+	var r Receipt
+	if err := json.Unmarshal(e.Value(), &r); err != nil {
+		return nil, fmt.Errorf("receipt %s: %w", id, err)
+	}
+	return &r, nil
+}
+
+// WaitReceipt blocks until the submission's receipt exists or ctx ends.
+func (c *Client) WaitReceipt(ctx context.Context, tenant, submissionID string) (*Receipt, error) {
+	kv, err := c.receipts(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	w, err := kv.Watch(ctx, submissionKey(submissionID))
+	if err != nil {
+		return nil, fmt.Errorf("wait for receipt %s: %w", submissionID, err)
+	}
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for receipt %s: %w", submissionID, ctx.Err())
+		case e := <-w.Updates():
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue
+			}
+			var r Receipt
+			if err := json.Unmarshal(e.Value(), &r); err != nil {
+				return nil, fmt.Errorf("receipt %s: %w", submissionID, err)
+			}
+			return &r, nil
+		}
+	}
+}
+
+// Publish records an event on the event stream (and waits for it to be stored).
+func (c *Client) Publish(ctx context.Context, e Event) error {
+	if e.ID == "" {
+		e.ID = uuid.NewString()
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if _, err := c.JS.Publish(ctx, EventSubject(e.Tenant, e.Type), data, jetstream.WithMsgID(e.ID)); err != nil {
+		return fmt.Errorf("event %s for %s: %w", e.Type, e.Tenant, err)
+	}
+	return nil
+}
+
+// DecodeEvent reads an event message.
+func DecodeEvent(m jetstream.Msg) (Event, error) {
+	var e Event
+	if err := json.Unmarshal(m.Data(), &e); err != nil {
+		return e, fmt.Errorf("event on %s: %w", m.Subject(), err)
+	}
+	if md, err := m.Metadata(); err == nil {
+		e.Seq = md.Sequence.Stream
+	}
+	return e, nil
+}
+
+// FollowEvents calls fn for each event of tenant ("" = all) from sequence
+// start (0 = only new ones) until ctx ends or fn fails.
+func (c *Client) FollowEvents(ctx context.Context, tenant string, start uint64, fn func(Event) error) error {
+	filter := "earkiv.events.>"
+	if tenant != "" {
+		filter = "earkiv.events." + tenant + ".>"
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverNewPolicy}
+	if start > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start
+	}
+	cons, err := c.JS.OrderedConsumer(ctx, StreamEvents, cfg)
+	if err != nil {
+		return fmt.Errorf("follow events: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("follow events: %w", err)
+	}
+	go func() { <-ctx.Done(); it.Stop() }()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("follow events: %w", err)
+		}
+		e, err := DecodeEvent(m)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,54 @@
+// Package queue is earkiv's use of NATS JetStream: the embedded server and
+// its per-tenant permissions, the ingest work queue, the package object
+// stores, receipts and the event log.
+//
+// Everything a producer may touch carries its tenant id in the name, so one
+// permission list per tenant keeps municipalities apart:
+//
+//	earkiv.ingest.<tenant>          ingest requests (stream EARKIV_INGEST, work queue)
+//	object store sip-<tenant>       submitted packages, chunked
+//	KV receipts-<tenant>            receipts (kvittenser), by submission and package id
+//	earkiv.events.<tenant>.<type>   every state change (stream EARKIV_EVENTS)
+//	earkiv.dead.<tenant>            requests that failed every delivery (stream EARKIV_DEAD)
+//	_INBOX_<tenant>.>               the producer's reply subjects
+package queue
+
+import (
+	"encoding/base64"
+	"strings"
+)
+
+const (
+	StreamIngest = "EARKIV_INGEST"
+	StreamEvents = "EARKIV_EVENTS"
+	StreamDead   = "EARKIV_DEAD"
+	// Consumer is the durable pull consumer all workers share.
+	Consumer = "ingest-workers"
+)
+
+// IngestSubject is where tenant's ingest requests go.
+func IngestSubject(tenant string) string { return "earkiv.ingest." + tenant }
+
+// EventSubject is the subject of a tenant's event of a type.
+func EventSubject(tenant, typ string) string { return "earkiv.events." + tenant + "." + typ }
+
+// DeadSubject holds a tenant's dead-letter records.
+func DeadSubject(tenant string) string { return "earkiv.dead." + tenant }
+
+// PackageStore is the object store bucket of tenant's submitted packages.
+func PackageStore(tenant string) string { return "sip-" + tenant }
+
+// ReceiptBucket is the KV bucket of tenant's receipts.
+func ReceiptBucket(tenant string) string { return "receipts-" + tenant }
+
+// InboxPrefix is tenant's private reply-subject prefix. The NATS default
+// (_INBOX) would let any producer subscribe to every other producer's replies.
+func InboxPrefix(tenant string) string { return "_INBOX_" + tenant }
+
+// submissionKey and packageKey are receipt KV keys. Package ids are free
+// text (OBJID), so they are base64url-encoded into the KV key alphabet.
+func submissionKey(id string) string { return "sub." + id }
+
+func packageKey(id string) string {
+	return "pkg." + strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(id)), "=")
+}

@@ -1,0 +1,208 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/testenv"
+	"github.com/earkiv/earkiv/internal/tenant"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m, nil) }
+
+func setup(t *testing.T) (*testenv.NATS, *tenant.Tenant, *tenant.Tenant) {
+	pw := map[string]string{}
+	a := testenv.Tenant(t, "alfa", "2120000001", pw)
+	b := testenv.Tenant(t, "beta", "2120002411", pw)
+	n := testenv.StartNATS(t, t.TempDir(), []*tenant.Tenant{a, b}, pw)
+	return n, a, b
+}
+
+func TestSubmitAndReceipt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, a, _ := setup(t)
+	prod := n.Producer(t, a)
+	svc := n.Service(t)
+	dir := filepath.Join(testenv.RepoRoot(t), "packages-sample", "fgs1-valid-arenden")
+	req, err := prod.Submit(ctx, "alfa", dir, queue.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Format != "dir" || req.Size == 0 || req.Digest == "" {
+		t.Fatalf("request %+v", req)
+	}
+	// The worker side sees the request and the package.
+	cons, err := svc.JS.Consumer(ctx, queue.StreamIngest, queue.Consumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got jetstream.Msg
+	for m := range batch.Messages() {
+		got = m
+	}
+	if got == nil || got.Subject() != "earkiv.ingest.alfa" || !strings.Contains(string(got.Data()), req.SubmissionID) {
+		t.Fatalf("request message %v", got)
+	}
+	got.Ack()
+	store, err := svc.JS.ObjectStore(ctx, queue.PackageStore("alfa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := store.GetInfo(ctx, req.Object)
+	if err != nil || int64(info.Size) != req.Size {
+		t.Fatalf("stored package %+v %v", info, err)
+	}
+
+	// Resubmitting with the same id is dropped by JetStream's dedupe.
+	if _, err := prod.Submit(ctx, "alfa", dir, queue.SubmitOptions{SubmissionID: req.SubmissionID}); err != nil {
+		t.Fatal(err)
+	}
+	if ci, _ := cons.Info(ctx); ci.NumPending != 0 {
+		t.Fatalf("duplicate submission queued: %d pending", ci.NumPending)
+	}
+
+	done := make(chan *queue.Receipt, 1)
+	go func() {
+		r, err := prod.WaitReceipt(ctx, "alfa", req.SubmissionID)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if err := svc.PutReceipt(ctx, &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: "alfa", PackageID: "KS 2025/1:x", Status: queue.Accepted}); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r == nil || r.Status != queue.Accepted {
+		t.Fatalf("receipt %+v", r)
+	}
+	if r, err := prod.Receipt(ctx, "alfa", "KS 2025/1:x"); err != nil || r.SubmissionID != req.SubmissionID {
+		t.Fatalf("receipt by package id: %+v %v", r, err)
+	}
+	if _, err := prod.Receipt(ctx, "alfa", "nope"); !errors.Is(err, queue.ErrNoReceipt) {
+		t.Fatalf("missing receipt: %v", err)
+	}
+}
+
+// TestTenantIsolation: a producer of alfa can neither submit for beta, nor
+// read beta's receipts, packages or events, nor listen to beta's replies.
+func TestTenantIsolation(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, a, b := setup(t)
+	svc := n.Service(t)
+	if err := svc.PutReceipt(ctx, &queue.Receipt{SubmissionID: "0190f0c8-0000-7000-8000-000000000001", Tenant: "beta", PackageID: "beta-pkg", Status: queue.Accepted}); err != nil {
+		t.Fatal(err)
+	}
+	prodA := n.Producer(t, a)
+	prodB := n.Producer(t, b)
+	dir := filepath.Join(testenv.RepoRoot(t), "packages-sample", "fgs1-valid-arenden")
+
+	if _, err := prodA.Submit(ctx, "beta", dir, queue.SubmitOptions{}); !errors.Is(err, queue.ErrOtherTenant) {
+		t.Fatalf("alfa's client submitted for beta: %v", err)
+	}
+	if _, err := prodA.Receipt(ctx, "beta", "beta-pkg"); !errors.Is(err, queue.ErrOtherTenant) {
+		t.Fatalf("alfa's client read beta's receipt: %v", err)
+	}
+	// The server enforces the same, whatever the client does: every raw
+	// JetStream call for beta's resources fails.
+	short := func() context.Context {
+		c, cancel := context.WithTimeout(ctx, time.Second)
+		t.Cleanup(cancel)
+		return c
+	}
+	if _, err := prodA.JS.Publish(short(), queue.IngestSubject("beta"), []byte(`{}`)); err == nil {
+		t.Fatal("alfa published an ingest request for beta")
+	}
+	if _, err := prodA.JS.ObjectStore(short(), queue.PackageStore("beta")); err == nil {
+		t.Fatal("alfa opened beta's package store")
+	}
+	if _, err := prodA.JS.KeyValue(short(), queue.ReceiptBucket("beta")); err == nil {
+		t.Fatal("alfa opened beta's receipts")
+	}
+	if _, err := prodA.JS.Stream(short(), queue.StreamEvents); err == nil {
+		t.Fatal("alfa opened the event stream")
+	}
+	if _, err := prodA.JS.Consumer(short(), queue.StreamIngest, queue.Consumer); err == nil {
+		t.Fatal("alfa opened the work queue")
+	}
+	// Subscriptions outside alfa's own inbox are refused by the server.
+	for _, subj := range []string{"_INBOX_beta.>", "_INBOX.>", "earkiv.>", "$KV.receipts-beta.>", ">"} {
+		errs := make(chan error, 1)
+		c, err := nats.Connect(n.URL, nats.UserInfo(a.Producer.User, n.Passwords["alfa"]),
+			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SubscribeSync(subj); err != nil {
+			t.Fatal(err)
+		}
+		c.Flush()
+		select {
+		case err := <-errs:
+			if !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+				t.Errorf("subscribe %s: %v", subj, err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Errorf("alfa subscribed to %s", subj)
+		}
+		c.Close()
+	}
+	// Beta still reads its own.
+	if r, err := prodB.Receipt(ctx, "beta", "beta-pkg"); err != nil || r.Status != queue.Accepted {
+		t.Fatalf("beta's own receipt: %+v %v", r, err)
+	}
+	// Wrong password: no connection at all.
+	if _, err := queue.Connect(ctx, queue.ConnectOptions{URL: n.URL, User: a.Producer.User, Password: "wrong"}); err == nil {
+		t.Fatal("connected with a wrong password")
+	}
+}
+
+func TestEventsSurviveRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, _, _ := setup(t)
+	svc := n.Service(t)
+	if err := svc.Publish(ctx, queue.Event{Tenant: "alfa", Type: "test.one"}); err != nil {
+		t.Fatal(err)
+	}
+	n.Restart(t)
+	// The service connection reconnects by itself.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := svc.Publish(ctx, queue.Event{Tenant: "alfa", Type: "test.two"})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var seen []string
+	fctx, fcancel := context.WithCancel(ctx)
+	err := svc.FollowEvents(fctx, "alfa", 1, func(e queue.Event) error {
+		seen = append(seen, e.Type)
+		if len(seen) == 2 {
+			fcancel()
+		}
+		return nil
+	})
+	if err != nil || strings.Join(seen, ",") != "test.one,test.two" {
+		t.Fatalf("events %v %v", seen, err)
+	}
+}

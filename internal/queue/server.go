@@ -1,0 +1,126 @@
+package queue
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/earkiv/earkiv/internal/tenant"
+)
+
+// ServerConfig configures the embedded NATS server.
+type ServerConfig struct {
+	Dir             string // JetStream storage
+	Addr            string // host:port; port 0 picks a free one
+	ServiceUser     string // earkiv's own login (workers, serve)
+	ServicePassword string // plain or bcrypt
+	Tenants         []*tenant.Tenant
+	MaxPayload      int32 // bytes per message; 0 means 8 MiB
+}
+
+// StartServer starts an embedded NATS server with JetStream and one login per
+// tenant producer, each allowed only its own tenant's subjects.
+func StartServer(cfg ServerConfig) (*server.Server, error) {
+	opts, err := serverOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("nats server: %w", err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(30 * time.Second) {
+		s.Shutdown()
+		return nil, fmt.Errorf("nats server on %s did not become ready", cfg.Addr)
+	}
+	return s, nil
+}
+
+// ReloadTenants replaces the producer logins of a running embedded server,
+// so tenants added with `earkiv tenant add` can submit without a restart.
+func ReloadTenants(s *server.Server, cfg ServerConfig) error {
+	opts, err := serverOptions(cfg)
+	if err != nil {
+		return err
+	}
+	// The listening port must not change on reload.
+	opts.Port = s.Addr().(*net.TCPAddr).Port
+	if err := s.ReloadOptions(opts); err != nil {
+		return fmt.Errorf("nats reload: %w", err)
+	}
+	return nil
+}
+
+func serverOptions(cfg ServerConfig) (*server.Options, error) {
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("nats address %q: %w", cfg.Addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("nats port %q: %w", port, err)
+	}
+	if cfg.ServiceUser == "" || cfg.ServicePassword == "" {
+		return nil, fmt.Errorf("nats server: a service user and password are required")
+	}
+	mp := cfg.MaxPayload
+	if mp == 0 {
+		mp = 8 << 20
+	}
+	users := []*server.User{{Username: cfg.ServiceUser, Password: cfg.ServicePassword}}
+	for _, t := range cfg.Tenants {
+		users = append(users, &server.User{
+			Username:    t.Producer.User,
+			Password:    t.Producer.PasswordHash,
+			Permissions: ProducerPermissions(t.ID),
+		})
+	}
+	return &server.Options{
+		ServerName:            "earkiv",
+		Host:                  host,
+		Port:                  p,
+		JetStream:             true,
+		StoreDir:              cfg.Dir,
+		Users:                 users,
+		NoSigs:                true,
+		NoLog:                 true,
+		MaxPayload:            mp,
+		MaxPending:            int64(mp) * 8,
+		JetStreamMaxMemory:    256 << 20,
+		DisableShortFirstPing: true,
+	}, nil
+}
+
+// ProducerPermissions lets a case system submit packages for tenant and read
+// that tenant's receipts, and nothing else: no other tenant's subjects, object
+// stores, receipts or reply inboxes, and no stream management.
+func ProducerPermissions(tenant string) *server.Permissions {
+	obj, kv := "OBJ_"+PackageStore(tenant), "KV_"+ReceiptBucket(tenant)
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{Allow: []string{
+			IngestSubject(tenant),
+			"$O." + PackageStore(tenant) + ".>",
+			"$JS.API.INFO",
+			"$JS.API.STREAM.INFO." + obj,
+			"$JS.API.STREAM.INFO." + kv,
+			"$JS.API.STREAM.MSG.GET." + obj,
+			"$JS.API.STREAM.MSG.GET." + kv,
+			"$JS.API.DIRECT.GET." + obj + ".>",
+			"$JS.API.DIRECT.GET." + kv + ".>",
+			"$JS.API.DIRECT.GET." + obj,
+			"$JS.API.DIRECT.GET." + kv,
+			"$JS.API.STREAM.PURGE." + obj,
+			"$JS.API.CONSUMER.CREATE." + kv + ".>",
+			"$JS.API.CONSUMER.CREATE." + kv,
+			"$JS.API.CONSUMER.DELETE." + kv + ".>",
+			"$JS.API.CONSUMER.INFO." + kv + ".>",
+			"$JS.FC." + kv + ".>",
+			"$JS.ACK." + kv + ".>",
+		}},
+		Subscribe: &server.SubjectPermission{Allow: []string{InboxPrefix(tenant) + ".>"}},
+	}
+}
