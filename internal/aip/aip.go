@@ -42,9 +42,9 @@ const (
 
 // Keys of an AIP's fixed objects.
 func SubmissionKey(aipID, p string) string { return aipID + "/submission/" + p }
-func METSKey(aipID string) string         { return aipID + "/METS.xml" }
-func PREMISKey(aipID string) string       { return aipID + "/metadata/preservation/premis.xml" }
-func ManifestKey(aipID string) string     { return aipID + "/manifest.json" }
+func METSKey(aipID string) string          { return aipID + "/METS.xml" }
+func PREMISKey(aipID string) string        { return aipID + "/metadata/preservation/premis.xml" }
+func ManifestKey(aipID string) string      { return aipID + "/manifest.json" }
 
 // IsManifestKey tells whether a bucket key is an AIP's manifest.
 func IsManifestKey(k string) bool {

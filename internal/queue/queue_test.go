@@ -12,8 +12,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/earkiv/earkiv/internal/queue"
-	"github.com/earkiv/earkiv/internal/testenv"
 	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, nil) }

@@ -22,7 +22,7 @@ func TestOrgNumber(t *testing.T) {
 		want bool
 	}{
 		{"2120000001", true},
-		{"212000-2411", true},  // Sundsvalls kommun
+		{"212000-2411", true},    // Sundsvalls kommun
 		{"SE212000241101", true}, // VAT form
 		{"162120002411", true},
 		{"2120002412", false}, // wrong check digit
