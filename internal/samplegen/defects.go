@@ -61,7 +61,7 @@ func Samples(ctx context.Context, out string, schemaFS fs.FS) ([]Expectation, er
 		what string
 	}{
 		{Spec{Family: fgs.FamilyFGS1, ID: "fgs1-valid-arenden", Cases: 3, Files: 2, Size: 2000, Seed: 1}, "dir", "FGS 1.x, 3 ärenden with FGS Ärendehantering content, SHA-256"},
-		{Spec{Family: fgs.FamilyFGS1, ID: "fgs1-valid-md5", Cases: 2, Files: 1, Size: 5000, Checksum: fixity.MD5, Seed: 2, OrgName: "Sjöstad kommun", OrgID: "2120000002"}, "tar", "FGS 1.x as .tar, MD5 checksums"},
+		{Spec{Family: fgs.FamilyFGS1, ID: "fgs1-valid-md5", Cases: 2, Files: 1, Size: 5000, Checksum: fixity.MD5, Seed: 2, OrgName: "Sjöstad kommun", OrgID: "2120000019"}, "tar", "FGS 1.x as .tar, MD5 checksums"},
 		{Spec{Family: fgs.FamilyEARK, ID: "eark-valid-erms", Cases: 2, Files: 2, Size: 1500, Seed: 3, Schemas: schemaFS}, "dir", "E-ARK SIP 2.x with CITS ERMS content and schemas"},
 		{Spec{Family: fgs.FamilyEARK, ID: "eark-valid-zip", Cases: 1, Files: 3, Size: 800, Checksum: fixity.SHA512, Seed: 4, Schemas: schemaFS}, "zip", "E-ARK SIP 2.x as .zip, SHA-512 checksums"},
 	}

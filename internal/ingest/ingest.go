@@ -1,0 +1,774 @@
+// Package ingest turns a submitted package into an archival package: it
+// takes an ingest request off the work queue, fetches the package, validates
+// it, checks it belongs to the submitting municipality, stores every file and
+// the AIP METS and PREMIS in the municipality's bucket under Object Lock,
+// writes the manifest last, and answers with a receipt.
+//
+// Crash safety comes from three facts: the AIP id is derived from (tenant,
+// package id), so a redo writes the same keys; an object already stored with
+// the right SHA-256 is not stored again; and an AIP counts as existing only
+// once its manifest is written, which happens after everything else.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/fixity"
+	"github.com/earkiv/earkiv/internal/pkgfs"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/records"
+	"github.com/earkiv/earkiv/internal/report"
+	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/earkiv/earkiv/internal/validate"
+	"github.com/earkiv/earkiv/internal/xmlsafe"
+)
+
+// Config wires a Worker.
+type Config struct {
+	Tenants     func() *tenant.Registry                       // current tenants (may be reloaded)
+	Store       func(*tenant.Tenant) (*storage.Store, error) // the tenant's S3 store
+	Queue       *queue.Client                                // service login
+	Validator   *validate.Validator
+	SpoolDir    string        // local disk for packages being ingested
+	Concurrency int           // packages at once; default 2
+	Uploads     int           // objects uploaded at once per package; default 8
+	Heartbeat   time.Duration // in-progress signal interval; default 10s (keep well under AckWait)
+	StoreRetry  time.Duration // how long one attempt keeps retrying an unavailable store; default 2m
+	Version     string
+	Metrics     *Metrics
+	Log         *slog.Logger
+	Now         func() time.Time
+	// Hook, if set, is called at named points of an ingest ("object-stored",
+	// "aip-complete"); fault tests use it to stop a worker at an exact point.
+	Hook func(stage, detail string)
+}
+
+// Worker consumes ingest requests.
+type Worker struct {
+	cfg        Config
+	maxDeliver int
+}
+
+// New checks cfg and prepares the spool folder.
+func New(cfg Config) (*Worker, error) {
+	if cfg.Tenants == nil || cfg.Store == nil || cfg.Queue == nil || cfg.Validator == nil {
+		return nil, errors.New("ingest: tenants, store, queue and validator are required")
+	}
+	if cfg.SpoolDir == "" {
+		return nil, errors.New("ingest: a spool folder is required")
+	}
+	if err := os.MkdirAll(cfg.SpoolDir, 0o750); err != nil {
+		return nil, fmt.Errorf("ingest: spool: %w", err)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 2
+	}
+	if cfg.Uploads <= 0 {
+		cfg.Uploads = 8
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 10 * time.Second
+	}
+	if cfg.StoreRetry <= 0 {
+		cfg.StoreRetry = 2 * time.Minute
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(nil)
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Hook == nil {
+		cfg.Hook = func(string, string) {}
+	}
+	return &Worker{cfg: cfg}, nil
+}
+
+// Run pulls requests until ctx is done. Each request is acknowledged only
+// after its receipt is stored; a failed attempt is retried with back-off and,
+// after the consumer's last delivery, dead-lettered with a "failed" receipt.
+func (w *Worker) Run(ctx context.Context) error {
+	cons, err := w.cfg.Queue.JS.Consumer(ctx, queue.StreamIngest, queue.Consumer)
+	if err != nil {
+		return fmt.Errorf("ingest: consumer: %w", err)
+	}
+	w.maxDeliver = cons.CachedInfo().Config.MaxDeliver
+	sem := make(chan struct{}, w.cfg.Concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			<-sem
+			if ctx.Err() != nil {
+				return nil
+			}
+			w.cfg.Log.Warn("fetch ingest request", "err", err)
+			time.Sleep(time.Second)
+			continue
+		}
+		got := false
+		for m := range batch.Messages() {
+			got = true
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				w.handle(ctx, m)
+			}()
+		}
+		if !got {
+			<-sem
+		}
+	}
+	return nil
+}
+
+// handle processes one message and settles it.
+func (w *Worker) handle(ctx context.Context, m jetstream.Msg) {
+	md, _ := m.Metadata()
+	delivered := uint64(1)
+	if md != nil {
+		delivered = md.NumDelivered
+	}
+	tenantID := strings.TrimPrefix(m.Subject(), "earkiv.ingest.")
+	log := w.cfg.Log.With("tenant", tenantID, "delivery", delivered)
+	var req queue.Request
+	if err := json.Unmarshal(m.Data(), &req); err != nil || req.SubmissionID == "" {
+		log.Error("malformed ingest request dropped to dead letters", "err", err, "data", string(m.Data()))
+		w.deadLetter(ctx, tenantID, m.Data(), fmt.Errorf("malformed request: %v", err))
+		m.Term()
+		return
+	}
+	log = log.With("submission", req.SubmissionID)
+
+	// Keep the message ours while we work: long packages outlive AckWait.
+	hbCtx, stopHB := context.WithCancel(ctx)
+	defer stopHB()
+	go func() {
+		t := time.NewTicker(w.cfg.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-hbCtx.Done():
+				return
+			case <-t.C:
+				if err := m.InProgress(); err != nil {
+					log.Warn("in-progress heartbeat", "err", err)
+				}
+			}
+		}
+	}()
+
+	w.cfg.Metrics.InProgress.Inc()
+	defer w.cfg.Metrics.InProgress.Dec()
+	start := time.Now()
+	rec, err := w.Process(ctx, tenantID, req)
+	if err == nil {
+		stopHB()
+		w.cfg.Metrics.Duration.WithLabelValues(rec.Status).Observe(time.Since(start).Seconds())
+		if err := m.Ack(); err != nil {
+			log.Warn("ack", "err", err) // redelivery will find the receipt and ack then
+		}
+		log.Info("ingest done", "status", rec.Status, "aip", rec.AIPID, "package", rec.PackageID, "files", rec.Files, "bytes", rec.Bytes, "took", time.Since(start).Round(time.Millisecond))
+		return
+	}
+	if ctx.Err() != nil {
+		// Shutting down: leave the message to be redelivered.
+		log.Info("ingest interrupted by shutdown; it will be redelivered", "err", err)
+		return
+	}
+	stopHB()
+	w.cfg.Metrics.Failures.WithLabelValues(tenantID, stageOf(err)).Inc()
+	if w.maxDeliver > 0 && int(delivered) >= w.maxDeliver {
+		log.Error("ingest failed on its last delivery; dead-lettered", "err", err)
+		w.fail(ctx, tenantID, req, err)
+		m.Term()
+		return
+	}
+	delay := backoff(delivered)
+	log.Warn("ingest attempt failed; will retry", "err", err, "retry_in", delay)
+	w.event(ctx, queue.Event{Tenant: tenantID, Type: "ingest.retry", SubmissionID: req.SubmissionID, Outcome: "failure", Detail: err.Error()})
+	m.NakWithDelay(delay)
+}
+
+func backoff(delivered uint64) time.Duration {
+	d := time.Second << min(delivered, 6)
+	return min(d, time.Minute)
+}
+
+// stageError marks which stage failed, for metrics and logs.
+type stageError struct {
+	stage string
+	err   error
+}
+
+func (e *stageError) Error() string { return e.stage + ": " + e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
+
+func stage(s string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &stageError{s, err}
+}
+
+func stageOf(err error) string {
+	var se *stageError
+	if errors.As(err, &se) {
+		return se.stage
+	}
+	return "other"
+}
+
+// fail issues a "failed" receipt and a dead-letter record, so the producer
+// is not left waiting and operators see what to retry.
+func (w *Worker) fail(ctx context.Context, tenantID string, req queue.Request, cause error) {
+	data, _ := json.Marshal(req)
+	w.deadLetter(ctx, tenantID, data, cause)
+	now := w.cfg.Now().UTC()
+	rec := &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: tenantID, Status: queue.Failed,
+		Reason: "the package could not be processed and has been handed to operators: " + cause.Error(),
+		Submitted: req.Submitted, Started: now, Finished: now}
+	if err := w.cfg.Queue.PutReceipt(ctx, rec); err != nil {
+		w.cfg.Log.Error("store failed receipt", "submission", req.SubmissionID, "err", err)
+	}
+	w.cfg.Metrics.Packages.WithLabelValues(tenantID, queue.Failed).Inc()
+	w.event(ctx, queue.Event{Tenant: tenantID, Type: "ingest.failed", SubmissionID: req.SubmissionID, Outcome: "failure", Detail: cause.Error()})
+	w.receiptEvent(ctx, rec)
+}
+
+func (w *Worker) deadLetter(ctx context.Context, tenantID string, data []byte, cause error) {
+	msg := &nats.Msg{Subject: queue.DeadSubject(tenantID), Data: data, Header: nats.Header{}}
+	msg.Header.Set("Earkiv-Error", cause.Error())
+	msg.Header.Set("Earkiv-Time", w.cfg.Now().UTC().Format(time.RFC3339))
+	if _, err := w.cfg.Queue.JS.PublishMsg(ctx, msg); err != nil {
+		w.cfg.Log.Error("dead letter", "tenant", tenantID, "err", err)
+	}
+}
+
+// event publishes an event; ids derived from the submission make a repeated
+// step after a crash a duplicate that JetStream drops.
+func (w *Worker) event(ctx context.Context, e queue.Event) {
+	if e.ID == "" && e.SubmissionID != "" && e.Type != "ingest.retry" {
+		e.ID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("earkiv:"+e.SubmissionID+":"+e.Type)).String()
+	}
+	if e.Time.IsZero() {
+		e.Time = w.cfg.Now().UTC()
+	}
+	if err := w.cfg.Queue.Publish(ctx, e); err != nil {
+		w.cfg.Log.Warn("publish event", "type", e.Type, "err", err)
+	}
+}
+
+func (w *Worker) receiptEvent(ctx context.Context, r *queue.Receipt) {
+	sum := *r
+	sum.Report, sum.Checksums = nil, nil
+	data, _ := json.Marshal(sum)
+	w.event(ctx, queue.Event{Tenant: r.Tenant, Type: "receipt.issued", SubmissionID: r.SubmissionID, PackageID: r.PackageID,
+		AIPID: r.AIPID, Outcome: r.Status, Detail: r.Reason, Data: data})
+}
+
+// Process ingests one request and stores its receipt. An error means the
+// attempt should be retried (the store or queue is unavailable, the worker
+// is shutting down); every verdict on the package itself is a receipt.
+func (w *Worker) Process(ctx context.Context, tenantID string, req queue.Request) (*queue.Receipt, error) {
+	if prev, err := w.cfg.Queue.Receipt(ctx, tenantID, req.SubmissionID); err == nil {
+		return prev, nil // a redelivery of finished work
+	} else if !errors.Is(err, queue.ErrNoReceipt) {
+		return nil, stage("receipt", err)
+	}
+	t, err := w.cfg.Tenants().Get(tenantID)
+	if err != nil {
+		return nil, stage("tenant", err) // retried, then dead-lettered: a tenant removed while its packages wait
+	}
+	j := &job{w: w, t: t, req: req, rec: &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: t.ID, Submitted: req.Submitted, Started: w.cfg.Now().UTC()}}
+	if req.Tenant != "" && req.Tenant != t.ID {
+		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the request names tenant %q but was submitted on %s's queue", req.Tenant, t.ID))
+	}
+	w.event(ctx, queue.Event{Tenant: t.ID, Type: "ingest.started", SubmissionID: req.SubmissionID, Detail: req.Name})
+	return j.run(ctx)
+}
+
+// job is one ingest attempt.
+type job struct {
+	w     *Worker
+	t     *tenant.Tenant
+	req   queue.Request
+	rec   *queue.Receipt
+	store *storage.Store
+	spool string
+}
+
+func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
+	w := j.w
+	store, err := w.cfg.Store(j.t)
+	if err != nil {
+		return nil, stage("store", err)
+	}
+	j.store = store
+	defer j.cleanupSpool()
+	if rec, err := j.fetch(ctx); rec != nil || err != nil {
+		return rec, err
+	}
+	res, err := w.cfg.Validator.ValidatePath(ctx, j.spool)
+	if err != nil {
+		return nil, stage("validate", err)
+	}
+	rep := res.Report
+	rep.Package = j.req.Name
+	j.rec.Report = rep
+	j.rec.Files, j.rec.Bytes = rep.Files, rep.Bytes
+	if res.Package != nil {
+		j.rec.PackageID = res.Package.ObjID
+	}
+	if !rep.Valid {
+		w.event(ctx, queue.Event{Tenant: j.t.ID, Type: "validation.failed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
+			Outcome: "failure", Detail: fmt.Sprintf("%d errors: %s", rep.Errors, strings.Join(rep.RuleIDs(report.MUST), ", "))})
+		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the package is not valid (%d errors, rules %s)", rep.Errors, strings.Join(rep.RuleIDs(report.MUST), ", ")))
+	}
+	w.event(ctx, queue.Event{Tenant: j.t.ID, Type: "validation.passed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
+		Outcome: "success", Detail: fmt.Sprintf("%d files, %d warnings", rep.Files, rep.Warnings)})
+	if reason := j.checkTenant(res.Package); reason != "" {
+		return j.finish(ctx, queue.Rejected, reason)
+	}
+	return j.archive(ctx, res)
+}
+
+// fetch copies the package from the object store to the spool folder; the
+// object store checks its SHA-256 digest as the last byte arrives.
+func (j *job) fetch(ctx context.Context) (*queue.Receipt, error) {
+	obs, err := j.w.cfg.Queue.JS.ObjectStore(ctx, queue.PackageStore(j.t.ID))
+	if err != nil {
+		return nil, stage("fetch", err)
+	}
+	obj, err := obs.Get(ctx, j.req.Object)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
+		return rec, err
+	}
+	if err != nil {
+		return nil, stage("fetch", err)
+	}
+	defer obj.Close()
+	j.spool = filepath.Join(j.w.cfg.SpoolDir, j.req.SubmissionID+".pkg")
+	f, err := os.Create(j.spool)
+	if err != nil {
+		return nil, stage("fetch", err)
+	}
+	n, err := io.Copy(f, obj)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, stage("fetch", fmt.Errorf("package %s: %w", j.req.Object, err))
+	}
+	if j.req.Size > 0 && n != j.req.Size {
+		return nil, stage("fetch", fmt.Errorf("package %s: got %d bytes, request says %d", j.req.Object, n, j.req.Size))
+	}
+	return nil, nil
+}
+
+func (j *job) cleanupSpool() {
+	if j.spool != "" {
+		os.Remove(j.spool)
+	}
+}
+
+// checkTenant rejects a package addressed to another archive authority: the
+// archivist (FGS) or preservation agency (E-ARK) must carry the tenant's
+// organisation number.
+func (j *job) checkTenant(p *fgs.Package) string {
+	a := p.Archivist()
+	if a == nil {
+		return fmt.Sprintf("the package names no archivist organisation; %s only accepts packages addressed to %s (%s)", j.t.ID, j.t.Name, j.t.OrgNumber)
+	}
+	got := tenant.NormalizeOrgNumber(a.OrgID)
+	if got == "" {
+		return fmt.Sprintf("the archivist %q has no organisation number; %s only accepts packages addressed to %s (%s)", a.Name, j.t.ID, j.t.Name, j.t.OrgNumber)
+	}
+	if got != tenant.NormalizeOrgNumber(j.t.OrgNumber) {
+		return fmt.Sprintf("the package is addressed to archivist %q (%s), not to %s (%s)", a.Name, a.OrgID, j.t.Name, j.t.OrgNumber)
+	}
+	return ""
+}
+
+// finish stores the receipt, announces it and removes the package from the
+// package store. Only then is the request acknowledged (by the caller).
+func (j *job) finish(ctx context.Context, status, reason string) (*queue.Receipt, error) {
+	w := j.w
+	j.rec.Status, j.rec.Reason = status, reason
+	j.rec.Finished = w.cfg.Now().UTC()
+	if err := w.cfg.Queue.PutReceipt(ctx, j.rec); err != nil {
+		return nil, stage("receipt", err)
+	}
+	w.receiptEvent(ctx, j.rec)
+	w.cfg.Metrics.Packages.WithLabelValues(j.t.ID, status).Inc()
+	if obs, err := w.cfg.Queue.JS.ObjectStore(ctx, queue.PackageStore(j.t.ID)); err == nil {
+		if err := obs.Delete(ctx, j.req.Object); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+			w.cfg.Log.Warn("remove receipted package from the package store", "object", j.req.Object, "err", err)
+		}
+	}
+	return j.rec, nil
+}
+
+// retry runs op until it succeeds, fails for good, or the store stays
+// unavailable for StoreRetry.
+func (j *job) retry(ctx context.Context, what string, op func() error) error {
+	deadline := time.Now().Add(j.w.cfg.StoreRetry)
+	wait := 200 * time.Millisecond
+	for {
+		err := op()
+		if err == nil || !storage.IsTransient(err) || time.Now().After(deadline) {
+			return err
+		}
+		j.w.cfg.Log.Warn("store unavailable; retrying", "op", what, "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+// archive stores the AIP (or finds it already stored) and receipts it.
+func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt, error) {
+	w := j.w
+	p := res.Package
+	aipID := aip.ID(j.t.ID, p.ObjID)
+	j.rec.AIPID = aipID
+	var files []aip.FileSum
+	for _, name := range sortedKeys(res.Digests) {
+		d := res.Digests[name]
+		files = append(files, aip.FileSum{Path: name, Size: d.Size, SHA256: d.Digests[fixity.SHA256]})
+	}
+	digest := aip.PackageDigest(files)
+	for _, f := range files {
+		j.rec.Checksums = append(j.rec.Checksums, queue.FileSum{Path: f.Path, Size: f.Size, SHA256: f.SHA256})
+	}
+	if err := j.retry(ctx, "bucket", func() error { return j.store.EnsureBucket(ctx, j.t.Bucket) }); err != nil {
+		return nil, stage("store", err)
+	}
+
+	// Is this package archived already?
+	existing, err := j.readManifest(ctx, aipID)
+	if err != nil {
+		return nil, stage("store", err)
+	}
+	if existing != nil {
+		switch {
+		case existing.SubmissionID == j.req.SubmissionID:
+			// This very submission finished storing before a crash: announce and receipt it.
+			j.announce(ctx, existing)
+			return j.finish(ctx, queue.Accepted, "")
+		case existing.Digest == digest:
+			return j.finish(ctx, queue.Duplicate, fmt.Sprintf("package %q is already archived as AIP %s (submission %s, %s) with identical content; nothing new was stored",
+				p.ObjID, aipID, existing.SubmissionID, existing.Created.Format(time.RFC3339)))
+		default:
+			diff := aip.DiffFiles(existing.Submission(), files, 10)
+			return j.finish(ctx, queue.Rejected, fmt.Sprintf("conflict: package id %q is already archived as AIP %s (submission %s) with different content: %s. A changed delivery needs a new package id",
+				p.ObjID, aipID, existing.SubmissionID, strings.Join(diff, "; ")))
+		}
+	}
+
+	now := w.cfg.Now().UTC()
+	lock, ret, err := j.lock(now)
+	if err != nil {
+		return nil, stage("retention", err)
+	}
+	pkg, err := pkgfs.Open(j.spool, pkgfs.Limits{})
+	if err != nil {
+		return nil, stage("store", err)
+	}
+	defer pkg.Close()
+	mimes := map[string]string{}
+	for _, f := range p.Files {
+		if f.Path != "" && f.MIME != "" {
+			mimes[f.Path] = f.MIME
+		}
+	}
+	m := &aip.Manifest{
+		Format: aip.ManifestFormat, Tenant: j.t.ID, Bucket: j.t.Bucket, AIPID: aipID, PackageID: p.ObjID, SubmissionID: j.req.SubmissionID,
+		Family: string(p.Family), Profile: p.Profile, Label: p.Label, ContentType: p.ContentType,
+		SubmissionAgreement: p.SubmissionAgreement(), Submitted: j.req.Submitted, Created: now, Digest: digest,
+		Files: len(files), Bytes: j.rec.Bytes, Retention: ret, Software: "earkiv " + w.cfg.Version,
+		Validation: aip.Validation{Valid: true, Errors: res.Report.Errors, Warnings: res.Report.Warnings},
+	}
+	m.Archivist, m.Creator, m.Submitter = party(p.Archivist()), party(p.Creator()), party(p.Submitter())
+	for _, f := range files {
+		mt := mimes[f.Path]
+		if mt == "" {
+			mt = mime.TypeByExtension(path.Ext(f.Path))
+		}
+		m.Objects = append(m.Objects, aip.Object{Key: aip.SubmissionKey(aipID, f.Path), Path: "submission/" + f.Path,
+			Role: aip.RoleSubmission, Size: f.Size, SHA256: f.SHA256, MIME: mt})
+	}
+	m.Cases = describe(pkg)
+	if err := j.storeSubmission(ctx, pkg, m, lock); err != nil {
+		return nil, err
+	}
+	storedAt := w.cfg.Now().UTC()
+
+	// PREMIS, then the AIP METS that lists it, then the manifest.
+	agents := []aip.Agent{{ID: "earkiv", Name: "earkiv", Type: "software", Version: w.cfg.Version},
+		{ID: "org:" + j.t.OrgNumber, Name: j.t.Name, Type: "organization"}}
+	if s := p.Software(); s != nil {
+		agents = append(agents, aip.Agent{ID: "producer-software", Name: s.Name, Type: "software"})
+	}
+	ev := func(typ, detail, note string, at time.Time, agentIDs ...string) aip.Event {
+		e := aip.NewEvent(typ, detail, "success", note, at)
+		e.Agents = append([]string{"earkiv"}, agentIDs...)
+		return e
+	}
+	events := []aip.Event{
+		ev("ingestion", fmt.Sprintf("submission %s (%s, %s) received from %s's producer", j.req.SubmissionID, j.req.Name, j.req.Format, j.t.ID), "", j.rec.Started, "org:"+j.t.OrgNumber),
+		ev("validation", fmt.Sprintf("validated as %s (%s) against the official schemas and earkiv's rule tables", p.Family, p.Profile),
+			fmt.Sprintf("valid; %d warnings", res.Report.Warnings), j.rec.Started),
+		ev("fixity check", "checksums declared in the METS compared with the submitted bytes", fmt.Sprintf("%d files agree", len(files)), j.rec.Started),
+		ev("message digest calculation", "SHA-256 computed for every file while validating and again while storing", "", storedAt),
+		ev("accession", fmt.Sprintf("stored in bucket %s with Object Lock %s", j.t.Bucket, lockText(ret)), fmt.Sprintf("%d objects, %d bytes", len(files), j.rec.Bytes), storedAt),
+	}
+	premis, err := aip.PREMIS(m, events, agents)
+	if err != nil {
+		return nil, stage("aip", err)
+	}
+	po, err := j.putBytes(ctx, aip.PREMISKey(aipID), premis, "text/xml", lock)
+	if err != nil {
+		return nil, err
+	}
+	m.Objects = append(m.Objects, aip.Object{Key: po.Key, Path: "metadata/preservation/premis.xml", Role: aip.RolePREMIS, Size: po.Size, SHA256: po.SHA256, MIME: "text/xml", VersionID: po.VersionID})
+	mets, err := aip.METS(m, j.t.Name, j.t.OrgNumber, w.cfg.Version)
+	if err != nil {
+		return nil, stage("aip", err)
+	}
+	mo, err := j.putBytes(ctx, aip.METSKey(aipID), mets, "text/xml", lock)
+	if err != nil {
+		return nil, err
+	}
+	m.Objects = append(m.Objects, aip.Object{Key: mo.Key, Path: "METS.xml", Role: aip.RoleMETS, Size: mo.Size, SHA256: mo.SHA256, MIME: "text/xml", VersionID: mo.VersionID})
+	mb, err := m.Encode()
+	if err != nil {
+		return nil, stage("aip", err)
+	}
+	if _, err := j.putBytes(ctx, aip.ManifestKey(aipID), mb, "application/json", lock); err != nil {
+		return nil, err
+	}
+	w.cfg.Hook("aip-complete", aipID)
+	w.cfg.Metrics.Bytes.WithLabelValues(j.t.ID).Add(float64(j.rec.Bytes))
+	w.cfg.Metrics.Files.WithLabelValues(j.t.ID).Add(float64(len(files)))
+	j.announce(ctx, m)
+	return j.finish(ctx, queue.Accepted, "")
+}
+
+func (j *job) announce(ctx context.Context, m *aip.Manifest) {
+	j.w.event(ctx, queue.Event{Tenant: j.t.ID, Type: "aip.stored", SubmissionID: m.SubmissionID, PackageID: m.PackageID, AIPID: m.AIPID,
+		Outcome: "success", Detail: fmt.Sprintf("%d files, %d bytes in %s", m.Files, m.Bytes, m.Bucket)})
+}
+
+func lockText(r aip.Retention) string {
+	if r.LegalHold {
+		return "legal hold (kept without end date)"
+	}
+	return fmt.Sprintf("%s until %s", r.Mode, r.RetainUntil.Format("2006-01-02"))
+}
+
+func (j *job) lock(now time.Time) (storage.Lock, aip.Retention, error) {
+	if j.t.Retention.Forever() {
+		return storage.Lock{LegalHold: true}, aip.Retention{LegalHold: true}, nil
+	}
+	until, err := j.t.Retention.Until(now)
+	if err != nil {
+		return storage.Lock{}, aip.Retention{}, err
+	}
+	until = until.Truncate(time.Second)
+	mode := j.t.RetentionMode()
+	return storage.Lock{Mode: mode, RetainUntil: until}, aip.Retention{Mode: mode, RetainUntil: until}, nil
+}
+
+func (j *job) readManifest(ctx context.Context, aipID string) (*aip.Manifest, error) {
+	var m *aip.Manifest
+	err := j.retry(ctx, "manifest", func() error {
+		rc, _, err := j.store.Get(ctx, j.t.Bucket, aip.ManifestKey(aipID))
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		m, err = aip.DecodeManifest(rc)
+		return err
+	})
+	return m, err
+}
+
+// storeSubmission uploads every submitted file, skipping files a previous
+// attempt already stored with the same SHA-256. The expected digest from
+// validation goes with each upload, so the bytes stored are the bytes validated.
+func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Manifest, lock storage.Lock) error {
+	byPath := map[string]*aip.Object{}
+	for i := range m.Objects {
+		byPath[strings.TrimPrefix(m.Objects[i].Path, "submission/")] = &m.Objects[i]
+	}
+	put := func(o *aip.Object, open func() (io.ReadCloser, error)) error {
+		err := j.retry(ctx, "put "+o.Key, func() error {
+			if in, err := j.store.Stat(ctx, j.t.Bucket, o.Key); err == nil && in.SHA256 == o.SHA256 && in.Size == o.Size {
+				o.VersionID = in.VersionID
+				return nil // stored by an earlier attempt
+			} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			rc, err := open()
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			sum, err := hexBytes(o.SHA256)
+			if err != nil {
+				return err
+			}
+			in, err := j.store.Put(ctx, j.t.Bucket, o.Key, rc, storage.PutOptions{Size: o.Size, SHA256: sum, ContentType: o.MIME, Lock: lock})
+			if err != nil {
+				return err
+			}
+			o.VersionID = in.VersionID
+			return nil
+		})
+		if err != nil {
+			return stage("store", err)
+		}
+		j.w.cfg.Hook("object-stored", o.Key)
+		return nil
+	}
+	if !pkg.Concurrent() {
+		// A compressed tar reads in one pass; a retried file re-reads its bytes from a temp copy.
+		return pkg.Walk(ctx, func(e pkgfs.Entry, r io.Reader) error {
+			o := byPath[e.Name]
+			if o == nil {
+				return fmt.Errorf("store: %s was not hashed during validation", e.Name)
+			}
+			tmp, err := os.CreateTemp(j.w.cfg.SpoolDir, "entry-*")
+			if err != nil {
+				return stage("store", err)
+			}
+			defer os.Remove(tmp.Name())
+			defer tmp.Close()
+			if _, err := io.Copy(tmp, r); err != nil {
+				return stage("store", err)
+			}
+			return put(o, func() (io.ReadCloser, error) {
+				return io.NopCloser(io.NewSectionReader(tmp, 0, o.Size)), nil
+			})
+		})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(j.w.cfg.Uploads)
+	for _, e := range pkg.Entries() {
+		o := byPath[e.Name]
+		if o == nil {
+			return fmt.Errorf("store: %s was not hashed during validation", e.Name)
+		}
+		g.Go(func() error {
+			if gctx.Err() != nil {
+				return gctx.Err()
+			}
+			return put(o, func() (io.ReadCloser, error) { return pkg.Open(e.Name) })
+		})
+	}
+	return g.Wait()
+}
+
+func (j *job) putBytes(ctx context.Context, key string, b []byte, ctype string, lock storage.Lock) (storage.Info, error) {
+	var in storage.Info
+	sum := sha256Bytes(b)
+	err := j.retry(ctx, "put "+key, func() error {
+		var err error
+		in, err = j.store.Put(ctx, j.t.Bucket, key, strings.NewReader(string(b)), storage.PutOptions{Size: int64(len(b)), SHA256: sum, ContentType: ctype, Lock: lock})
+		return err
+	})
+	return in, stage("store", err)
+}
+
+func party(a *fgs.Agent) aip.Party {
+	if a == nil {
+		return aip.Party{}
+	}
+	return aip.Party{Name: a.Name, OrgID: a.OrgID}
+}
+
+// describe extracts cases and documents from every descriptive XML file the
+// package holds (FGS Ärendehantering, CITS ERMS).
+func describe(pkg pkgfs.Package) []records.Case {
+	var out []records.Case
+	for _, e := range pkg.Entries() {
+		if !strings.EqualFold(path.Ext(e.Name), ".xml") || e.Size > 256<<20 {
+			continue
+		}
+		rc, err := pkg.Open(e.Name)
+		if err != nil {
+			continue
+		}
+		doc, err := xmlsafe.Parse(rc, xmlsafe.Limits{})
+		rc.Close()
+		if err != nil {
+			continue // validation already reported unreadable XML
+		}
+		if cases, ok := records.Extract(doc.Root()); ok {
+			out = append(out, cases...)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sha256Bytes(b []byte) []byte {
+	s := sha256.Sum256(b)
+	return s[:]
+}
+
+func hexBytes(s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != sha256.Size {
+		return nil, fmt.Errorf("bad SHA-256 %q", s)
+	}
+	return b, nil
+}
