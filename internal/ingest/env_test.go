@@ -213,6 +213,7 @@ type workerArg struct {
 	Tenants, Spool          string
 	StopAt                  string // hook stage at which the child announces itself and hangs
 	StopAfter               int    // ... on the n-th time that stage is reached
+	Uploads                 int
 }
 
 // workerRole is a worker in a child process (to be killed with SIGKILL).
@@ -242,6 +243,7 @@ func workerRole(ctx context.Context, arg string) error {
 		return err
 	}
 	cfg := workerConfig(reg, st, q, v, a.Spool)
+	cfg.Uploads = a.Uploads
 	var mu sync.Mutex
 	count := 0
 	cfg.Hook = func(stage, detail string) {
@@ -268,7 +270,7 @@ func workerRole(ctx context.Context, arg string) error {
 func (e *env) startWorkerChild(stopAt string, stopAfter int) *testenv.Child {
 	e.t.Helper()
 	arg, _ := json.Marshal(workerArg{NATSURL: e.nats.URL, User: e.nats.Cfg.ServiceUser, Password: e.nats.Cfg.ServicePassword,
-		S3: e.s3.Cfg, Tenants: e.regFile, Spool: e.spool, StopAt: stopAt, StopAfter: stopAfter})
+		S3: e.s3.Cfg, Tenants: e.regFile, Spool: e.spool, StopAt: stopAt, StopAfter: stopAfter, Uploads: 1})
 	return testenv.StartChild(e.t, "worker", string(arg))
 }
 

@@ -1,0 +1,101 @@
+package ingest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/samplegen"
+)
+
+// TestWorkerKilled kills a worker process (SIGKILL) at points of an ingest
+// and checks that a fresh worker then produces exactly one complete AIP and
+// an accepted receipt, and that nothing looked complete in between.
+func TestWorkerKilled(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		stage string
+		after int
+	}{
+		{"mid-upload", "object-stored", 5},
+		{"after-manifest-before-receipt", "aip-complete", 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			p, err := samplegen.Generate(context.Background(), t.TempDir(), samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 4, Files: 5, Size: 20000, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			child := e.startWorkerChild(c.stage, c.after)
+			id := e.submit("alfa", p)
+			waitOutput(t, child, "STOPPED-AT", time.Minute)
+			child.Kill()
+
+			bucket := e.tenant("alfa").Bucket
+			prefixes := e.aipPrefixes(bucket)
+			if len(prefixes) != 1 {
+				t.Fatalf("%d AIP folders after the kill, want 1", len(prefixes))
+			}
+			for _, complete := range prefixes {
+				if complete != (c.stage == "aip-complete") {
+					t.Fatalf("AIP complete=%v after a kill at %s", complete, c.stage)
+				}
+			}
+			if r, err := e.svc.Receipt(context.Background(), "alfa", id); err == nil {
+				t.Fatalf("receipt %s issued before the work was done", r.Status)
+			}
+
+			e.startWorker() // redelivery after AckWait
+			r := e.receipt("alfa", id, time.Minute)
+			if r.Status != queue.Accepted {
+				t.Fatalf("after restart: %s %s", r.Status, r.Reason)
+			}
+			prefixes = e.aipPrefixes(bucket)
+			if len(prefixes) != 1 || !prefixes[r.AIPID] {
+				t.Fatalf("AIPs after restart %v, want exactly %s complete", prefixes, r.AIPID)
+			}
+			checkAIP(t, e, "alfa", r)
+			e.waitCatalog("alfa", 1)
+		})
+	}
+}
+
+// TestStoreOutage: S3 is down when the worker starts on a package; the
+// worker retries and stores it once S3 is back. Nothing is lost.
+func TestStoreOutage(t *testing.T) {
+	e := newEnv(t)
+	e.s3.Stop()
+	id := e.submit("alfa", sample(t, "fgs1-valid-arenden"))
+	e.startWorker()
+	time.Sleep(3 * time.Second)
+	if _, err := e.svc.Receipt(context.Background(), "alfa", id); err == nil {
+		t.Fatal("a receipt was issued while S3 was down")
+	}
+	e.s3.Start()
+	r := e.receipt("alfa", id, 2*time.Minute)
+	if r.Status != queue.Accepted {
+		t.Fatalf("%s %s", r.Status, r.Reason)
+	}
+	checkAIP(t, e, "alfa", r)
+	e.waitCatalog("alfa", 1)
+}
+
+// TestNATSRestart: submissions survive a NATS restart before a worker takes
+// them, and workers, producers and the catalog carry on after another.
+func TestNATSRestart(t *testing.T) {
+	e := newEnv(t)
+	first := e.submit("alfa", sample(t, "fgs1-valid-arenden"))
+	e.nats.Restart(t)
+	e.startWorker()
+	if r := e.receipt("alfa", first, time.Minute); r.Status != queue.Accepted {
+		t.Fatalf("first: %s %s", r.Status, r.Reason)
+	}
+	e.nats.Restart(t)
+	second := e.submit("alfa", sample(t, "eark-valid-erms"))
+	if r := e.receipt("alfa", second, time.Minute); r.Status != queue.Accepted {
+		t.Fatalf("second: %s %s", r.Status, r.Reason)
+	}
+	e.waitCatalog("alfa", 2)
+}
