@@ -31,6 +31,11 @@ func Open(dir string) (fs.FS, string, error) {
 		dir = os.Getenv(EnvDir)
 	}
 	if dir != "" {
+		// Absolute, so a later change of working directory (the embedded S3
+		// gateway makes one) cannot redirect it.
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
 		fsys := os.DirFS(dir)
 		if _, err := fs.Stat(fsys, marker); err != nil {
 			return nil, "", fmt.Errorf("schema dir %s: not a schema tree (no %s): %w", dir, marker, err)

@@ -47,7 +47,8 @@ func run(args []string) int {
 			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
 			return nil
 		},
-		Commands:       []*cli.Command{validateCommand(), xsdCommand(), sampleCommand()},
+		Commands: []*cli.Command{serveCommand(), workerCommand(), submitCommand(), receiptCommand(), tenantCommand(), reindexCommand(), eventsCommand(),
+			validateCommand(), xsdCommand(), sampleCommand()},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
 	err := app.RunContext(ctx, args)

@@ -48,7 +48,7 @@ import (
 
 // Config wires a Worker.
 type Config struct {
-	Tenants     func() *tenant.Registry                       // current tenants (may be reloaded)
+	Tenants     func() *tenant.Registry                      // current tenants (may be reloaded)
 	Store       func(*tenant.Tenant) (*storage.Store, error) // the tenant's S3 store
 	Queue       *queue.Client                                // service login
 	Validator   *validate.Validator
@@ -258,7 +258,7 @@ func (w *Worker) fail(ctx context.Context, tenantID string, req queue.Request, c
 	w.deadLetter(ctx, tenantID, data, cause)
 	now := w.cfg.Now().UTC()
 	rec := &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: tenantID, Status: queue.Failed,
-		Reason: "the package could not be processed and has been handed to operators: " + cause.Error(),
+		Reason:    "the package could not be processed and has been handed to operators: " + cause.Error(),
 		Submitted: req.Submitted, Started: now, Finished: now}
 	if err := w.cfg.Queue.PutReceipt(ctx, rec); err != nil {
 		w.cfg.Log.Error("store failed receipt", "submission", req.SubmissionID, "err", err)
@@ -354,11 +354,11 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	}
 	if !rep.Valid {
 		w.event(ctx, queue.Event{Tenant: j.t.ID, Type: "validation.failed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
-			Outcome: "failure", Detail: fmt.Sprintf("%d errors: %s", rep.Errors, strings.Join(rep.RuleIDs(report.MUST), ", "))})
-		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the package is not valid (%d errors, rules %s)", rep.Errors, strings.Join(rep.RuleIDs(report.MUST), ", ")))
+			Outcome: "failure", Detail: fmt.Sprintf("%s: %s", plural(rep.Errors, "error"), strings.Join(rep.RuleIDs(report.MUST), ", "))})
+		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the package is not valid (%s; rules %s)", plural(rep.Errors, "error"), strings.Join(rep.RuleIDs(report.MUST), ", ")))
 	}
 	w.event(ctx, queue.Event{Tenant: j.t.ID, Type: "validation.passed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
-		Outcome: "success", Detail: fmt.Sprintf("%d files, %d warnings", rep.Files, rep.Warnings)})
+		Outcome: "success", Detail: fmt.Sprintf("%s, %s", plural(rep.Files, "file"), plural(rep.Warnings, "warning"))})
 	if reason := j.checkTenant(res.Package); reason != "" {
 		return j.finish(ctx, queue.Rejected, reason)
 	}
@@ -758,6 +758,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func sha256Bytes(b []byte) []byte {

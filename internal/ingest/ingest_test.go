@@ -197,15 +197,21 @@ func TestDuplicateAndConflict(t *testing.T) {
 	if n := len(e.aipPrefixes(e.tenant("alfa").Bucket)); n != 1 {
 		t.Fatalf("%d AIPs stored, want 1", n)
 	}
-	// The same package id for another municipality is another AIP.
-	other := e.receipt("alfa", first.SubmissionID, time.Second)
-	if other.AIPID != first.AIPID {
-		t.Fatal("receipt changed")
+	// The same package id at another municipality is that municipality's own AIP.
+	three, err := samplegen.Generate(ctx, filepath.Join(dir, "3"), samplegen.Spec{Family: fgs.FamilyEARK, ID: "KS-2025-17", Cases: 1, Files: 2, Seed: 1,
+		OrgName: "Sjöstad kommun", OrgID: "2120000019"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Receipts are found by package id too, and the package store is emptied.
+	other := e.receipt("beta", e.submit("beta", three), time.Minute)
+	if other.Status != queue.Accepted || other.AIPID == first.AIPID {
+		t.Fatalf("beta: %s %s, AIP %s (alfa's %s)", other.Status, other.Reason, other.AIPID, first.AIPID)
+	}
+	// By package id, the receipt that archived the package is found (later
+	// duplicates and conflicts do not hide it), and the package store is emptied.
 	prod := e.nats.Producer(t, e.tenant("alfa"))
 	byPkg, err := prod.Receipt(ctx, "alfa", "KS-2025-17")
-	if err != nil || byPkg.SubmissionID != conflict.SubmissionID {
+	if err != nil || byPkg.SubmissionID != first.SubmissionID {
 		t.Fatalf("receipt by package id: %+v %v", byPkg, err)
 	}
 	obs, _ := e.svc.JS.ObjectStore(ctx, queue.PackageStore("alfa"))

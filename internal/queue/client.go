@@ -375,6 +375,16 @@ func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
 		return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
 	}
 	if r.PackageID != "" {
+		// By package id, the receipt that archived it stands; later duplicate
+		// or conflicting submissions do not hide it.
+		if r.Status != Accepted {
+			if e, err := kv.Get(ctx, packageKey(r.PackageID)); err == nil {
+				var prev Receipt
+				if json.Unmarshal(e.Value(), &prev) == nil && prev.Status == Accepted {
+					return nil
+				}
+			}
+		}
 		if _, err := kv.Put(ctx, packageKey(r.PackageID), data); err != nil {
 			return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
 		}
@@ -490,10 +500,10 @@ func (c *Client) FollowEvents(ctx context.Context, tenant string, start uint64, 
 	go func() { <-ctx.Done(); it.Stop() }()
 	for {
 		m, err := it.Next()
+		if ctx.Err() != nil {
+			return nil
+		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
 			return fmt.Errorf("follow events: %w", err)
 		}
 		e, err := DecodeEvent(m)

@@ -245,7 +245,11 @@ func (s *Store) List(ctx context.Context, bucket, prefix string) iter.Seq2[Info,
 	return func(yield func(Info, error) bool) {
 		for oi := range s.c.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 			if oi.Err != nil {
-				yield(Info{}, fmt.Errorf("list %s/%s on %s: %w", bucket, prefix, s.endpoint, oi.Err))
+				err := oi.Err
+				if isNotFound(err) {
+					err = fmt.Errorf("%w: %v", ErrNotFound, err)
+				}
+				yield(Info{}, fmt.Errorf("list %s/%s on %s: %w", bucket, prefix, s.endpoint, err))
 				return
 			}
 			if !yield(Info{Key: oi.Key, Size: oi.Size, ETag: oi.ETag, Modified: oi.LastModified}, nil) {

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/earkiv/earkiv/internal/service"
+)
+
+func dataDirFlag() cli.Flag {
+	return &cli.StringFlag{Name: "data-dir", Value: "./earkiv-data", Usage: "folder for the embedded services, catalog, spool and tenants", EnvVars: []string{"EARKIV_DATA_DIR"}}
+}
+
+func tenantsFlag() cli.Flag {
+	return &cli.StringFlag{Name: "tenants", Usage: "tenants file (default <data-dir>/tenants.yaml)", EnvVars: []string{"EARKIV_TENANTS"}}
+}
+
+func serviceFlags(embedded bool) []cli.Flag {
+	natsUsage, s3Usage := "external NATS server URL (required)", "external S3 endpoint, e.g. http://minio:9000 (required)"
+	if embedded {
+		natsUsage, s3Usage = "external NATS server URL (default: run one embedded)", "external S3 endpoint, e.g. http://minio:9000 (default: run an embedded gateway on <data-dir>/s3)"
+	}
+	return []cli.Flag{
+		dataDirFlag(),
+		tenantsFlag(),
+		&cli.StringFlag{Name: "nats.url", Usage: natsUsage, EnvVars: []string{"EARKIV_NATS_URL"}},
+		&cli.StringFlag{Name: "nats.addr", Value: "127.0.0.1:4222", Usage: "listen address of the embedded NATS server"},
+		&cli.StringFlag{Name: "nats.user", Value: service.ServiceUser, Usage: "service login on an external NATS server", EnvVars: []string{"EARKIV_NATS_USER"}},
+		&cli.StringFlag{Name: "nats.password", Usage: "service password on an external NATS server", EnvVars: []string{"EARKIV_NATS_PASSWORD"}},
+		&cli.StringFlag{Name: "s3.endpoint", Usage: s3Usage, EnvVars: []string{"EARKIV_S3_ENDPOINT"}},
+		&cli.StringFlag{Name: "s3.addr", Value: "127.0.0.1:7070", Usage: "listen address of the embedded S3 gateway"},
+		&cli.StringFlag{Name: "s3.access-key", Usage: "S3 access key (external endpoint)", EnvVars: []string{"EARKIV_S3_ACCESS_KEY"}},
+		&cli.StringFlag{Name: "s3.secret-key", Usage: "S3 secret key (external endpoint)", EnvVars: []string{"EARKIV_S3_SECRET_KEY"}},
+		&cli.StringFlag{Name: "s3.region", Value: "us-east-1", Usage: "S3 region", EnvVars: []string{"EARKIV_S3_REGION"}},
+		&cli.IntFlag{Name: "workers", Value: 2, Usage: "packages ingested at once by this process"},
+		&cli.DurationFlag{Name: "ack-wait", Value: time.Minute, Usage: "time without a heartbeat before a request goes to another worker"},
+		&cli.IntFlag{Name: "max-deliver", Value: 5, Usage: "attempts before a request is dead-lettered with a 'failed' receipt"},
+	}
+}
+
+func serviceConfig(c *cli.Context) service.Config {
+	return service.Config{
+		DataDir:     c.String("data-dir"),
+		TenantsFile: c.String("tenants"),
+		NATS:        service.NATSConfig{URL: c.String("nats.url"), Addr: c.String("nats.addr"), User: c.String("nats.user"), Password: c.String("nats.password")},
+		S3: service.S3Config{Endpoint: c.String("s3.endpoint"), Addr: c.String("s3.addr"), AccessKey: c.String("s3.access-key"),
+			SecretKey: c.String("s3.secret-key"), Region: c.String("s3.region")},
+		Workers:    c.Int("workers"),
+		AckWait:    c.Duration("ack-wait"),
+		MaxDeliver: c.Int("max-deliver"),
+		Version:    version,
+		Log:        slog.Default(),
+	}
+}
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the archive: queue, workers, storage, catalog and HTTP API",
+		Description: `With no configuration everything runs embedded under --data-dir: a NATS
+server with JetStream, an S3 gateway (versitygw, posix backend, Object Lock) on
+a local folder, the SQLite catalog, the ingest workers and the HTTP API with
+/metrics. --nats.url and --s3.endpoint use external services instead.
+
+Tenants come from the tenants file (earkiv tenant add); changes are picked up
+while running.`,
+		Flags: append(serviceFlags(true),
+			&cli.StringFlag{Name: "http.addr", Value: "127.0.0.1:8080", Usage: "HTTP API and /metrics listen address (empty: none)"},
+		),
+		Action: func(c *cli.Context) error {
+			v, err := newValidator(c, 0)
+			if err != nil {
+				return err
+			}
+			cfg := serviceConfig(c)
+			cfg.Validator, cfg.Catalog, cfg.HTTPAddr = v, true, c.String("http.addr")
+			cfg.Ready = func(ep service.Endpoints) {
+				slog.Info("earkiv is serving", "nats", ep.NATSURL, "s3", ep.S3Endpoint, "http", ep.HTTP)
+			}
+			if err := service.Run(c.Context, cfg); err != nil {
+				return exitErr(exitFailure, "serve: %v", err)
+			}
+			return nil
+		},
+	}
+}
+
+func workerCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "worker",
+		Usage: "run ingest workers only, against external NATS and S3 (scale out)",
+		Flags: append(serviceFlags(false),
+			&cli.StringFlag{Name: "http.addr", Usage: "listen address for /metrics and /healthz (empty: none)"},
+		),
+		Action: func(c *cli.Context) error {
+			cfg := serviceConfig(c)
+			if cfg.NATS.URL == "" || cfg.S3.Endpoint == "" {
+				return exitErr(exitFailure, "worker: --nats.url and --s3.endpoint are required (earkiv serve runs embedded services)")
+			}
+			if cfg.Workers <= 0 {
+				return exitErr(exitFailure, "worker: --workers must be at least 1")
+			}
+			v, err := newValidator(c, 0)
+			if err != nil {
+				return err
+			}
+			cfg.Validator, cfg.HTTPAddr = v, c.String("http.addr")
+			if err := service.Run(c.Context, cfg); err != nil {
+				return exitErr(exitFailure, "worker: %v", fmt.Errorf("%w", err))
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/earkiv/earkiv/internal/queue"
+)
+
+func producerFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "tenant", Required: true, Usage: "the municipality (tenant id) submitting", EnvVars: []string{"EARKIV_TENANT"}},
+		&cli.StringFlag{Name: "nats.url", Value: "nats://127.0.0.1:4222", Usage: "NATS server", EnvVars: []string{"EARKIV_NATS_URL"}},
+		&cli.StringFlag{Name: "user", Usage: "producer login (default: the tenant id)", EnvVars: []string{"EARKIV_USER"}},
+		&cli.StringFlag{Name: "password", Usage: "producer password (prefer EARKIV_PASSWORD or --password-file)", EnvVars: []string{"EARKIV_PASSWORD"}},
+		&cli.StringFlag{Name: "password-file", Usage: "file holding the producer password"},
+		&cli.BoolFlag{Name: "json", Usage: "print receipts as JSON"},
+	}
+}
+
+func producerConnect(c *cli.Context) (*queue.Client, error) {
+	user := c.String("user")
+	if user == "" {
+		user = c.String("tenant")
+	}
+	pass := c.String("password")
+	if f := c.String("password-file"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, exitErr(exitFailure, "password file: %v", err)
+		}
+		pass = strings.TrimSpace(string(b))
+	}
+	if pass == "" {
+		return nil, exitErr(exitFailure, "no producer password: set EARKIV_PASSWORD, --password-file or --password")
+	}
+	ctx, cancel := context.WithTimeout(c.Context, 10*time.Second)
+	defer cancel()
+	q, err := queue.Connect(ctx, queue.ConnectOptions{URL: c.String("nats.url"), User: user, Password: pass, Tenant: c.String("tenant"), Name: "earkiv-submit"})
+	if err != nil {
+		return nil, exitErr(exitFailure, "%v", err)
+	}
+	return q, nil
+}
+
+func submitCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "submit",
+		Usage:     "submit a delivery package (folder, .zip, .tar, .tar.gz) for ingest",
+		ArgsUsage: "PACKAGE",
+		Description: `Streams the package into the tenant's package store on NATS (chunked, any
+size; a folder is sent as a tar made on the fly) and queues an ingest request.
+Prints the submission id. With --wait it waits for the receipt (kvittens).
+
+Exit status: 0 submitted (with --wait: accepted, or already archived), 1 rejected
+or failed, 2 could not submit.`,
+		Flags: append(producerFlags(),
+			&cli.BoolFlag{Name: "wait", Usage: "wait for the receipt"},
+			&cli.DurationFlag{Name: "timeout", Value: time.Hour, Usage: "how long --wait waits"},
+			&cli.StringFlag{Name: "submission-id", Usage: "reuse an id to retry a submission safely (duplicates are dropped)"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return exitErr(exitFailure, "submit: give one PACKAGE")
+			}
+			q, err := producerConnect(c)
+			if err != nil {
+				return err
+			}
+			defer q.Close()
+			tenantID := c.String("tenant")
+			req, err := q.Submit(c.Context, tenantID, c.Args().First(), queue.SubmitOptions{SubmissionID: c.String("submission-id")})
+			if err != nil {
+				return exitErr(exitFailure, "%v", err)
+			}
+			fmt.Fprintf(os.Stderr, "submitted %s as %s (%d bytes)\n", req.Name, req.SubmissionID, req.Size)
+			if !c.Bool("wait") {
+				fmt.Println(req.SubmissionID)
+				return nil
+			}
+			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+			defer cancel()
+			r, err := q.WaitReceipt(ctx, tenantID, req.SubmissionID)
+			if err != nil {
+				return exitErr(exitFailure, "%v (the submission %s is queued; ask later with earkiv receipt)", err, req.SubmissionID)
+			}
+			return printReceipt(os.Stdout, r, c.Bool("json"))
+		},
+	}
+}
+
+func receiptCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "receipt",
+		Usage:     "show the receipt (kvittens) of a submission id or package id",
+		ArgsUsage: "ID",
+		Description: `Exit status: 0 accepted (or already archived), 1 rejected or failed,
+2 no receipt yet or could not ask.`,
+		Flags: producerFlags(),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return exitErr(exitFailure, "receipt: give one ID")
+			}
+			q, err := producerConnect(c)
+			if err != nil {
+				return err
+			}
+			defer q.Close()
+			ctx, cancel := context.WithTimeout(c.Context, 10*time.Second)
+			defer cancel()
+			r, err := q.Receipt(ctx, c.String("tenant"), c.Args().First())
+			if errors.Is(err, queue.ErrNoReceipt) {
+				return exitErr(exitFailure, "no receipt for %s yet", c.Args().First())
+			}
+			if err != nil {
+				return exitErr(exitFailure, "%v", err)
+			}
+			return printReceipt(os.Stdout, r, c.Bool("json"))
+		},
+	}
+}
+
+func printReceipt(w io.Writer, r *queue.Receipt, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			return exitErr(exitFailure, "%v", err)
+		}
+	} else {
+		fmt.Fprintf(w, "receipt for submission %s (%s)\n", r.SubmissionID, r.Tenant)
+		fmt.Fprintf(w, "  status:    %s\n", r.Status)
+		if r.Reason != "" {
+			fmt.Fprintf(w, "  reason:    %s\n", r.Reason)
+		}
+		if r.PackageID != "" {
+			fmt.Fprintf(w, "  package:   %s\n", r.PackageID)
+		}
+		if r.AIPID != "" {
+			fmt.Fprintf(w, "  AIP:       %s\n", r.AIPID)
+		}
+		fmt.Fprintf(w, "  files:     %d (%d bytes)\n", r.Files, r.Bytes)
+		fmt.Fprintf(w, "  submitted: %s\n  finished:  %s\n", r.Submitted.Format(time.RFC3339), r.Finished.Format(time.RFC3339))
+		if r.Report != nil && len(r.Report.Findings) > 0 {
+			fmt.Fprintln(w, "  findings:")
+			for _, f := range r.Report.Findings {
+				if f.Level == "MUST" {
+					fmt.Fprintf(w, "    %s %s: %s\n", f.RuleID, f.Location, f.Message)
+				}
+			}
+		}
+	}
+	if !r.OK() {
+		return cli.Exit("", exitInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,438 @@
+// Package service runs earkiv's parts together: by default everything is
+// embedded under one data folder (NATS with JetStream, an S3 gateway on a
+// local folder, the SQLite catalog), and each part can be pointed at an
+// external service instead (a NATS cluster, MinIO, Ceph RGW, AWS S3).
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/api"
+	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/ingest"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/s3gw"
+	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/earkiv/earkiv/internal/validate"
+)
+
+// Config is everything serve and worker need. Empty NATS.URL or S3.Endpoint
+// means: run that part embedded.
+type Config struct {
+	DataDir     string
+	TenantsFile string // default <data>/tenants.yaml
+	HTTPAddr    string // API and /metrics; empty: none
+	NATS        NATSConfig
+	S3          S3Config
+	Workers     int  // packages ingested at once; 0: no workers in this process
+	Catalog     bool // keep the catalog (serve); workers on other machines do not
+	AckWait     time.Duration
+	MaxDeliver  int
+	Version     string
+	Validator   *validate.Validator
+	Log         *slog.Logger
+	// Ready, if set, is called once everything is up (tests, `make run`).
+	Ready func(Endpoints)
+}
+
+// NATSConfig locates NATS.
+type NATSConfig struct {
+	URL      string // external server; empty: embedded
+	Addr     string // embedded server's listen address
+	User     string // service login (external); embedded: from the secrets file
+	Password string
+}
+
+// S3Config locates the object store.
+type S3Config struct {
+	Endpoint  string // external; empty: embedded gateway
+	Addr      string // embedded gateway's listen address
+	AccessKey string
+	SecretKey string
+	Region    string
+}
+
+// Endpoints are the addresses a running service answers on.
+type Endpoints struct {
+	NATSURL    string
+	S3Endpoint string
+	HTTP       string
+}
+
+// Secrets are generated once per data folder for the embedded services.
+type Secrets struct {
+	NATSPassword string `yaml:"nats_service_password"`
+	S3AccessKey  string `yaml:"s3_access_key"`
+	S3SecretKey  string `yaml:"s3_secret_key"`
+}
+
+// ServiceUser is the NATS login of earkiv's own processes.
+const ServiceUser = "earkiv"
+
+// Paths under the data folder.
+func SecretsFile(dataDir string) string    { return filepath.Join(dataDir, "secrets.yaml") }
+func DefaultTenants(dataDir string) string { return filepath.Join(dataDir, "tenants.yaml") }
+func CatalogFile(dataDir string) string    { return filepath.Join(dataDir, "catalog.db") }
+
+// LoadSecrets reads the data folder's secrets, creating them if create is set.
+func LoadSecrets(dataDir string, create bool) (*Secrets, error) {
+	p := SecretsFile(dataDir)
+	b, err := os.ReadFile(p)
+	if err == nil {
+		var s Secrets
+		if err := yaml.Unmarshal(b, &s); err != nil || s.NATSPassword == "" {
+			return nil, fmt.Errorf("secrets %s: unreadable (%v)", p, err)
+		}
+		return &s, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) || !create {
+		return nil, fmt.Errorf("secrets: %w (is --data-dir the folder earkiv serve uses?)", err)
+	}
+	s := &Secrets{NATSPassword: randomHex(24), S3AccessKey: "earkiv" + randomHex(6), S3SecretKey: randomHex(24)}
+	b, _ = yaml.Marshal(s)
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	return s, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// Stores hands out each tenant's S3 store: the default one, or the tenant's
+// own endpoint or credentials when its configuration names them.
+type Stores struct {
+	def storage.Config
+	mu  sync.Mutex
+	m   map[string]*storage.Store
+}
+
+// NewStores makes a store cache over a default endpoint.
+func NewStores(def storage.Config) *Stores { return &Stores{def: def, m: map[string]*storage.Store{}} }
+
+// For returns t's store.
+func (s *Stores) For(t *tenant.Tenant) (*storage.Store, error) {
+	cfg := s.def
+	if t.S3.Endpoint != "" {
+		cfg.Endpoint, cfg.Insecure = t.S3.Endpoint, t.S3.Insecure
+	}
+	if t.S3.AccessKey != "" {
+		cfg.AccessKey, cfg.SecretKey = t.S3.AccessKey, t.S3.SecretKey
+	}
+	if t.S3.Region != "" {
+		cfg.Region = t.S3.Region
+	}
+	key := cfg.Endpoint + "|" + cfg.AccessKey + "|" + cfg.Region
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.m[key]; ok {
+		return st, nil
+	}
+	st, err := storage.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.m[key] = st
+	return st, nil
+}
+
+// Run runs until ctx ends, then stops in order: intake first, then the
+// stores, so nothing in flight loses its storage.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	if cfg.TenantsFile == "" {
+		cfg.TenantsFile = DefaultTenants(dataDir)
+	}
+	// The embedded S3 gateway changes the working directory: resolve every path now.
+	if cfg.TenantsFile, err = filepath.Abs(cfg.TenantsFile); err != nil {
+		return err
+	}
+	embedded := cfg.NATS.URL == "" || cfg.S3.Endpoint == ""
+	var sec *Secrets
+	if embedded {
+		if sec, err = LoadSecrets(dataDir, true); err != nil {
+			return err
+		}
+	}
+	reg, err := tenant.Load(cfg.TenantsFile)
+	if err != nil {
+		return err
+	}
+	var tenants atomic.Pointer[tenant.Registry]
+	tenants.Store(reg)
+
+	// infra outlives the work: it is cancelled only after workers stopped.
+	infraCtx, stopInfra := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopInfra()
+	var infra sync.WaitGroup
+	defer infra.Wait()
+
+	var natsSrv *server.Server
+	natsCfg := queue.ServerConfig{}
+	natsURL, natsUser, natsPass := cfg.NATS.URL, cfg.NATS.User, cfg.NATS.Password
+	if natsURL == "" {
+		addr := cfg.NATS.Addr
+		if addr == "" {
+			addr = "127.0.0.1:4222"
+		}
+		natsCfg = queue.ServerConfig{Dir: filepath.Join(dataDir, "nats"), Addr: addr, ServiceUser: ServiceUser, ServicePassword: sec.NATSPassword, Tenants: reg.Tenants}
+		natsSrv, err = queue.StartServer(natsCfg)
+		if err != nil {
+			return err
+		}
+		defer func() { natsSrv.Shutdown(); natsSrv.WaitForShutdown() }()
+		natsURL, natsUser, natsPass = natsSrv.ClientURL(), ServiceUser, sec.NATSPassword
+		log.Info("embedded NATS with JetStream", "url", natsURL, "store", natsCfg.Dir)
+	}
+
+	s3cfg := storage.Config{Endpoint: cfg.S3.Endpoint, AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, Region: cfg.S3.Region}
+	if cfg.S3.Endpoint == "" {
+		addr := cfg.S3.Addr
+		if addr == "" {
+			addr = "127.0.0.1:7070"
+		}
+		gw := s3gw.Config{Dir: filepath.Join(dataDir, "s3"), Addr: addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey}
+		gwErr := make(chan error, 1)
+		infra.Add(1)
+		go func() { defer infra.Done(); gwErr <- s3gw.Run(infraCtx, gw) }()
+		readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := s3gw.WaitReady(readyCtx, addr)
+		cancel()
+		if err != nil {
+			select {
+			case e := <-gwErr:
+				err = e
+			default:
+			}
+			return err
+		}
+		s3cfg = storage.Config{Endpoint: "http://" + addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey}
+		log.Info("embedded S3 gateway (versitygw, posix)", "endpoint", s3cfg.Endpoint, "folder", gw.Dir)
+	}
+	stores := NewStores(s3cfg)
+
+	q, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL, User: natsUser, Password: natsPass, Name: "earkiv-" + cfg.Version})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	if err := q.Setup(ctx, ids(reg), queue.SetupOptions{AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver}); err != nil {
+		return err
+	}
+	ensureBuckets(ctx, reg, stores, log)
+
+	promReg := prometheus.NewRegistry()
+	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := ingest.NewMetrics(promReg)
+	queueGauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "earkiv", Subsystem: "queue", Name: "requests",
+		Help: "Ingest requests waiting (pending) or being worked on (unacked)."}, []string{"state"})
+	promReg.MustRegister(queueGauge)
+
+	work, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+
+	var cat *catalog.Catalog
+	if cfg.Catalog {
+		cat, err = catalog.Open(ctx, CatalogFile(dataDir))
+		if err != nil {
+			return err
+		}
+		defer cat.Close()
+		load := func(ctx context.Context, tenantID, aipID string) (*aip.Manifest, error) {
+			t, err := tenants.Load().Get(tenantID)
+			if err != nil {
+				return nil, err
+			}
+			st, err := stores.For(t)
+			if err != nil {
+				return nil, err
+			}
+			return aip.ReadManifest(ctx, st, t.Bucket, aipID)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := cat.Follow(work, q, load, log); err != nil && work.Err() == nil {
+				errc <- fmt.Errorf("catalog: %w", err)
+			}
+		}()
+	}
+
+	if cfg.Workers > 0 {
+		w, err := ingest.New(ingest.Config{
+			Tenants: tenants.Load, Store: stores.For, Queue: q, Validator: cfg.Validator,
+			SpoolDir: filepath.Join(dataDir, "spool"), Concurrency: cfg.Workers, Version: cfg.Version, Metrics: metrics, Log: log,
+		})
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.Run(work); err != nil && work.Err() == nil {
+				errc <- err
+			}
+		}()
+		log.Info("ingest workers", "concurrency", cfg.Workers)
+	}
+
+	ep := Endpoints{NATSURL: natsURL, S3Endpoint: s3cfg.Endpoint}
+	if cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		ep.HTTP = "http://" + ln.Addr().String()
+		h := api.New(api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Gatherer: promReg, Log: log,
+			Health: func(ctx context.Context) error {
+				if !q.NC.IsConnected() {
+					return errors.New("nats not connected")
+				}
+				st, err := storage.New(s3cfg)
+				if err != nil {
+					return err
+				}
+				return st.Healthy(ctx)
+			}})
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http: %w", err)
+			}
+		}()
+		go func() {
+			<-work.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			srv.Shutdown(sctx)
+		}()
+		log.Info("http API and metrics", "url", ep.HTTP)
+	}
+
+	// Background upkeep: queue gauges, tenant file reloads.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var lastMod time.Time
+		if fi, err := os.Stat(cfg.TenantsFile); err == nil {
+			lastMod = fi.ModTime()
+		}
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-work.Done():
+				return
+			case <-t.C:
+			}
+			if cons, err := q.JS.Consumer(work, queue.StreamIngest, queue.Consumer); err == nil {
+				if ci, err := cons.Info(work); err == nil {
+					queueGauge.WithLabelValues("pending").Set(float64(ci.NumPending))
+					queueGauge.WithLabelValues("unacked").Set(float64(ci.NumAckPending))
+				}
+			}
+			fi, err := os.Stat(cfg.TenantsFile)
+			if err != nil || !fi.ModTime().After(lastMod) {
+				continue
+			}
+			lastMod = fi.ModTime()
+			next, err := tenant.Load(cfg.TenantsFile)
+			if err != nil {
+				log.Error("tenants file changed but cannot be used; keeping the previous tenants", "err", err)
+				continue
+			}
+			if natsSrv != nil {
+				nc := natsCfg
+				nc.Tenants = next.Tenants
+				if err := queue.ReloadTenants(natsSrv, nc); err != nil {
+					log.Error("reload producer logins", "err", err)
+					continue
+				}
+			}
+			for _, id := range ids(next) {
+				if err := q.SetupTenant(work, id, 0); err != nil {
+					log.Error("set up tenant", "tenant", id, "err", err)
+				}
+			}
+			ensureBuckets(work, next, stores, log)
+			tenants.Store(next)
+			log.Info("tenants reloaded", "count", len(next.Tenants))
+		}
+	}()
+
+	if cfg.Ready != nil {
+		cfg.Ready(ep)
+	}
+	select {
+	case <-ctx.Done():
+		err = nil
+	case err = <-errc:
+	}
+	log.Info("stopping")
+	stopWork()
+	wg.Wait()
+	return err
+}
+
+func ids(r *tenant.Registry) []string {
+	var out []string
+	for _, t := range r.Tenants {
+		out = append(out, t.ID)
+	}
+	return out
+}
+
+// ensureBuckets creates each tenant's bucket with Object Lock. A failure is
+// logged, not fatal: the worker retries when a package arrives.
+func ensureBuckets(ctx context.Context, reg *tenant.Registry, stores *Stores, log *slog.Logger) {
+	for _, t := range reg.Tenants {
+		st, err := stores.For(t)
+		if err == nil {
+			err = st.EnsureBucket(ctx, t.Bucket)
+		}
+		if err != nil {
+			log.Error("tenant bucket", "tenant", t.ID, "bucket", t.Bucket, "err", err)
+		}
+	}
+}
