@@ -200,9 +200,8 @@ func Run(ctx context.Context, cfg Config) error {
 
 	// infra outlives the work: it is cancelled only after workers stopped.
 	infraCtx, stopInfra := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopInfra()
 	var infra sync.WaitGroup
-	defer infra.Wait()
+	defer func() { stopInfra(); infra.Wait() }()
 
 	var natsSrv *server.Server
 	natsCfg := queue.ServerConfig{}

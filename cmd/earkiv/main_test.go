@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/schemas"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "earkiv-bin-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "earkiv")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build earkiv: %v\n%s", err, out)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func schemaArgs(t *testing.T) []string {
+	_, where, err := schemas.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if where == "embedded" {
+		return nil
+	}
+	abs, _ := filepath.Abs(where)
+	return []string{"--schema-dir", abs}
+}
+
+// earkiv runs the binary and returns stdout, stderr and the exit code.
+func earkiv(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func sampleDir(name string) string {
+	p, _ := filepath.Abs(filepath.Join("..", "..", "packages-sample", name))
+	return p
+}
+
+// TestServeEndToEnd runs `earkiv serve` on embedded defaults and drives it
+// with the producer and operator commands, as a municipality would.
+func TestServeEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	natsURL := "nats://" + natsAddr
+	pwFile := filepath.Join(data, "exempelby.password")
+	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
+		"--org", "212000-0001", "--password-file", pwFile); code != 0 {
+		t.Fatalf("tenant add: %d %s", code, errs)
+	}
+
+	args := append(schemaArgs(t), "serve", "--data-dir", data, "--nats.addr", natsAddr, "--s3.addr", s3Addr, "--http.addr", httpAddr)
+	serve := exec.Command(bin, args...)
+	logR, logW := io.Pipe()
+	serve.Stderr, serve.Stdout = logW, io.Discard
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	var logs bytes.Buffer
+	go func() {
+		sc := bufio.NewScanner(logR)
+		for sc.Scan() {
+			logs.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "earkiv is serving") {
+				close(ready)
+			}
+		}
+	}()
+	defer func() {
+		serve.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- serve.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve did not stop cleanly: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			serve.Process.Kill()
+			t.Error("serve did not stop within 30 s of SIGTERM")
+		}
+		logW.Close()
+		if t.Failed() {
+			t.Logf("serve log:\n%s", logs.String())
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve not ready:\n%s", logs.String())
+	}
+
+	prod := []string{"--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile}
+	out, errs, code := earkiv(t, append(append([]string{"submit"}, prod...), "--wait", "--json", sampleDir("fgs1-valid-arenden"))...)
+	if code != 0 {
+		t.Fatalf("submit valid: exit %d\n%s\n%s", code, out, errs)
+	}
+	var r queue.Receipt
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Status != queue.Accepted || r.AIPID == "" {
+		t.Fatalf("receipt %+v %v", r, err)
+	}
+	out, _, code = earkiv(t, append(append([]string{"submit"}, prod...), "--wait", sampleDir("eark-missing-file"))...)
+	if code != 1 || !strings.Contains(out, "rejected") || !strings.Contains(out, "CSIP") {
+		t.Fatalf("submit invalid: exit %d\n%s", code, out)
+	}
+	out, _, code = earkiv(t, append(append([]string{"receipt"}, prod...), r.SubmissionID)...)
+	if code != 0 || !strings.Contains(out, r.AIPID) {
+		t.Fatalf("receipt: exit %d\n%s", code, out)
+	}
+	// Wrong password: no access, exit 2.
+	if _, _, code := earkiv(t, "receipt", "--tenant", "exempelby", "--nats.url", natsURL, "--password", "wrong", r.SubmissionID); code != 2 {
+		t.Fatalf("wrong password: exit %d", code)
+	}
+
+	// A tenant added while serve runs can submit after the reload.
+	pw2 := filepath.Join(data, "sjostad.password")
+	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "sjostad", "--name", "Sjöstad kommun",
+		"--org", "2120000019", "--retention", "forever", "--password-file", pw2); code != 0 {
+		t.Fatalf("tenant add: %s", errs)
+	}
+	prod2 := []string{"--tenant", "sjostad", "--nats.url", natsURL, "--password-file", pw2}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, errs, code = earkiv(t, append(append([]string{"submit"}, prod2...), "--wait", sampleDir("fgs1-valid-md5.tar"))...)
+		if code == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if code != 0 || !strings.Contains(out, "accepted") {
+		t.Fatalf("new tenant's submission: exit %d\n%s\n%s", code, out, errs)
+	}
+	// sjostad's producer cannot read exempelby's receipt.
+	if _, _, code := earkiv(t, append(append([]string{"receipt"}, prod2...), r.SubmissionID)...); code == 0 {
+		t.Fatal("sjostad read exempelby's receipt")
+	}
+
+	// The HTTP API answers per tenant; /metrics counts the packages.
+	pw, _ := os.ReadFile(pwFile)
+	req, _ := http.NewRequest("GET", "http://"+httpAddr+"/api/v1/receipts/"+r.SubmissionID, nil)
+	req.SetBasicAuth("exempelby", strings.TrimSpace(string(pw)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), r.AIPID) {
+		t.Fatalf("API receipt: %d %s", resp.StatusCode, body)
+	}
+	pw2b, _ := os.ReadFile(pw2)
+	req.SetBasicAuth("sjostad", strings.TrimSpace(string(pw2b)))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("sjostad got exempelby's receipt over HTTP: %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + httpAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `earkiv_ingest_packages_total{status="accepted",tenant="exempelby"} 1`) ||
+		!strings.Contains(string(body), `earkiv_ingest_packages_total{status="rejected",tenant="exempelby"} 1`) {
+		t.Fatalf("metrics:\n%s", body)
+	}
+
+	// The event log holds every step of the first submission.
+	out, errs, code = earkiv(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--limit", "4")
+	if code != 0 {
+		t.Fatalf("events: %d %s", code, errs)
+	}
+	var types []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e queue.Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("event line %q: %v", line, err)
+		}
+		types = append(types, e.Type)
+	}
+	if strings.Join(types, ",") != "ingest.started,validation.passed,aip.stored,receipt.issued" {
+		t.Fatalf("events %v", types)
+	}
+
+	// reindex rebuilds the catalog from the buckets while serve runs.
+	out, errs, code = earkiv(t, "reindex", "--data-dir", data, "--s3.addr", s3Addr)
+	if code != 0 || !strings.Contains(out, "exempelby: 1 AIPs") || !strings.Contains(out, "sjostad: 1 AIPs") {
+		t.Fatalf("reindex: %d\n%s\n%s", code, out, errs)
+	}
+}
