@@ -5,7 +5,7 @@ BIN         := bin/earkiv
 GO          ?= go
 BENCH_DIR   ?= bench-out
 
-.PHONY: all build schemas run test test-short deps bench samples clean
+.PHONY: all build schemas run test deps minio bench samples clean
 
 all: build
 
@@ -18,9 +18,18 @@ schemas:
 build: schemas
 	$(GO) build -o $(BIN) ./cmd/earkiv
 
-# The main job on embedded defaults: validate the sample packages.
+# The main job on embedded defaults: earkiv serve (embedded NATS, S3 gateway,
+# catalog) with a demo municipality, submitting the sample packages.
 run: build
-	./$(BIN) validate packages-sample/fgs1-valid-arenden packages-sample/eark-valid-erms packages-sample/eark-valid-zip.zip
+	BIN=$(BIN) ./deploy/run.sh
+
+# MinIO server, the second S3 implementation the storage tests run against.
+# Built once (about 3-5 minutes) into a cache outside the clone.
+MINIO_VERSION ?= v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO_BIN     ?= $(HOME)/.cache/earkiv/bin/minio
+minio:
+	@test -x $(MINIO_BIN) || { echo "building MinIO server $(MINIO_VERSION) into $(MINIO_BIN) (once)"; \
+	  GOBIN=$(dir $(MINIO_BIN)) $(GO) install github.com/minio/minio@$(MINIO_VERSION); }
 
 # Tools tests need: xmllint for the differential XSD test.
 deps:
@@ -30,9 +39,9 @@ deps:
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq libxml2-utils) >/dev/null 2>&1 || \
 	  { echo "could not install xmllint"; exit 2; }; }
 
-test: schemas deps
+test: schemas deps minio
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	EARKIV_MINIO_BIN=$(MINIO_BIN) EARKIV_REQUIRE_MINIO=1 $(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -run XXX -fuzz FuzzOpenArchive -fuzztime 10s ./internal/pkgfs/
 	$(GO) test -count=1 -run XXX -fuzz FuzzParseMETS -fuzztime 10s ./internal/xmlsafe/
 

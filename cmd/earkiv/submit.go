@@ -149,8 +149,8 @@ func printReceipt(w io.Writer, r *queue.Receipt, asJSON bool) error {
 		}
 		fmt.Fprintf(w, "  files:     %d (%d bytes)\n", r.Files, r.Bytes)
 		fmt.Fprintf(w, "  submitted: %s\n  finished:  %s\n", r.Submitted.Format(time.RFC3339), r.Finished.Format(time.RFC3339))
-		if r.Report != nil && len(r.Report.Findings) > 0 {
-			fmt.Fprintln(w, "  findings:")
+		if r.Report != nil && r.Report.Errors > 0 {
+			fmt.Fprintln(w, "  errors:")
 			for _, f := range r.Report.Findings {
 				if f.Level == "MUST" {
 					fmt.Fprintf(w, "    %s %s: %s\n", f.RuleID, f.Location, f.Message)

@@ -40,7 +40,10 @@ type env struct {
 	spool   string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvOn(t, testenv.Versity) }
+
+// newEnvOn is newEnv on a chosen S3 implementation.
+func newEnvOn(t *testing.T, s3 func(testing.TB) *testenv.S3) *env {
 	t.Helper()
 	pw := map[string]string{}
 	alfa := testenv.Tenant(t, "alfa", "2120000001", pw)
@@ -57,7 +60,7 @@ func newEnv(t *testing.T) *env {
 	if err := reg.Save(e.regFile); err != nil {
 		t.Fatal(err)
 	}
-	e.s3 = testenv.Versity(t)
+	e.s3 = s3(t)
 	e.store = e.s3.Store(t)
 	e.nats = testenv.StartNATS(t, t.TempDir(), reg.Tenants, pw)
 	e.svc = e.nats.Service(t)

@@ -14,12 +14,19 @@ import (
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/samplegen"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // TestIngestSamples sends the committed samples through the whole pipeline
 // and checks receipts, stored objects, checksums, Object Lock and catalog.
 func TestIngestSamples(t *testing.T) {
-	e := newEnv(t)
+	for _, s3 := range testenv.Backends(t) {
+		e := newEnvOn(t, s3)
+		t.Run(e.s3.Name, func(t *testing.T) { e.t = t; testIngestSamples(t, e) })
+	}
+}
+
+func testIngestSamples(t *testing.T, e *env) {
 	e.startWorker()
 	ctx := context.Background()
 	cases := []struct {

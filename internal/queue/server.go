@@ -64,6 +64,9 @@ func serverOptions(cfg ServerConfig) (*server.Options, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats port %q: %w", port, err)
 	}
+	if p == 0 {
+		p = server.RANDOM_PORT // nats-server reads 0 as its default port, 4222
+	}
 	if cfg.ServiceUser == "" || cfg.ServicePassword == "" {
 		return nil, fmt.Errorf("nats server: a service user and password are required")
 	}

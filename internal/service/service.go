@@ -227,19 +227,29 @@ func Run(ctx context.Context, cfg Config) error {
 		if addr == "" {
 			addr = "127.0.0.1:7070"
 		}
+		// Refuse a taken port: readiness is checked by connecting, and another
+		// process answering there must not be mistaken for our gateway.
+		probe, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("embedded S3 gateway: %w", err)
+		}
+		probe.Close()
 		gw := s3gw.Config{Dir: filepath.Join(dataDir, "s3"), Addr: addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey}
 		gwErr := make(chan error, 1)
 		infra.Add(1)
 		go func() { defer infra.Done(); gwErr <- s3gw.Run(infraCtx, gw) }()
 		readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := s3gw.WaitReady(readyCtx, addr)
+		ready := make(chan error, 1)
+		go func() { ready <- s3gw.WaitReady(readyCtx, addr) }()
+		select {
+		case err = <-ready:
+		case err = <-gwErr: // the gateway could not start
+			if err == nil {
+				err = errors.New("embedded S3 gateway stopped at start")
+			}
+		}
 		cancel()
 		if err != nil {
-			select {
-			case e := <-gwErr:
-				err = e
-			default:
-			}
 			return err
 		}
 		s3cfg = storage.Config{Endpoint: "http://" + addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey}

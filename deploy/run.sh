@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The main job on embedded defaults: earkiv serve with embedded NATS, S3
+# gateway and catalog under $DATA, a demo municipality, and the sample
+# packages submitted once it is up. Ctrl-C stops it.
+set -euo pipefail
+BIN=${BIN:-bin/earkiv}
+DATA=${DATA:-earkiv-data}
+HTTP=${HTTP:-127.0.0.1:8080}
+
+"$BIN" tenant add --data-dir "$DATA" --if-missing --id exempelby --name "Exempelby kommun" \
+  --org 212000-0001 --password-file "$DATA/exempelby.password" >/dev/null
+
+"$BIN" serve --data-dir "$DATA" --http.addr "$HTTP" &
+serve=$!
+trap 'kill -TERM $serve 2>/dev/null; wait $serve' INT TERM EXIT
+
+for _ in $(seq 1 120); do
+  curl -fs "http://$HTTP/healthz" >/dev/null 2>&1 && break
+  kill -0 $serve 2>/dev/null || { echo "earkiv serve exited"; exit 2; }
+  sleep 0.5
+done
+
+echo
+echo "== submitting the sample packages as Exempelby kommun's case system"
+for p in packages-sample/fgs1-valid-arenden packages-sample/eark-valid-erms packages-sample/eark-valid-zip.zip packages-sample/eark-bad-checksum; do
+  "$BIN" submit --tenant exempelby --password-file "$DATA/exempelby.password" --wait "$p" || true
+  echo
+done
+cat <<MSG
+== earkiv is running (Ctrl-C stops it)
+  submit:   $BIN submit --tenant exempelby --password-file $DATA/exempelby.password --wait PACKAGE
+  receipt:  $BIN receipt --tenant exempelby --password-file $DATA/exempelby.password ID
+  events:   $BIN events --data-dir $DATA --from 1
+  API:      curl -u exempelby:\$(cat $DATA/exempelby.password) http://$HTTP/api/v1/aips
+  metrics:  curl http://$HTTP/metrics
+MSG
+wait $serve
