@@ -29,7 +29,7 @@ func TestMain(m *testing.M) { testenv.Main(m, map[string]testenv.Role{"worker": 
 // process, a catalog following the events, and the tenants alfa
 // (Exempelby's org number, as the committed samples carry) and beta.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	nats    *testenv.NATS
 	s3      *testenv.S3
 	reg     *tenant.Registry
@@ -40,10 +40,10 @@ type env struct {
 	spool   string
 }
 
-func newEnv(t *testing.T) *env { return newEnvOn(t, testenv.Versity) }
+func newEnv(t testing.TB) *env { return newEnvOn(t, testenv.Versity) }
 
 // newEnvOn is newEnv on a chosen S3 implementation.
-func newEnvOn(t *testing.T, s3 func(testing.TB) *testenv.S3) *env {
+func newEnvOn(t testing.TB, s3 func(testing.TB) *testenv.S3) *env {
 	t.Helper()
 	pw := map[string]string{}
 	alfa := testenv.Tenant(t, "alfa", "2120000001", pw)
@@ -134,6 +134,9 @@ func workerConfig(reg *tenant.Registry, st *storage.Store, q *queue.Client, v *v
 func (e *env) startWorker(mod ...func(*ingest.Config)) {
 	e.t.Helper()
 	cfg := workerConfig(e.reg, e.store, e.svc, sharedValidator(e.t), e.spool)
+	if os.Getenv("EARKIV_BENCH_DEBUG") != "" {
+		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	for _, f := range mod {
 		f(&cfg)
 	}

@@ -11,6 +11,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -304,7 +305,8 @@ func (w *Worker) receiptEvent(ctx context.Context, r *queue.Receipt) {
 // is shutting down); every verdict on the package itself is a receipt.
 func (w *Worker) Process(ctx context.Context, tenantID string, req queue.Request) (*queue.Receipt, error) {
 	if prev, err := w.cfg.Queue.Receipt(ctx, tenantID, req.SubmissionID); err == nil {
-		return prev, nil // a redelivery of finished work
+		w.removePackage(ctx, tenantID, req.Object) // in case the crash came before the clean-up
+		return prev, nil                           // a redelivery of finished work
 	} else if !errors.Is(err, queue.ErrNoReceipt) {
 		return nil, stage("receipt", err)
 	}
@@ -312,7 +314,7 @@ func (w *Worker) Process(ctx context.Context, tenantID string, req queue.Request
 	if err != nil {
 		return nil, stage("tenant", err) // retried, then dead-lettered: a tenant removed while its packages wait
 	}
-	j := &job{w: w, t: t, req: req, rec: &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: t.ID, Submitted: req.Submitted, Started: w.cfg.Now().UTC()}}
+	j := &job{w: w, t: t, req: req, took: map[string]time.Duration{}, rec: &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: t.ID, Submitted: req.Submitted, Started: w.cfg.Now().UTC()}}
 	if req.Tenant != "" && req.Tenant != t.ID {
 		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the request names tenant %q but was submitted on %s's queue", req.Tenant, t.ID))
 	}
@@ -322,12 +324,25 @@ func (w *Worker) Process(ctx context.Context, tenantID string, req queue.Request
 
 // job is one ingest attempt.
 type job struct {
-	w     *Worker
-	t     *tenant.Tenant
-	req   queue.Request
-	rec   *queue.Receipt
-	store *storage.Store
-	spool string
+	w      *Worker
+	t      *tenant.Tenant
+	req    queue.Request
+	rec    *queue.Receipt
+	store  *storage.Store
+	spool  string                   // zip packages only: a local copy for random access
+	obs    jetstream.ObjectStore    // the tenant's package store
+	pkg    pkgfs.Package            // the package as validated, reused to store it
+	mu     sync.Mutex               // guards srcErr
+	srcErr error                    // a pass over the stored package failed its digest check
+	took   map[string]time.Duration // per stage, for the log
+}
+
+// timed runs f and records its duration under stage.
+func (j *job) timed(stage string, f func() error) error {
+	t0 := time.Now()
+	err := f()
+	j.took[stage] += time.Since(t0)
+	return err
 }
 
 func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
@@ -338,12 +353,26 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	}
 	j.store = store
 	defer j.cleanupSpool()
-	if rec, err := j.fetch(ctx); rec != nil || err != nil {
+	defer func() {
+		w.cfg.Log.Debug("ingest stages", "submission", j.req.SubmissionID, "fetch", j.took["fetch"], "validate", j.took["validate"], "store", j.took["store"])
+	}()
+	var rec *queue.Receipt
+	var open func() (pkgfs.Package, error)
+	if err := j.timed("fetch", func() (err error) { rec, open, err = j.fetch(ctx); return err }); rec != nil || err != nil {
 		return rec, err
 	}
-	res, err := w.cfg.Validator.ValidatePath(ctx, j.spool)
-	if err != nil {
+	var res *validate.Result
+	if err := j.timed("validate", func() (err error) {
+		res, j.pkg, err = w.cfg.Validator.ValidateOpen(ctx, j.req.Name, open)
+		return err
+	}); err != nil {
 		return nil, stage("validate", err)
+	}
+	if j.pkg != nil {
+		defer j.pkg.Close()
+	}
+	if err := j.sourceErr(); err != nil {
+		return nil, stage("fetch", err) // the package store returned other bytes than were sent
 	}
 	rep := res.Report
 	rep.Package = j.req.Name
@@ -365,38 +394,137 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	return j.archive(ctx, res)
 }
 
-// fetch copies the package from the object store to the spool folder; the
-// object store checks its SHA-256 digest as the last byte arrives.
-func (j *job) fetch(ctx context.Context) (*queue.Receipt, error) {
+// fetch prepares to read the package from the package store. Tar packages
+// (folders are sent as tar) are read straight from the store, once per pass,
+// and never touch the worker's disk; a zip needs random access and is copied
+// to the spool folder first. Either way the store checks the package's
+// SHA-256 digest on every full read.
+func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
 	obs, err := j.w.cfg.Queue.JS.ObjectStore(ctx, queue.PackageStore(j.t.ID))
 	if err != nil {
-		return nil, stage("fetch", err)
+		return nil, nil, stage("fetch", err)
 	}
-	obj, err := obs.Get(ctx, j.req.Object)
+	j.obs = obs
+	info, err := obs.GetInfo(ctx, j.req.Object)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
-		return rec, err
+		return rec, nil, err
 	}
 	if err != nil {
-		return nil, stage("fetch", err)
+		return nil, nil, stage("fetch", err)
+	}
+	if j.req.Size > 0 && int64(info.Size) != j.req.Size {
+		return nil, nil, stage("fetch", fmt.Errorf("package %s holds %d bytes, the request says %d", j.req.Object, info.Size, j.req.Size))
+	}
+	head, err := j.head(ctx)
+	if err != nil {
+		return nil, nil, stage("fetch", err)
+	}
+	lim := pkgfs.Limits{}
+	switch {
+	case bytes.HasPrefix(head, []byte("PK")):
+		if err := j.spoolCopy(ctx); err != nil {
+			return nil, nil, stage("fetch", err)
+		}
+		return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, lim) }, nil
+	default:
+		gz := len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
+		return nil, func() (pkgfs.Package, error) { return pkgfs.OpenTarStream(j.req.Name, gz, j.source(ctx), lim) }, nil
+	}
+}
+
+// head reads the first bytes of the package, to tell zip from (gzipped) tar.
+func (j *job) head(ctx context.Context) ([]byte, error) {
+	obj, err := j.obs.Get(ctx, j.req.Object)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	b := make([]byte, 4)
+	n, err := io.ReadFull(obj, b)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return b[:n], nil
+}
+
+// source opens the package for one in-order pass. Closing drains the rest,
+// so the store's digest check runs on every pass; a mismatch is kept in
+// srcErr and fails the attempt.
+func (j *job) source(ctx context.Context) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) {
+		obj, err := j.obs.Get(ctx, j.req.Object)
+		if err != nil {
+			return nil, err
+		}
+		return &drainCloser{r: obj, c: obj, fail: j.setSourceErr}, nil
+	}
+}
+
+func (j *job) setSourceErr(err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.srcErr == nil {
+		j.srcErr = fmt.Errorf("package %s: %w", j.req.Object, err)
+	}
+}
+
+func (j *job) sourceErr() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.srcErr
+}
+
+type drainCloser struct {
+	r    io.Reader
+	c    io.Closer
+	fail func(error)
+	err  error
+}
+
+func (d *drainCloser) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		d.err = err
+		d.fail(err)
+	}
+	return n, err
+}
+
+func (d *drainCloser) Close() error {
+	if d.err == nil {
+		if _, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{d}, make([]byte, 1<<20)); err != nil && d.err == nil {
+			d.fail(err)
+		}
+	}
+	return d.c.Close()
+}
+
+// spoolCopy copies the package to the spool folder (zip packages).
+func (j *job) spoolCopy(ctx context.Context) error {
+	obj, err := j.obs.Get(ctx, j.req.Object)
+	if err != nil {
+		return err
 	}
 	defer obj.Close()
 	j.spool = filepath.Join(j.w.cfg.SpoolDir, j.req.SubmissionID+".pkg")
 	f, err := os.Create(j.spool)
 	if err != nil {
-		return nil, stage("fetch", err)
+		return err
 	}
-	n, err := io.Copy(f, obj)
+	// A large buffer: the object arrives through a synchronous pipe, one
+	// hand-over per Read, and chunks are up to 4 MiB.
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, obj, make([]byte, 4<<20))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return nil, stage("fetch", fmt.Errorf("package %s: %w", j.req.Object, err))
+		return fmt.Errorf("package %s: %w", j.req.Object, err)
 	}
 	if j.req.Size > 0 && n != j.req.Size {
-		return nil, stage("fetch", fmt.Errorf("package %s: got %d bytes, request says %d", j.req.Object, n, j.req.Size))
+		return fmt.Errorf("package %s: got %d bytes, request says %d", j.req.Object, n, j.req.Size)
 	}
-	return nil, nil
+	return nil
 }
 
 func (j *job) cleanupSpool() {
@@ -434,12 +562,20 @@ func (j *job) finish(ctx context.Context, status, reason string) (*queue.Receipt
 	}
 	w.receiptEvent(ctx, j.rec)
 	w.cfg.Metrics.Packages.WithLabelValues(j.t.ID, status).Inc()
-	if obs, err := w.cfg.Queue.JS.ObjectStore(ctx, queue.PackageStore(j.t.ID)); err == nil {
-		if err := obs.Delete(ctx, j.req.Object); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
-			w.cfg.Log.Warn("remove receipted package from the package store", "object", j.req.Object, "err", err)
-		}
-	}
+	w.removePackage(ctx, j.t.ID, j.req.Object)
 	return j.rec, nil
+}
+
+// removePackage deletes a receipted package from the package store. A
+// failure only leaves a copy behind; the receipt stands.
+func (w *Worker) removePackage(ctx context.Context, tenantID, object string) {
+	obs, err := w.cfg.Queue.JS.ObjectStore(ctx, queue.PackageStore(tenantID))
+	if err == nil {
+		err = obs.Delete(ctx, object)
+	}
+	if err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+		w.cfg.Log.Warn("remove receipted package from the package store", "object", object, "err", err)
+	}
 }
 
 // retry runs op until it succeeds, fails for good, or the store stays
@@ -507,11 +643,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	if err != nil {
 		return nil, stage("retention", err)
 	}
-	pkg, err := pkgfs.Open(j.spool, pkgfs.Limits{})
-	if err != nil {
-		return nil, stage("store", err)
-	}
-	defer pkg.Close()
+	pkg := j.pkg
 	mimes := map[string]string{}
 	for _, f := range p.Files {
 		if f.Path != "" && f.MIME != "" {
@@ -535,7 +667,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 			Role: aip.RoleSubmission, Size: f.Size, SHA256: f.SHA256, MIME: mt})
 	}
 	m.Cases = describe(pkg)
-	if err := j.storeSubmission(ctx, pkg, m, lock); err != nil {
+	if err := j.timed("store", func() error { return j.storeSubmission(ctx, pkg, m, lock) }); err != nil {
 		return nil, err
 	}
 	storedAt := w.cfg.Now().UTC()
@@ -641,8 +773,8 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 	for i := range m.Objects {
 		byPath[strings.TrimPrefix(m.Objects[i].Path, "submission/")] = &m.Objects[i]
 	}
-	put := func(o *aip.Object, open func() (io.ReadCloser, error)) error {
-		err := j.retry(ctx, "put "+o.Key, func() error {
+	put := func(o *aip.Object, open func() (io.ReadCloser, error), retry bool) error {
+		attempt := func() error {
 			if in, err := j.store.Stat(ctx, j.t.Bucket, o.Key); err == nil && in.SHA256 == o.SHA256 && in.Size == o.Size {
 				o.VersionID = in.VersionID
 				return nil // stored by an earlier attempt
@@ -664,33 +796,36 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 			}
 			o.VersionID = in.VersionID
 			return nil
-		})
+		}
+		var err error
+		if retry {
+			err = j.retry(ctx, "put "+o.Key, attempt)
+		} else {
+			err = attempt()
+		}
 		if err != nil {
-			return stage("store", err)
+			return err
 		}
 		j.w.cfg.Hook("object-stored", o.Key)
 		return nil
 	}
 	if !pkg.Concurrent() {
-		// A compressed tar reads in one pass; a retried file re-reads its bytes from a temp copy.
-		return pkg.Walk(ctx, func(e pkgfs.Entry, r io.Reader) error {
-			o := byPath[e.Name]
-			if o == nil {
-				return fmt.Errorf("store: %s was not hashed during validation", e.Name)
-			}
-			tmp, err := os.CreateTemp(j.w.cfg.SpoolDir, "entry-*")
-			if err != nil {
-				return stage("store", err)
-			}
-			defer os.Remove(tmp.Name())
-			defer tmp.Close()
-			if _, err := io.Copy(tmp, r); err != nil {
-				return stage("store", err)
-			}
-			return put(o, func() (io.ReadCloser, error) {
-				return io.NopCloser(io.NewSectionReader(tmp, 0, o.Size)), nil
+		// In-order packages stream each entry straight to S3. A failed
+		// upload cannot re-read its bytes, so the whole pass is retried;
+		// objects already stored are skipped by their checksum.
+		return stage("store", j.retry(ctx, "store "+j.req.Object, func() error {
+			err := pkg.Walk(ctx, func(e pkgfs.Entry, r io.Reader) error {
+				o := byPath[e.Name]
+				if o == nil {
+					return fmt.Errorf("%s was not hashed during validation", e.Name)
+				}
+				return put(o, func() (io.ReadCloser, error) { return io.NopCloser(r), nil }, false)
 			})
-		})
+			if err == nil {
+				err = j.sourceErr()
+			}
+			return err
+		}))
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(j.w.cfg.Uploads)
@@ -703,10 +838,10 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 			if gctx.Err() != nil {
 				return gctx.Err()
 			}
-			return put(o, func() (io.ReadCloser, error) { return pkg.Open(e.Name) })
+			return put(o, func() (io.ReadCloser, error) { return pkg.Open(e.Name) }, true)
 		})
 	}
-	return g.Wait()
+	return stage("store", g.Wait())
 }
 
 func (j *job) putBytes(ctx context.Context, key string, b []byte, ctype string, lock storage.Lock) (storage.Info, error) {

@@ -14,14 +14,17 @@ import (
 )
 
 // tarPackage reads a tar archive. Plain tar files get random access through the data
-// offsets found while indexing; gzip streams are read in order (Walk), and Open of a
-// small XML file is served from a cache filled during indexing.
+// offsets found while indexing; gzip streams and tars from a stream source are read
+// in order (Walk), and Open of a small XML file is served from a cache filled during
+// indexing.
 type tarPackage struct {
 	index
 	path    string
 	gz      bool
-	f       *os.File
-	offsets map[string]int64 // plain tar: data offset by stored name
+	seq     bool                           // read in order only (gzip, or a stream source)
+	src     func() (io.ReadCloser, error) // opens the raw archive from its start
+	f       *os.File                      // plain tar file: for random access
+	offsets map[string]int64              // plain tar file: data offset by stored name
 	cache   map[string][]byte
 }
 
@@ -48,8 +51,14 @@ func openTar(p string, gz bool, lim Limits) (Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open package: %w", err)
 	}
-	t := &tarPackage{path: p, gz: gz, f: f, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
-	if err := t.scan(lim); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open package: %w", err)
+	}
+	src := func() (io.ReadCloser, error) { return os.Open(p) }
+	t := &tarPackage{path: p, gz: gz, seq: gz, src: src, f: f, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
+	if err := t.scan(lim, fi.Size()); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -61,26 +70,48 @@ func openTar(p string, gz bool, lim Limits) (Package, error) {
 	return t, nil
 }
 
+// OpenTarStream reads a tar (gz: gzip-compressed) archive from a source that
+// can only be read in order, such as a package held in a message store. open
+// is called once per pass (indexing, then each Walk) and must return the
+// archive from its start each time. Nothing is written to disk; small XML
+// files are cached in memory for Open.
+func OpenTarStream(name string, gz bool, open func() (io.ReadCloser, error), lim Limits) (Package, error) {
+	if lim == (Limits{}) {
+		lim = DefaultLimits
+	}
+	t := &tarPackage{path: name, gz: gz, seq: true, src: open, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
+	if err := t.scan(lim, -1); err != nil {
+		return nil, err
+	}
+	base := name
+	for _, ext := range []string{".gz", ".tgz", ".tar"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	t.finish(base, true)
+	return t, nil
+}
+
+// stream opens the archive from its start as a tar reader; raw counts the
+// archive bytes read.
 func (t *tarPackage) stream() (*tar.Reader, *countingReader, func(), error) {
-	if _, err := t.f.Seek(0, io.SeekStart); err != nil {
+	rc, err := t.src()
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	raw := &countingReader{r: t.f}
+	raw := &countingReader{r: rc}
 	if !t.gz {
-		return tar.NewReader(raw), raw, func() {}, nil
+		return tar.NewReader(raw), raw, func() { rc.Close() }, nil
 	}
 	zr, err := gzip.NewReader(raw)
 	if err != nil {
+		rc.Close()
 		return nil, nil, nil, defect(DefectFormat, "", "unreadable gzip stream: %v", err)
 	}
-	return tar.NewReader(zr), raw, func() { zr.Close() }, nil
+	return tar.NewReader(zr), raw, func() { zr.Close(); rc.Close() }, nil
 }
 
-func (t *tarPackage) scan(lim Limits) error {
-	fi, err := t.f.Stat()
-	if err != nil {
-		return err
-	}
+// scan indexes the archive; size is the archive's size when known, else -1.
+func (t *tarPackage) scan(lim Limits, size int64) error {
 	tr, raw, done, err := t.stream()
 	if err != nil {
 		return err
@@ -116,12 +147,12 @@ func (t *tarPackage) scan(lim Limits) error {
 		if err := t.add(name, h.Size, lim); err != nil {
 			return err
 		}
-		if !t.gz {
+		if !t.seq {
 			t.offsets[name] = raw.n
 			continue
 		}
-		// gzip: watch the expansion ratio as we go, and keep small XML files.
-		if raw.n > 0 && t.total > lim.RatioMinBytes && t.total/raw.n > lim.MaxRatio {
+		// gzip: watch the expansion ratio as we go; sequential: keep small XML files.
+		if t.gz && raw.n > 0 && t.total > lim.RatioMinBytes && t.total/raw.n > lim.MaxRatio {
 			return defect(DefectBomb, name, "archive expands over %d:1", lim.MaxRatio)
 		}
 		if strings.HasSuffix(strings.ToLower(name), ".xml") && h.Size <= cacheMaxFile && cached+h.Size <= cacheMaxTotal {
@@ -133,7 +164,7 @@ func (t *tarPackage) scan(lim Limits) error {
 			cached += h.Size
 		}
 	}
-	if !t.gz && t.total > fi.Size() {
+	if !t.gz && size >= 0 && t.total > size {
 		return defect(DefectFormat, "", "entries declare more data than the archive holds")
 	}
 	return nil
@@ -145,52 +176,41 @@ func (t *tarPackage) Open(name string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
 	stored := t.stored(name)
-	if !t.gz {
+	if !t.seq {
 		sr := io.NewSectionReader(t.f, t.offsets[stored], e.Size)
 		return io.NopCloser(&exactReader{r: sr, left: e.Size, name: name}), nil
 	}
 	if b, ok := t.cache[stored]; ok {
 		return io.NopCloser(bytes.NewReader(b)), nil
 	}
-	// Not cached: decompress up to the entry. Correct but slow; Walk is the fast path.
-	f, err := os.Open(t.path)
+	// Not cached: read up to the entry. Correct but slow; Walk is the fast path.
+	tr, _, done, err := t.stream()
 	if err != nil {
 		return nil, err
 	}
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	tr := tar.NewReader(zr)
 	for {
 		h, err := tr.Next()
 		if err != nil {
-			f.Close()
+			done()
 			return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
 		}
 		if c, _ := CleanName(h.Name, 0); c == stored && (h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA) {
-			return readCloser{Reader: &exactReader{r: tr, left: e.Size, name: name}, close: f.Close}, nil
+			return readCloser{Reader: &exactReader{r: tr, left: e.Size, name: name}, close: func() error { done(); return nil }}, nil
 		}
 	}
 }
 
-func (t *tarPackage) Concurrent() bool { return !t.gz }
+func (t *tarPackage) Concurrent() bool { return !t.seq }
 
 func (t *tarPackage) Walk(ctx context.Context, fn func(Entry, io.Reader) error) error {
-	if !t.gz {
+	if !t.seq {
 		return walkByOpen(ctx, t, fn)
 	}
-	f, err := os.Open(t.path)
+	tr, _, done, err := t.stream()
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return err
-	}
-	tr := tar.NewReader(zr)
+	defer done()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -217,4 +237,9 @@ func (t *tarPackage) Walk(ctx context.Context, fn func(Entry, io.Reader) error) 
 	}
 }
 
-func (t *tarPackage) Close() error { return t.f.Close() }
+func (t *tarPackage) Close() error {
+	if t.f != nil {
+		return t.f.Close()
+	}
+	return nil
+}

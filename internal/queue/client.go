@@ -237,7 +237,7 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		pr, pw := io.Pipe()
 		go func() { pw.CloseWithError(tarDir(ctx, pw, path)) }()
 		defer pr.Close()
-		r = pr
+		r = &fullReader{r: pr} // whole chunks: a pipe returns each small tar write on its own
 	default:
 		f, err := os.Open(path)
 		if err != nil {
@@ -252,8 +252,16 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		return nil, fmt.Errorf("submit to %s: package store: %w", tenant, err)
 	}
 	chunk := uint32(c.NC.MaxPayload() / 2)
-	if chunk > 1<<20 {
-		chunk = 1 << 20
+	if chunk > 4<<20 {
+		chunk = 4 << 20
+	}
+	stream, err := c.JS.Stream(ctx, "OBJ_"+PackageStore(tenant))
+	if err != nil {
+		return nil, fmt.Errorf("submit to %s: package store: %w", tenant, err)
+	}
+	r, err = newPacedReader(ctx, r, stream)
+	if err != nil {
+		return nil, fmt.Errorf("submit to %s: %w", tenant, err)
 	}
 	info, err := store.Put(ctx, jetstream.ObjectMeta{
 		Name: id, Description: req.Name,
@@ -273,6 +281,78 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		return nil, fmt.Errorf("submit to %s: publish request: %w", tenant, err)
 	}
 	return req, nil
+}
+
+// pacedReader keeps an upload at most window bytes ahead of what the
+// server has stored. The object store publishes chunks without waiting for
+// acknowledgements; a producer reading from a fast disk would otherwise fill
+// the stream's ingest queue (128 MiB by default) and be refused with 429.
+type pacedReader struct {
+	ctx      context.Context
+	r        io.Reader
+	stream   jetstream.Stream
+	base     uint64
+	sent     uint64
+	window   uint64
+	nextPoll uint64
+}
+
+func newPacedReader(ctx context.Context, r io.Reader, s jetstream.Stream) (*pacedReader, error) {
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("package store: %w", err)
+	}
+	return &pacedReader{ctx: ctx, r: r, stream: s, base: info.State.Bytes, window: 48 << 20}, nil
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	if p.sent >= p.nextPoll {
+		for {
+			info, err := p.stream.Info(p.ctx)
+			if err != nil {
+				return 0, fmt.Errorf("package store: %w", err)
+			}
+			stored := uint64(0)
+			if info.State.Bytes > p.base {
+				stored = info.State.Bytes - p.base
+			}
+			if p.sent < stored+p.window {
+				p.nextPoll = stored + p.window/2
+				break
+			}
+			select {
+			case <-p.ctx.Done():
+				return 0, p.ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	n, err := p.r.Read(b)
+	p.sent += uint64(n)
+	return n, err
+}
+
+// fullReader fills each Read completely (until EOF). The object store sends
+// one message per Read; without this a tar stream would go as thousands of
+// tiny chunks and overrun the client's window of unacknowledged publishes.
+type fullReader struct {
+	r   io.Reader
+	eof bool
+}
+
+func (f *fullReader) Read(p []byte) (int, error) {
+	if f.eof {
+		return 0, io.EOF
+	}
+	n, err := io.ReadFull(f.r, p)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		f.eof = true
+		if n == 0 {
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+	return n, err
 }
 
 func archiveFormat(p string) string {

@@ -14,8 +14,10 @@ import (
 	"hash"
 	"io"
 	"iter"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -307,8 +309,9 @@ func isNotFound(err error) bool {
 	return r.StatusCode == http.StatusNotFound || r.Code == "NoSuchKey" || r.Code == "NoSuchBucket"
 }
 
-// IsTransient reports whether err is worth retrying (the store is down or
-// overloaded), as opposed to a refusal that will repeat.
+// IsTransient reports whether err is worth retrying (the store is down,
+// overloaded or the connection broke), as opposed to a refusal or a local
+// error that would repeat.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
@@ -317,9 +320,16 @@ func IsTransient(err error) bool {
 	if errors.As(err, &dm) || errors.Is(err, ErrNotFound) || errors.Is(err, context.Canceled) {
 		return false
 	}
-	r := minio.ToErrorResponse(err)
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var r minio.ErrorResponse
+	if !errors.As(err, &r) {
+		return false
+	}
 	switch {
-	case r.StatusCode >= 500, r.StatusCode == 0, r.StatusCode == http.StatusTooManyRequests, r.Code == "SlowDown", r.Code == "RequestTimeout":
+	case r.StatusCode >= 500, r.StatusCode == http.StatusTooManyRequests, r.Code == "SlowDown", r.Code == "RequestTimeout":
 		return true
 	}
 	return false

@@ -75,26 +75,38 @@ type Result struct {
 // ValidatePath opens and validates the package at p. The error is for failures to
 // run (unreadable input, cancelled); an unacceptable package is an invalid report.
 func (v *Validator) ValidatePath(ctx context.Context, p string) (*Result, error) {
+	res, pkg, err := v.ValidateOpen(ctx, p, func() (pkgfs.Package, error) { return pkgfs.Open(p, v.opts.Limits) })
+	if pkg != nil {
+		pkg.Close()
+	}
+	return res, err
+}
+
+// ValidateOpen validates the package open returns and hands the package back
+// (nil if it could not be opened) for the caller to keep using and close: an
+// ingest worker stores the very package it validated. A package that cannot
+// be opened safely (bad paths, links, bombs) is an invalid report.
+func (v *Validator) ValidateOpen(ctx context.Context, label string, open func() (pkgfs.Package, error)) (*Result, pkgfs.Package, error) {
 	start := time.Now()
-	rep := &report.Report{Package: p, Started: start.UTC()}
-	pkg, err := pkgfs.Open(p, v.opts.Limits)
+	rep := &report.Report{Package: label, Started: start.UTC()}
+	pkg, err := open()
 	if err != nil {
 		var d *pkgfs.Defect
 		if errors.As(err, &d) {
 			rep.Add(d.Kind, report.MUST, report.Location{File: d.Entry}, "%s", d.Msg)
 			rep.Duration = time.Since(start).Round(time.Millisecond).String()
 			rep.Finish()
-			return &Result{Report: rep}, nil
+			return &Result{Report: rep}, nil, nil
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	defer pkg.Close()
 	res, err := v.Validate(ctx, pkg, rep)
 	if err != nil {
-		return nil, err
+		pkg.Close()
+		return nil, nil, err
 	}
 	rep.Duration = time.Since(start).Round(time.Millisecond).String()
-	return res, nil
+	return res, pkg, nil
 }
 
 // rootNames are the root METS names each family uses, in order of preference.

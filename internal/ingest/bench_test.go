@@ -1,0 +1,142 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/ingest"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/samplegen"
+)
+
+// BenchmarkIngestLarge ingests a generated 1 GB package (submit to receipt)
+// and, in the same run and against the same S3 server, uploads the same
+// bytes with plain minio-go PutObject calls, best of 3 on each side (three
+// packages with the same bytes and different package ids, so none is a
+// duplicate). ratio = ingest time / raw time (target <= 2).
+func BenchmarkIngestLarge(b *testing.B) {
+	size := int64(1 << 30)
+	if s := os.Getenv("EARKIV_BENCH_BYTES"); s != "" {
+		fmt.Sscan(s, &size)
+	}
+	const files, rounds = 10, 3
+	e := newEnv(b)
+	e.startWorker(func(c *ingest.Config) { c.Concurrency = 1 })
+	ctx := context.Background()
+	if err := e.store.EnsureBucket(ctx, "raw-baseline"); err != nil {
+		b.Fatal(err)
+	}
+	mc, err := minio.New(e.s3.Addr, &minio.Options{Creds: credentials.NewStaticV4(e.s3.Cfg.AccessKey, e.s3.Cfg.SecretKey, ""), Region: e.s3.Cfg.Region})
+	if err != nil {
+		b.Fatal(err)
+	}
+	best := func(cur, d time.Duration) time.Duration {
+		if cur == 0 || d < cur {
+			return d
+		}
+		return cur
+	}
+	var raw, ing, sub time.Duration
+	for i := 0; i < b.N*rounds; i++ {
+		p, err := samplegen.Generate(ctx, b.TempDir(), samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: files, Size: size / files,
+			ID: fmt.Sprintf("bench-large-%d", i), Seed: 42})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Baseline: every file of the package, one PutObject each, minio-go defaults.
+		t0 := time.Now()
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			fi, _ := f.Stat()
+			rel, _ := filepath.Rel(p, path)
+			_, err = mc.PutObject(ctx, "raw-baseline", fmt.Sprintf("%d/%s", i, rel), f, fi.Size(), minio.PutObjectOptions{})
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw = best(raw, time.Since(t0))
+
+		t0 = time.Now()
+		id := e.submit("alfa", p)
+		sub = best(sub, time.Since(t0))
+		r := e.receipt("alfa", id, 30*time.Minute)
+		ing = best(ing, time.Since(t0))
+		if r.Status != queue.Accepted {
+			b.Fatalf("%s %s", r.Status, r.Reason)
+		}
+		os.RemoveAll(p)
+	}
+	b.ReportMetric(raw.Seconds(), "raw-s")
+	b.ReportMetric(ing.Seconds(), "ingest-s")
+	b.ReportMetric(sub.Seconds(), "submit-s")
+	b.ReportMetric(ing.Seconds()/raw.Seconds(), "ratio")
+}
+
+// BenchmarkSmallPackages measures throughput of many small packages (20 files
+// of 50 KB each) through submit, queue, workers and S3 (target >= 50/s).
+func BenchmarkSmallPackages(b *testing.B) {
+	n := 200
+	if s := os.Getenv("EARKIV_BENCH_PACKAGES"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	e := newEnv(b)
+	e.startWorker(func(c *ingest.Config) { c.Concurrency = 8; c.Uploads = 4 })
+	dir := b.TempDir()
+	paths := make([]string, n)
+	for i := range paths {
+		p, err := samplegen.Generate(context.Background(), dir, samplegen.Spec{Family: fgs.FamilyEARK, Cases: 4, Files: 5, Size: 50 << 10,
+			ID: fmt.Sprintf("bench-%d", i), Seed: uint64(i + 1)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		paths[i] = p
+	}
+	prod := e.nats.Producer(b, e.tenant("alfa"))
+	var total time.Duration
+	for it := 0; it < b.N; it++ {
+		t0 := time.Now()
+		ids := make([]string, n)
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for i, p := range paths {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				req, err := prod.Submit(context.Background(), "alfa", p, queue.SubmitOptions{})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				ids[i] = req.SubmissionID
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			r := e.receipt("alfa", id, 10*time.Minute)
+			if !r.OK() {
+				b.Fatalf("%s %s", r.Status, r.Reason)
+			}
+		}
+		total += time.Since(t0)
+	}
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "packages/s")
+}
