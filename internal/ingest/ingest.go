@@ -27,6 +27,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -71,6 +72,7 @@ type Config struct {
 type Worker struct {
 	cfg        Config
 	maxDeliver int
+	buckets    sync.Map // buckets known to exist with Object Lock
 }
 
 // New checks cfg and prepares the spool folder.
@@ -194,7 +196,7 @@ func (w *Worker) handle(ctx context.Context, m jetstream.Msg) {
 	w.cfg.Metrics.InProgress.Inc()
 	defer w.cfg.Metrics.InProgress.Dec()
 	start := time.Now()
-	rec, err := w.Process(ctx, tenantID, req)
+	rec, err := w.Process(ctx, tenantID, delivered, req)
 	if err == nil {
 		stopHB()
 		w.cfg.Metrics.Duration.WithLabelValues(rec.Status).Observe(time.Since(start).Seconds())
@@ -303,12 +305,15 @@ func (w *Worker) receiptEvent(ctx context.Context, r *queue.Receipt) {
 // Process ingests one request and stores its receipt. An error means the
 // attempt should be retried (the store or queue is unavailable, the worker
 // is shutting down); every verdict on the package itself is a receipt.
-func (w *Worker) Process(ctx context.Context, tenantID string, req queue.Request) (*queue.Receipt, error) {
-	if prev, err := w.cfg.Queue.Receipt(ctx, tenantID, req.SubmissionID); err == nil {
-		w.removePackage(ctx, tenantID, req.Object) // in case the crash came before the clean-up
-		return prev, nil                           // a redelivery of finished work
-	} else if !errors.Is(err, queue.ErrNoReceipt) {
-		return nil, stage("receipt", err)
+func (w *Worker) Process(ctx context.Context, tenantID string, delivered uint64, req queue.Request) (*queue.Receipt, error) {
+	if delivered > 1 {
+		// A redelivery may be of finished work (the ack was lost).
+		if prev, err := w.cfg.Queue.Receipt(ctx, tenantID, req.SubmissionID); err == nil {
+			w.removePackage(ctx, tenantID, req.Object) // in case the crash came before the clean-up
+			return prev, nil
+		} else if !errors.Is(err, queue.ErrNoReceipt) {
+			return nil, stage("receipt", err)
+		}
 	}
 	t, err := w.cfg.Tenants().Get(tenantID)
 	if err != nil {
@@ -318,6 +323,7 @@ func (w *Worker) Process(ctx context.Context, tenantID string, req queue.Request
 	if req.Tenant != "" && req.Tenant != t.ID {
 		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the request names tenant %q but was submitted on %s's queue", req.Tenant, t.ID))
 	}
+	j.resume.Store(delivered > 1)
 	w.event(ctx, queue.Event{Tenant: t.ID, Type: "ingest.started", SubmissionID: req.SubmissionID, Detail: req.Name})
 	return j.run(ctx)
 }
@@ -335,6 +341,9 @@ type job struct {
 	mu     sync.Mutex               // guards srcErr
 	srcErr error                    // a pass over the stored package failed its digest check
 	took   map[string]time.Duration // per stage, for the log
+	// resume is set when an earlier try may have stored objects: each is then
+	// checked before it is uploaded again.
+	resume atomic.Bool
 }
 
 // timed runs f and records its duration under stage.
@@ -416,22 +425,33 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 	if j.req.Size > 0 && int64(info.Size) != j.req.Size {
 		return nil, nil, stage("fetch", fmt.Errorf("package %s holds %d bytes, the request says %d", j.req.Object, info.Size, j.req.Size))
 	}
-	head, err := j.head(ctx)
-	if err != nil {
-		return nil, nil, stage("fetch", err)
-	}
 	lim := pkgfs.Limits{}
-	switch {
-	case bytes.HasPrefix(head, []byte("PK")):
+	// Small packages and zips are copied to the spool folder (one read of the
+	// store, random access after); big tars are read from the store on each
+	// pass and never touch the worker's disk.
+	if j.req.Format == "zip" || int64(info.Size) <= spoolBelow {
 		if err := j.spoolCopy(ctx); err != nil {
 			return nil, nil, stage("fetch", err)
 		}
 		return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, lim) }, nil
-	default:
-		gz := len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
-		return nil, func() (pkgfs.Package, error) { return pkgfs.OpenTarStream(j.req.Name, gz, j.source(ctx), lim) }, nil
 	}
+	head, err := j.head(ctx)
+	if err != nil {
+		return nil, nil, stage("fetch", err)
+	}
+	if bytes.HasPrefix(head, []byte("PK")) {
+		if err := j.spoolCopy(ctx); err != nil {
+			return nil, nil, stage("fetch", err)
+		}
+		return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, lim) }, nil
+	}
+	gz := len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
+	return nil, func() (pkgfs.Package, error) { return pkgfs.OpenTarStream(j.req.Name, gz, j.source(ctx), lim) }, nil
 }
+
+// spoolBelow is the package size under which a local copy is cheaper than
+// reading the package store several times.
+const spoolBelow = 64 << 20
 
 // head reads the first bytes of the package, to tell zip from (gzipped) tar.
 func (j *job) head(ctx context.Context) ([]byte, error) {
@@ -588,6 +608,7 @@ func (j *job) retry(ctx context.Context, what string, op func() error) error {
 		if err == nil || !storage.IsTransient(err) || time.Now().After(deadline) {
 			return err
 		}
+		j.resume.Store(true) // the failed try may have stored some objects
 		j.w.cfg.Log.Warn("store unavailable; retrying", "op", what, "err", err, "in", wait)
 		select {
 		case <-ctx.Done():
@@ -613,8 +634,11 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	for _, f := range files {
 		j.rec.Checksums = append(j.rec.Checksums, queue.FileSum{Path: f.Path, Size: f.Size, SHA256: f.SHA256})
 	}
-	if err := j.retry(ctx, "bucket", func() error { return j.store.EnsureBucket(ctx, j.t.Bucket) }); err != nil {
-		return nil, stage("store", err)
+	if _, ok := w.buckets.Load(j.t.Bucket); !ok {
+		if err := j.retry(ctx, "bucket", func() error { return j.store.EnsureBucket(ctx, j.t.Bucket) }); err != nil {
+			return nil, stage("store", err)
+		}
+		w.buckets.Store(j.t.Bucket, true)
 	}
 
 	// Is this package archived already?
@@ -775,11 +799,13 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 	}
 	put := func(o *aip.Object, open func() (io.ReadCloser, error), retry bool) error {
 		attempt := func() error {
-			if in, err := j.store.Stat(ctx, j.t.Bucket, o.Key); err == nil && in.SHA256 == o.SHA256 && in.Size == o.Size {
-				o.VersionID = in.VersionID
-				return nil // stored by an earlier attempt
-			} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
-				return err
+			if j.resume.Load() {
+				if in, err := j.store.Stat(ctx, j.t.Bucket, o.Key); err == nil && in.SHA256 == o.SHA256 && in.Size == o.Size {
+					o.VersionID = in.VersionID
+					return nil // stored by an earlier attempt
+				} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
+					return err
+				}
 			}
 			rc, err := open()
 			if err != nil {

@@ -138,17 +138,17 @@ func (e *DigestMismatchError) Error() string {
 	return fmt.Sprintf("%s/%s: streamed %d bytes with SHA-256 %s, expected %d bytes with %s", e.Bucket, e.Key, e.GotSz, e.Got, e.WantSz, e.Want)
 }
 
-// Put streams r into bucket/key. With o.SHA256 set and the object within
-// S3's single-PUT limit, the digest goes as x-amz-checksum-sha256 and the
-// store refuses bytes that do not match; Put also hashes what it sends and
-// fails on a mismatch, so a package changed on disk after validation is never
-// stored as if it were the validated one.
+// Put streams r into bucket/key. With o.SHA256 set (the digest computed when
+// the bytes were validated) and the object within S3's single-PUT limit, the
+// digest goes as x-amz-checksum-sha256: the store refuses bytes that do not
+// match, and confirms it by echoing the checksum. A store that does not echo
+// it gets the object read back and hashed. Otherwise Put hashes while it
+// streams. Either way a package changed after validation is never stored as
+// if it were the validated one.
 func (s *Store) Put(ctx context.Context, bucket, key string, r io.Reader, o PutOptions) (Info, error) {
-	h := sha256.New()
-	cr := &countingHash{r: r, h: h}
 	po := minio.PutObjectOptions{
 		ContentType:          o.ContentType,
-		DisableContentSha256: true, // integrity comes from the checksum header
+		DisableContentSha256: true, // integrity comes from the checksum
 		UserMetadata:         map[string]string{},
 	}
 	if o.Lock.LegalHold {
@@ -158,29 +158,63 @@ func (s *Store) Put(ctx context.Context, bucket, key string, r io.Reader, o PutO
 		po.Mode = minio.RetentionMode(o.Lock.Mode)
 		po.RetainUntilDate = o.Lock.RetainUntil.UTC()
 	}
-	want := ""
+	want, wantB64 := "", ""
+	storeChecks := false
 	if o.SHA256 != nil {
-		want = hex.EncodeToString(o.SHA256)
+		want, wantB64 = hex.EncodeToString(o.SHA256), base64.StdEncoding.EncodeToString(o.SHA256)
 		po.UserMetadata[metaSHA256] = want
 		if o.Size >= 0 && o.Size <= maxSinglePut {
+			storeChecks = true
 			po.DisableMultipart = true
-			po.UserMetadata["x-amz-checksum-sha256"] = base64.StdEncoding.EncodeToString(o.SHA256)
+			po.UserMetadata["x-amz-checksum-sha256"] = wantB64
 		}
+	}
+	cr := &countingHash{r: r}
+	if !storeChecks {
+		cr.h = sha256.New()
 	}
 	ui, err := s.c.PutObject(ctx, bucket, key, cr, o.Size, po)
 	if err != nil {
 		if isCode(err, "BadDigest") || isCode(err, "XAmzContentChecksumMismatch") || isCode(err, "InvalidDigest") {
-			return Info{}, &DigestMismatchError{Bucket: bucket, Key: key, Want: want, Got: hex.EncodeToString(h.Sum(nil)), WantSz: o.Size, GotSz: cr.n}
+			return Info{}, &DigestMismatchError{Bucket: bucket, Key: key, Want: want, Got: "(refused by the store)", WantSz: o.Size, GotSz: cr.n}
 		}
 		return Info{}, fmt.Errorf("put %s/%s on %s: %w", bucket, key, s.endpoint, err)
 	}
-	got := hex.EncodeToString(h.Sum(nil))
+	got := want
+	switch {
+	case !storeChecks:
+		got = hex.EncodeToString(cr.h.Sum(nil))
+	case ui.ChecksumSHA256 == wantB64:
+		// The store verified the bytes against the digest.
+	case ui.ChecksumSHA256 != "":
+		got = ui.ChecksumSHA256
+	default:
+		// The store ignored the checksum: read the object back.
+		if got, err = s.hashObject(ctx, bucket, key); err != nil {
+			return Info{}, err
+		}
+	}
 	if (want != "" && got != want) || (o.Size >= 0 && cr.n != o.Size) {
 		return Info{}, &DigestMismatchError{Bucket: bucket, Key: key, Want: want, Got: got, WantSz: o.Size, GotSz: cr.n}
 	}
 	return Info{Key: key, Size: ui.Size, SHA256: got, ETag: ui.ETag, VersionID: ui.VersionID, Modified: ui.LastModified, Lock: o.Lock}, nil
 }
 
+// hashObject reads an object and returns its SHA-256 (hex).
+func (s *Store) hashObject(ctx context.Context, bucket, key string) (string, error) {
+	rc, _, err := s.Get(ctx, bucket, key)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, rc, make([]byte, 1<<20)); err != nil {
+		return "", fmt.Errorf("verify %s/%s: %w", bucket, key, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// countingHash counts what it reads and, with h set, hashes it.
 type countingHash struct {
 	r io.Reader
 	h hash.Hash
@@ -189,7 +223,9 @@ type countingHash struct {
 
 func (c *countingHash) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
+	if c.h != nil {
+		c.h.Write(p[:n])
+	}
 	c.n += int64(n)
 	return n, err
 }
