@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures earkiv against baselines on this machine, in the same run:
 #   validate throughput on a 1 GB package of 200 files vs sha256sum over the same files;
-#   XSD throughput on a ~20 MB METS vs xmllint --noout --schema.
+#   XSD throughput on a ~20 MB METS vs xmllint --noout --schema;
+#   ingest of a 1 GB package vs raw PutObject, and small-package throughput.
 # Each side is the best of 3 runs. Prints the ratios (>1 means earkiv is faster).
 set -euo pipefail
 BIN=${BIN:-bin/earkiv}
@@ -40,3 +41,14 @@ size=$(stat -c %s "$mets/METS.xml")
 lint=$(best xmllint --noout --nonet --schema "$SCHEMA_DIR/wrappers/eark-csip-sip-2.xsd" "$mets/METS.xml")
 ours=$(best "$BIN" xsd --set eark-csip-sip-2 "$mets/METS.xml")
 echo "XSD on $((size / 1000000)) MB METS: xmllint ${lint}s, earkiv ${ours}s, ratio $(ratio "$lint" "$ours")x (target >= 1.0x)"
+
+# Ingest (issue 3): go benchmarks with real embedded NATS and an S3 gateway.
+# Large: a generated 1 GB package from submit to receipt vs plain minio-go
+# PutObject of the same bytes to the same S3, best of 3 each (ratio <= 2 wanted).
+# Small: packages of 20 files x 50 KB through the whole pipeline (>= 50/s wanted).
+out=$(cd internal/ingest && go test -run XXX -bench 'IngestLarge|SmallPackages' -benchtime 1x . 2>/dev/null | grep -E '^Benchmark')
+echo "$out" | awk '
+  /IngestLarge/ { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
+    printf "ingest 1 GB package: raw PutObject %.2fs, earkiv submit-to-receipt %.2fs (submit %.2fs), ratio %.2fx (target <= 2x)\n", m["raw-s"], m["ingest-s"], m["submit-s"], m["ratio"] }
+  /SmallPackages/ { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
+    printf "small packages (20 x 50 KB): %.1f packages/s (target >= 50/s)\n", m["packages/s"] }'
