@@ -59,7 +59,9 @@ func PREMIS(m *Manifest, events []Event, agents []Agent) ([]byte, error) {
 	ie := root.CreateElement("premis:object")
 	ie.CreateAttr("xsi:type", "premis:intellectualEntity")
 	identifier(ie, "premis:objectIdentifier", "UUID", m.AIPID)
-	identifier(ie, "premis:objectIdentifier", "package id (METS OBJID)", m.PackageID)
+	if m.PackageID != "" {
+		identifier(ie, "premis:objectIdentifier", "package id (METS OBJID)", m.PackageID)
+	}
 	for _, o := range m.Objects {
 		if o.Role == RolePREMIS {
 			continue // a document cannot carry its own digest
@@ -127,6 +129,15 @@ func PREMIS(m *Manifest, events []Event, agents []Agent) ([]byte, error) {
 	}
 	doc.Indent(1)
 	return doc.WriteToBytes()
+}
+
+// EventLogKey is where a later event log of an AIP goes (audits, repairs):
+// AIP objects are under Object Lock, so history is added, never rewritten.
+func EventLogKey(aipID, kind, id string) string { return aipID + "/events/" + kind + "-" + id + ".xml" }
+
+// EventLog writes a PREMIS document with events about an AIP's objects.
+func EventLog(aipID string, events []Event, agents []Agent) ([]byte, error) {
+	return PREMIS(&Manifest{AIPID: aipID}, events, agents)
 }
 
 // identifier adds <name><nameType/><nameValue/></name>, PREMIS's pattern for

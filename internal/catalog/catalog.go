@@ -57,6 +57,9 @@ CREATE TABLE IF NOT EXISTS events (
 	submission_id TEXT, package_id TEXT, aip_id TEXT, outcome TEXT, detail TEXT);
 CREATE INDEX IF NOT EXISTS events_tenant ON events(tenant, seq);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verified (
+	tenant TEXT NOT NULL, key TEXT NOT NULL, time TEXT NOT NULL, outcome TEXT NOT NULL, run TEXT,
+	PRIMARY KEY (tenant, key));
 `
 
 // Open opens (creating if needed) the catalog at path; ":memory:" for tests.
@@ -234,6 +237,34 @@ func (c *Catalog) Manifest(ctx context.Context, tenant, aipID string) (*aip.Mani
 		return nil, fmt.Errorf("catalog: aip %s: %w", aipID, err)
 	}
 	return &m, nil
+}
+
+// SetVerified records a fixity check of an object. Kept apart from the AIP
+// rows, so rebuilding those from the buckets keeps the audit history.
+func (c *Catalog) SetVerified(ctx context.Context, tenant, key string, at time.Time, outcome, run string) error {
+	_, err := c.db.ExecContext(ctx, `INSERT OR REPLACE INTO verified VALUES (?,?,?,?,?)`, tenant, key, at.UTC().Format(time.RFC3339Nano), outcome, run)
+	if err != nil {
+		return fmt.Errorf("catalog: verified %s: %w", key, err)
+	}
+	return nil
+}
+
+// LastVerified returns when each of tenant's objects last passed a check.
+func (c *Catalog) LastVerified(ctx context.Context, tenant string) (map[string]time.Time, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT key, time FROM verified WHERE tenant=? AND outcome='ok'`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var k, ts string
+		if err := rows.Scan(&k, &ts); err != nil {
+			return nil, err
+		}
+		out[k], _ = time.Parse(time.RFC3339Nano, ts)
+	}
+	return out, rows.Err()
 }
 
 // ErrNotFound is returned for a row that is not in the catalog.

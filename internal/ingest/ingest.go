@@ -50,9 +50,11 @@ import (
 
 // Config wires a Worker.
 type Config struct {
-	Tenants     func() *tenant.Registry                      // current tenants (may be reloaded)
-	Store       func(*tenant.Tenant) (*storage.Store, error) // the tenant's S3 store
-	Queue       *queue.Client                                // service login
+	Tenants func() *tenant.Registry                      // current tenants (may be reloaded)
+	Store   func(*tenant.Tenant) (*storage.Store, error) // the tenant's S3 store
+	// Replica returns the tenant's second store and bucket, nil if it has none.
+	Replica     func(*tenant.Tenant) (*storage.Store, string, error)
+	Queue       *queue.Client // service login
 	Validator   *validate.Validator
 	SpoolDir    string        // local disk for packages being ingested
 	Concurrency int           // packages at once; default 2
@@ -650,6 +652,9 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 		switch {
 		case existing.SubmissionID == j.req.SubmissionID:
 			// This very submission finished storing before a crash: announce and receipt it.
+			if err := j.replicate(ctx, existing); err != nil {
+				return nil, err
+			}
 			j.announce(ctx, existing)
 			return j.finish(ctx, queue.Accepted, "")
 		case existing.Digest == digest:
@@ -741,10 +746,57 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 		return nil, err
 	}
 	w.cfg.Hook("aip-complete", aipID)
+	if err := j.replicate(ctx, m); err != nil {
+		return nil, err
+	}
 	w.cfg.Metrics.Bytes.WithLabelValues(j.t.ID).Add(float64(j.rec.Bytes))
 	w.cfg.Metrics.Files.WithLabelValues(j.t.ID).Add(float64(len(files)))
 	j.announce(ctx, m)
 	return j.finish(ctx, queue.Accepted, "")
+}
+
+// replicate copies a complete AIP to the tenant's replica, manifest last, so
+// the replica too holds only complete AIPs. Objects already there with the
+// right checksum are skipped, which makes it safe to repeat after a crash.
+func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
+	if j.w.cfg.Replica == nil {
+		return nil
+	}
+	rst, rbucket, err := j.w.cfg.Replica(j.t)
+	if err != nil || rst == nil {
+		return stage("replica", err)
+	}
+	if err := j.retry(ctx, "replica bucket", func() error { return rst.EnsureBucket(ctx, rbucket) }); err != nil {
+		return stage("replica", err)
+	}
+	lock := storage.Lock{Mode: m.Retention.Mode, RetainUntil: m.Retention.RetainUntil, LegalHold: m.Retention.LegalHold}
+	mi, err := j.store.Stat(ctx, j.t.Bucket, aip.ManifestKey(m.AIPID))
+	if err != nil {
+		return stage("replica", err)
+	}
+	objs := append(append([]aip.Object(nil), m.Objects...), aip.Object{Key: mi.Key, Size: mi.Size, SHA256: mi.SHA256, MIME: "application/json"})
+	for _, o := range objs {
+		err := j.retry(ctx, "replicate "+o.Key, func() error {
+			if in, err := rst.Stat(ctx, rbucket, o.Key); err == nil && in.SHA256 == o.SHA256 && in.Size == o.Size {
+				return nil
+			}
+			rc, _, err := j.store.Get(ctx, j.t.Bucket, o.Key)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			sum, err := hexBytes(o.SHA256)
+			if err != nil {
+				return err
+			}
+			_, err = rst.Put(ctx, rbucket, o.Key, rc, storage.PutOptions{Size: o.Size, SHA256: sum, ContentType: o.MIME, Lock: lock})
+			return err
+		})
+		if err != nil {
+			return stage("replica", err)
+		}
+	}
+	return nil
 }
 
 func (j *job) announce(ctx context.Context, m *aip.Manifest) {

@@ -21,7 +21,7 @@ type tarPackage struct {
 	index
 	path    string
 	gz      bool
-	seq     bool                           // read in order only (gzip, or a stream source)
+	seq     bool                          // read in order only (gzip, or a stream source)
 	src     func() (io.ReadCloser, error) // opens the raw archive from its start
 	f       *os.File                      // plain tar file: for random access
 	offsets map[string]int64              // plain tar file: data offset by stored name

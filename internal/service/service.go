@@ -163,6 +163,16 @@ func (s *Stores) For(t *tenant.Tenant) (*storage.Store, error) {
 	return st, nil
 }
 
+// Replica returns t's replica store and bucket, nil if it has none.
+func (s *Stores) Replica(t *tenant.Tenant) (*storage.Store, string, error) {
+	if t.Replica == nil {
+		return nil, "", nil
+	}
+	r := t.Replica
+	st, err := s.For(&tenant.Tenant{ID: t.ID, S3: tenant.S3{Endpoint: r.Endpoint, AccessKey: r.AccessKey, SecretKey: r.SecretKey, Region: r.Region, Insecure: r.Insecure}})
+	return st, r.Bucket, err
+}
+
 // Run runs until ctx ends, then stops in order: intake first, then the
 // stores, so nothing in flight loses its storage.
 func Run(ctx context.Context, cfg Config) error {
@@ -308,7 +318,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	if cfg.Workers > 0 {
 		w, err := ingest.New(ingest.Config{
-			Tenants: tenants.Load, Store: stores.For, Queue: q, Validator: cfg.Validator,
+			Tenants: tenants.Load, Store: stores.For, Replica: stores.Replica, Queue: q, Validator: cfg.Validator,
 			SpoolDir: filepath.Join(dataDir, "spool"), Concurrency: cfg.Workers, Version: cfg.Version, Metrics: metrics, Log: log,
 		})
 		if err != nil {

@@ -28,6 +28,9 @@ type Tenant struct {
 	// S3 overrides the service's S3 endpoint and credentials for this tenant's
 	// bucket; empty fields fall back to the service defaults.
 	S3 S3 `yaml:"s3,omitempty" json:"-"`
+	// Replica, if set, is a second S3 target that gets a copy of every AIP,
+	// for repairs after a failed fixity audit.
+	Replica *Replica `yaml:"replica,omitempty" json:"-"`
 	// Producer is the tenant's NATS login for submissions.
 	Producer Producer `yaml:"producer" json:"-"`
 	// Retention applies until disposal rules give a date per record.
@@ -41,6 +44,12 @@ type S3 struct {
 	SecretKey string `yaml:"secret_key,omitempty"`
 	Region    string `yaml:"region,omitempty"`
 	Insecure  bool   `yaml:"insecure,omitempty"` // plain http
+}
+
+// Replica is a second storage target: its own endpoint and bucket.
+type Replica struct {
+	S3     `yaml:",inline"`
+	Bucket string `yaml:"bucket"`
 }
 
 // Producer is a case system's login. Only a bcrypt hash is kept; nats-server
@@ -153,6 +162,9 @@ func (t *Tenant) Validate() error {
 	}
 	if !bucketRe.MatchString(t.Bucket) || strings.Contains(t.Bucket, "..") {
 		return fmt.Errorf("tenant %s: bucket %q is not a valid S3 bucket name", t.ID, t.Bucket)
+	}
+	if t.Replica != nil && (t.Replica.Endpoint == "" || !bucketRe.MatchString(t.Replica.Bucket)) {
+		return fmt.Errorf("tenant %s: a replica needs an endpoint and a valid bucket", t.ID)
 	}
 	if t.Producer.User == "" || t.Producer.PasswordHash == "" {
 		return fmt.Errorf("tenant %s: producer user and password_hash are required", t.ID)
