@@ -48,6 +48,10 @@ func tenantCommand() *cli.Command {
 					&cli.StringFlag{Name: "producer-user", Usage: "producer login (default: the id)"},
 					&cli.StringFlag{Name: "password-file", Usage: "also write the producer password to this file (0600)"},
 					&cli.BoolFlag{Name: "if-missing", Usage: "succeed without change if the tenant exists"},
+					&cli.StringFlag{Name: "replica-endpoint", Usage: "second S3 target for copies of every AIP (repairs after failed audits)"},
+					&cli.StringFlag{Name: "replica-bucket", Usage: "bucket on the replica (default earkiv-<id>-replica)"},
+					&cli.StringFlag{Name: "replica-access-key", EnvVars: []string{"EARKIV_REPLICA_ACCESS_KEY"}},
+					&cli.StringFlag{Name: "replica-secret-key", EnvVars: []string{"EARKIV_REPLICA_SECRET_KEY"}},
 				},
 				Action: tenantAdd,
 			},
@@ -105,6 +109,13 @@ func tenantAdd(c *cli.Context) error {
 	}
 	if t.Producer.User == "" {
 		t.Producer.User = id
+	}
+	if ep := c.String("replica-endpoint"); ep != "" {
+		b := c.String("replica-bucket")
+		if b == "" {
+			b = "earkiv-" + id + "-replica"
+		}
+		t.Replica = &tenant.Replica{S3: tenant.S3{Endpoint: ep, AccessKey: c.String("replica-access-key"), SecretKey: c.String("replica-secret-key")}, Bucket: b}
 	}
 	if err := reg.Add(t); err != nil {
 		return exitErr(exitFailure, "%v", err)
@@ -171,15 +182,10 @@ func reindexCommand() *cli.Command {
 		Description: `The catalog is a cache: this reads every complete AIP (one with a manifest)
 from each tenant's bucket and replaces the tenant's catalog rows, in one
 transaction per tenant. Receipts and events are kept.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			dataDirFlag(), tenantsFlag(),
 			&cli.StringFlag{Name: "tenant", Usage: "only this tenant"},
-			&cli.StringFlag{Name: "s3.endpoint", EnvVars: []string{"EARKIV_S3_ENDPOINT"}, Usage: "external S3 endpoint (default: the data folder's embedded gateway)"},
-			&cli.StringFlag{Name: "s3.addr", Value: "127.0.0.1:7070", Usage: "address of the embedded gateway"},
-			&cli.StringFlag{Name: "s3.access-key", EnvVars: []string{"EARKIV_S3_ACCESS_KEY"}},
-			&cli.StringFlag{Name: "s3.secret-key", EnvVars: []string{"EARKIV_S3_SECRET_KEY"}},
-			&cli.StringFlag{Name: "s3.region", Value: "us-east-1"},
-		},
+		}, storeFlags()[:5]...),
 		Action: func(c *cli.Context) error {
 			dataDir, err := filepath.Abs(c.String("data-dir"))
 			if err != nil {
@@ -231,6 +237,7 @@ func eventsCommand() *cli.Command {
 			&cli.StringFlag{Name: "tenant", Usage: "only this tenant's events"},
 			&cli.Uint64Flag{Name: "from", Usage: "start at this sequence (1: from the beginning; default: new events only)"},
 			&cli.IntFlag{Name: "limit", Usage: "stop after this many events"},
+			&cli.BoolFlag{Name: "no-follow", Usage: "print the events stored so far and exit"},
 			&cli.StringFlag{Name: "nats.url", Value: "nats://127.0.0.1:4222", EnvVars: []string{"EARKIV_NATS_URL"}},
 			&cli.StringFlag{Name: "nats.user", Value: service.ServiceUser, EnvVars: []string{"EARKIV_NATS_USER"}},
 			&cli.StringFlag{Name: "nats.password", Usage: "service password (default: from the data folder's secrets)", EnvVars: []string{"EARKIV_NATS_PASSWORD"}},
@@ -253,7 +260,11 @@ func eventsCommand() *cli.Command {
 			defer cancel()
 			n, limit := 0, c.Int("limit")
 			enc := json.NewEncoder(os.Stdout)
-			err = q.FollowEvents(ctx, c.String("tenant"), c.Uint64("from"), func(e queue.Event) error {
+			follow := q.FollowEvents
+			if c.Bool("no-follow") {
+				follow = q.ReadEvents
+			}
+			err = follow(ctx, c.String("tenant"), c.Uint64("from"), func(e queue.Event) error {
 				if err := enc.Encode(e); err != nil {
 					return err
 				}

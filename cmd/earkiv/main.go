@@ -47,7 +47,7 @@ func run(args []string) int {
 			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
 			return nil
 		},
-		Commands: []*cli.Command{serveCommand(), workerCommand(), submitCommand(), receiptCommand(), tenantCommand(), reindexCommand(), eventsCommand(),
+		Commands: []*cli.Command{serveCommand(), workerCommand(), submitCommand(), receiptCommand(), tenantCommand(), reindexCommand(), eventsCommand(), fixityCommand(),
 			validateCommand(), xsdCommand(), sampleCommand()},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

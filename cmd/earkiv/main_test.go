@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -62,7 +64,9 @@ func schemaArgs(t *testing.T) []string {
 // earkiv runs the binary and returns stdout, stderr and the exit code.
 func earkiv(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -80,18 +84,10 @@ func sampleDir(name string) string {
 	return p
 }
 
-// TestServeEndToEnd runs `earkiv serve` on embedded defaults and drives it
-// with the producer and operator commands, as a municipality would.
-func TestServeEndToEnd(t *testing.T) {
-	data := t.TempDir()
-	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	natsURL := "nats://" + natsAddr
-	pwFile := filepath.Join(data, "exempelby.password")
-	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
-		"--org", "212000-0001", "--password-file", pwFile); code != 0 {
-		t.Fatalf("tenant add: %d %s", code, errs)
-	}
-
+// startServe runs `earkiv serve` until the test ends, then stops it with
+// SIGTERM and checks it stops cleanly.
+func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string) {
+	t.Helper()
 	args := append(schemaArgs(t), "serve", "--data-dir", data, "--nats.addr", natsAddr, "--s3.addr", s3Addr, "--http.addr", httpAddr)
 	serve := exec.Command(bin, args...)
 	logR, logW := io.Pipe()
@@ -100,17 +96,20 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	ready := make(chan struct{})
+	var mu sync.Mutex
 	var logs bytes.Buffer
 	go func() {
 		sc := bufio.NewScanner(logR)
 		for sc.Scan() {
+			mu.Lock()
 			logs.WriteString(sc.Text() + "\n")
+			mu.Unlock()
 			if strings.Contains(sc.Text(), "earkiv is serving") {
 				close(ready)
 			}
 		}
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		serve.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { done <- serve.Wait() }()
@@ -125,14 +124,33 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		logW.Close()
 		if t.Failed() {
+			mu.Lock()
 			t.Logf("serve log:\n%s", logs.String())
+			mu.Unlock()
 		}
-	}()
+	})
 	select {
 	case <-ready:
 	case <-time.After(60 * time.Second):
+		mu.Lock()
+		defer mu.Unlock()
 		t.Fatalf("serve not ready:\n%s", logs.String())
 	}
+}
+
+// TestServeEndToEnd runs `earkiv serve` on embedded defaults and drives it
+// with the producer and operator commands, as a municipality would.
+func TestServeEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	natsURL := "nats://" + natsAddr
+	pwFile := filepath.Join(data, "exempelby.password")
+	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
+		"--org", "212000-0001", "--password-file", pwFile); code != 0 {
+		t.Fatalf("tenant add: %d %s", code, errs)
+	}
+
+	startServe(t, data, natsAddr, s3Addr, httpAddr)
 
 	prod := []string{"--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile}
 	out, errs, code := earkiv(t, append(append([]string{"submit"}, prod...), "--wait", "--json", sampleDir("fgs1-valid-arenden"))...)

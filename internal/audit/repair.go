@@ -66,8 +66,14 @@ func Repair(ctx context.Context, primary, replica Locator, bad []Finding, now fu
 			out = append(out, res)
 			continue
 		}
-		// Read back what is now stored.
-		check := checkOne(ctx, Target{Tenant: nil, Store: pst, AIPID: f.AIPID, Key: f.Key, Size: f.Size, SHA256: f.Expected}, nil, make([]byte, 1<<20), pbucket, f.Tenant)
+		// Read back what is now stored, against the size the AIP recorded.
+		size := info.Size
+		for _, o := range m.Objects {
+			if o.Key == f.Key {
+				size = o.Size
+			}
+		}
+		check := checkOne(ctx, Target{Store: pst, AIPID: f.AIPID, Key: f.Key, Size: size, SHA256: f.Expected}, nil, make([]byte, 1<<20), pbucket, f.Tenant)
 		if check.Outcome != OK {
 			res.Outcome, res.Detail = Unrepairable, "restored but did not verify: "+check.Detail
 		} else {

@@ -561,6 +561,16 @@ func DecodeEvent(m jetstream.Msg) (Event, error) {
 // FollowEvents calls fn for each event of tenant ("" = all) from sequence
 // start (0 = only new ones) until ctx ends or fn fails.
 func (c *Client) FollowEvents(ctx context.Context, tenant string, start uint64, fn func(Event) error) error {
+	return c.followEvents(ctx, tenant, start, false, fn)
+}
+
+// ReadEvents is FollowEvents that returns once it has caught up with the
+// events stored when it started.
+func (c *Client) ReadEvents(ctx context.Context, tenant string, start uint64, fn func(Event) error) error {
+	return c.followEvents(ctx, tenant, start, true, fn)
+}
+
+func (c *Client) followEvents(ctx context.Context, tenant string, start uint64, stopAtEnd bool, fn func(Event) error) error {
 	filter := "earkiv.events.>"
 	if tenant != "" {
 		filter = "earkiv.events." + tenant + ".>"
@@ -572,6 +582,15 @@ func (c *Client) FollowEvents(ctx context.Context, tenant string, start uint64, 
 	cons, err := c.JS.OrderedConsumer(ctx, StreamEvents, cfg)
 	if err != nil {
 		return fmt.Errorf("follow events: %w", err)
+	}
+	if stopAtEnd {
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("read events: %w", err)
+		}
+		if info.NumPending == 0 {
+			return nil
+		}
 	}
 	it, err := cons.Messages()
 	if err != nil {
@@ -592,6 +611,9 @@ func (c *Client) FollowEvents(ctx context.Context, tenant string, start uint64, 
 		}
 		if err := fn(e); err != nil {
 			return err
+		}
+		if md, err := m.Metadata(); stopAtEnd && err == nil && md.NumPending == 0 {
+			return nil
 		}
 	}
 }

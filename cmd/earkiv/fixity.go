@@ -1,0 +1,449 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/earkiv/earkiv/internal/audit"
+	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/service"
+	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
+)
+
+func storeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "s3.endpoint", EnvVars: []string{"EARKIV_S3_ENDPOINT"}, Usage: "external S3 endpoint (default: the data folder's embedded gateway)"},
+		&cli.StringFlag{Name: "s3.addr", Value: "127.0.0.1:7070", Usage: "address of the embedded gateway"},
+		&cli.StringFlag{Name: "s3.access-key", EnvVars: []string{"EARKIV_S3_ACCESS_KEY"}},
+		&cli.StringFlag{Name: "s3.secret-key", EnvVars: []string{"EARKIV_S3_SECRET_KEY"}},
+		&cli.StringFlag{Name: "s3.region", Value: "us-east-1"},
+		&cli.StringFlag{Name: "nats.url", Value: "nats://127.0.0.1:4222", EnvVars: []string{"EARKIV_NATS_URL"}, Usage: "for audit events (skipped with a warning when unreachable)"},
+		&cli.StringFlag{Name: "nats.user", Value: service.ServiceUser, EnvVars: []string{"EARKIV_NATS_USER"}},
+		&cli.StringFlag{Name: "nats.password", EnvVars: []string{"EARKIV_NATS_PASSWORD"}, Usage: "default: from the data folder's secrets"},
+	}
+}
+
+var periodRe = regexp.MustCompile(`^(\d+)d$`)
+
+// parsePeriod reads Go durations and whole days ("90d").
+func parsePeriod(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if m := periodRe.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+var rateRe = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([KMG]i?B|B)(?:/s)?$`)
+
+// parseRate reads "200MB/s", "1.5GiB/s", "500KB/s".
+func parseRate(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m := rateRe.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, fmt.Errorf("rate %q: want e.g. 200MB/s", s)
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	mult := map[string]float64{"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[m[2]]
+	return int64(v * mult), nil
+}
+
+// fixityEnv is what both fixity commands need.
+type fixityEnv struct {
+	reg     *tenant.Registry
+	stores  *service.Stores
+	stop    func()
+	cat     *catalog.Catalog
+	q       *queue.Client
+	dataDir string
+}
+
+func openFixityEnv(c *cli.Context) (*fixityEnv, error) {
+	dataDir, err := filepath.Abs(c.String("data-dir"))
+	if err != nil {
+		return nil, err
+	}
+	path, _ := filepath.Abs(tenantsPath(c))
+	reg, err := tenant.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	stores, stop, err := adminStore(c)
+	if err != nil {
+		return nil, err
+	}
+	env := &fixityEnv{reg: reg, stores: stores, stop: stop, dataDir: dataDir}
+	if _, err := os.Stat(service.CatalogFile(dataDir)); err == nil {
+		if env.cat, err = catalog.Open(c.Context, service.CatalogFile(dataDir)); err != nil {
+			stop()
+			return nil, err
+		}
+	}
+	pass := c.String("nats.password")
+	if pass == "" {
+		if sec, err := service.LoadSecrets(dataDir, false); err == nil {
+			pass = sec.NATSPassword
+		}
+	}
+	ctx, cancel := context.WithTimeout(c.Context, 3*time.Second)
+	defer cancel()
+	if q, err := queue.Connect(ctx, queue.ConnectOptions{URL: c.String("nats.url"), User: c.String("nats.user"), Password: pass, Name: "earkiv-fixity"}); err == nil {
+		env.q = q
+	} else {
+		fmt.Fprintf(os.Stderr, "warning: no NATS (%v): audit events will not be published\n", err)
+	}
+	return env, nil
+}
+
+func (e *fixityEnv) close() {
+	if e.q != nil {
+		e.q.Close()
+	}
+	if e.cat != nil {
+		e.cat.Close()
+	}
+	e.stop()
+}
+
+func (e *fixityEnv) locate(tenantID string) (*storage.Store, string, error) {
+	t, err := e.reg.Get(tenantID)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := e.stores.For(t)
+	return st, t.Bucket, err
+}
+
+func (e *fixityEnv) tenants(c *cli.Context) ([]*tenant.Tenant, error) {
+	if id := c.String("tenant"); id != "" {
+		t, err := e.reg.Get(id)
+		if err != nil {
+			return nil, err
+		}
+		return []*tenant.Tenant{t}, nil
+	}
+	if !c.Bool("all") {
+		return nil, fmt.Errorf("say which tenants: --tenant ID or --all")
+	}
+	return e.reg.Sorted(), nil
+}
+
+func fixityCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "fixity",
+		Usage: "verify stored objects against their recorded checksums, and repair from replicas",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "audit",
+				Usage: "stream objects back from S3, recompute SHA-256 and compare; find missing and orphaned objects",
+				Description: `The expected digests come from the AIP manifests in each bucket. Every
+result is kept in <data-dir>/audits/<run>.jsonl, so an interrupted audit (Ctrl-C,
+crash) resumes with --resume RUN. Each audited AIP gets a PREMIS event log
+(<aip>/events/fixity-<run>.xml), the catalog records when each object was last
+verified, and each tenant gets one fixity.audit event per run.
+
+Exit status: 0 everything verified, 1 any mismatch, missing object, orphan or
+unreadable object, 2 the audit could not run or was interrupted.`,
+				Flags: append([]cli.Flag{
+					dataDirFlag(), tenantsFlag(),
+					&cli.StringFlag{Name: "tenant", Usage: "audit this tenant"},
+					&cli.BoolFlag{Name: "all", Usage: "audit every tenant"},
+					&cli.StringFlag{Name: "aip", Usage: "only this AIP"},
+					&cli.StringFlag{Name: "not-checked-for", Usage: "only objects not verified within this period, e.g. 90d"},
+					&cli.Float64Flag{Name: "sample", Usage: "check this percentage of the objects (a stable random sample per run)"},
+					&cli.StringFlag{Name: "rate", Usage: "read at most this fast over all workers, e.g. 200MB/s"},
+					&cli.IntFlag{Name: "workers", Value: 4, Usage: "objects read at once"},
+					&cli.StringFlag{Name: "orphan-grace", Value: "24h", Usage: "objects outside any AIP younger than this may be an ingest in progress and are not orphans"},
+					&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
+					&cli.BoolFlag{Name: "csv", Usage: "print the failed objects as CSV"},
+					&cli.StringFlag{Name: "report", Usage: "also write the result to this file (JSON, or CSV if it ends in .csv)"},
+					&cli.StringFlag{Name: "resume", Usage: "resume an interrupted run by its id"},
+				}, storeFlags()...),
+				Action: fixityAudit,
+			},
+			{
+				Name:  "repair",
+				Usage: "restore objects that failed an audit from the tenant's replica",
+				Description: `Takes the failed objects of an audit run (default: the latest), copies each
+from the tenant's replica if the replica's copy matches the recorded SHA-256
+(the store refuses it otherwise), reads it back to verify, and records a PREMIS
+event log (<aip>/events/repair-<run>.xml) and a fixity.repair event.
+
+Exit status: 0 all repaired, 1 some could not be repaired, 2 could not run.`,
+				Flags: append([]cli.Flag{
+					dataDirFlag(), tenantsFlag(),
+					&cli.StringFlag{Name: "run", Usage: "audit run id (default: the latest)"},
+					&cli.StringFlag{Name: "tenant", Usage: "only this tenant's objects"},
+				}, storeFlags()...),
+				Action: fixityRepair,
+			},
+		},
+	}
+}
+
+func fixityAudit(c *cli.Context) error {
+	if c.Bool("json") && c.Bool("csv") {
+		return exitErr(exitFailure, "--json and --csv exclude each other")
+	}
+	notChecked, err := parsePeriod(c.String("not-checked-for"))
+	if err != nil {
+		return exitErr(exitFailure, "--not-checked-for: %v", err)
+	}
+	grace, err := parsePeriod(c.String("orphan-grace"))
+	if err != nil {
+		return exitErr(exitFailure, "--orphan-grace: %v", err)
+	}
+	rateV, err := parseRate(c.String("rate"))
+	if err != nil {
+		return exitErr(exitFailure, "--rate: %v", err)
+	}
+	if s := c.Float64("sample"); s < 0 || s > 100 {
+		return exitErr(exitFailure, "--sample: want a percentage between 0 and 100")
+	}
+	env, err := openFixityEnv(c)
+	if err != nil {
+		return exitErr(exitFailure, "fixity audit: %v", err)
+	}
+	defer env.close()
+	tenants, err := env.tenants(c)
+	if err != nil {
+		return exitErr(exitFailure, "fixity audit: %v", err)
+	}
+	dir := filepath.Join(env.dataDir, "audits")
+	var run *audit.Run
+	if id := c.String("resume"); id != "" {
+		if run, err = audit.OpenRun(dir, id); err != nil {
+			return exitErr(exitFailure, "%v", err)
+		}
+		if run.Finished != nil {
+			return exitErr(exitFailure, "audit run %s already finished", id)
+		}
+	} else {
+		params := map[string]string{"tenant": c.String("tenant"), "aip": c.String("aip"), "sample": fmt.Sprint(c.Float64("sample"))}
+		if run, err = audit.NewRun(dir, params); err != nil {
+			return exitErr(exitFailure, "%v", err)
+		}
+	}
+	job := &audit.Job{
+		Options: audit.Options{Tenants: tenants, Store: env.stores.For, AIP: c.String("aip"), NotCheckedIn: notChecked,
+			Sample: c.Float64("sample"), Rate: rateV, Workers: c.Int("workers"), OrphanGrace: grace},
+		Run: run, Locate: env.locate, Version: version, Progress: &audit.Progress{},
+	}
+	if env.cat != nil {
+		job.Verified = env.cat
+	}
+	if env.q != nil {
+		job.Publish = env.q.Publish
+	}
+	stopBar := progressBar(os.Stderr, job.Progress)
+	res, err := job.Execute(c.Context)
+	stopBar()
+	if err != nil {
+		return exitErr(exitFailure, "fixity audit (run %s): %v", run.ID, err)
+	}
+	if err := writeAudit(os.Stdout, res, c.Bool("json"), c.Bool("csv")); err != nil {
+		return exitErr(exitFailure, "%v", err)
+	}
+	if p := c.String("report"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			return exitErr(exitFailure, "report: %v", err)
+		}
+		err = writeAudit(f, res, !strings.HasSuffix(p, ".csv"), strings.HasSuffix(p, ".csv"))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return exitErr(exitFailure, "report: %v", err)
+		}
+	}
+	switch {
+	case !res.Complete:
+		return exitErr(exitFailure, "audit interrupted after %d objects; resume with: earkiv fixity audit --resume %s", res.Summary.Objects, res.RunID)
+	case res.Summary.Failed():
+		return cli.Exit("", exitInvalid)
+	}
+	return nil
+}
+
+func writeAudit(w io.Writer, res *audit.Result, asJSON, asCSV bool) error {
+	switch {
+	case asJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if res.Bad == nil {
+			res.Bad = []audit.Finding{}
+		}
+		return enc.Encode(res)
+	case asCSV:
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"tenant", "bucket", "aip", "key", "outcome", "expected_sha256", "actual_sha256", "size", "checked", "detail"})
+		for _, f := range res.Bad {
+			cw.Write([]string{f.Tenant, f.Bucket, f.AIPID, f.Key, f.Outcome, f.Expected, f.Actual, strconv.FormatInt(f.Size, 10), f.Checked.Format(time.RFC3339), f.Detail})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	s := res.Summary
+	fmt.Fprintf(w, "fixity audit %s: %d objects, %s verified\n", res.RunID, s.Objects, humanBytes(s.Bytes))
+	fmt.Fprintf(w, "  ok %d, mismatched %d, missing %d, orphans %d, unreadable %d\n", s.OK, s.Mismatch, s.Missing, s.Orphans, s.Errors)
+	for _, f := range res.Bad {
+		fmt.Fprintf(w, "  %-10s %s/%s: %s\n", f.Outcome, f.Bucket, f.Key, f.Detail)
+	}
+	return nil
+}
+
+func humanBytes(n int64) string {
+	const u = 1024
+	if n < u {
+		return fmt.Sprintf("%d B", n)
+	}
+	d, e := int64(u), 0
+	for m := n / u; m >= u; m /= u {
+		d *= u
+		e++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(d), "KMGTPE"[e])
+}
+
+// progressBar redraws one status line on a terminal; elsewhere it is silent.
+func progressBar(f *os.File, p *audit.Progress) func() {
+	if !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(f, "\r\033[K")
+				return
+			case <-t.C:
+			}
+			el := time.Since(p.Started).Seconds()
+			b, tb := p.BytesDone.Load(), p.Bytes.Load()
+			rate := float64(b) / max(el, 0.001)
+			eta := "?"
+			if rate > 0 && tb > b {
+				eta = (time.Duration(float64(tb-b)/rate) * time.Second).Round(time.Second).String()
+			}
+			fmt.Fprintf(f, "\r\033[Kobjects %d/%d  %s/%s  %s/s  ETA %s", p.Done.Load(), p.Objects.Load(), humanBytes(b), humanBytes(tb), humanBytes(int64(rate)), eta)
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
+func fixityRepair(c *cli.Context) error {
+	env, err := openFixityEnv(c)
+	if err != nil {
+		return exitErr(exitFailure, "fixity repair: %v", err)
+	}
+	defer env.close()
+	dir := filepath.Join(env.dataDir, "audits")
+	id := c.String("run")
+	if id == "" {
+		if id, err = audit.LatestRun(dir); err != nil {
+			return exitErr(exitFailure, "fixity repair: %v", err)
+		}
+	}
+	run, err := audit.OpenRun(dir, id)
+	if err != nil {
+		return exitErr(exitFailure, "fixity repair: %v", err)
+	}
+	run.Close(false)
+	var bad []audit.Finding
+	for _, f := range run.Findings() {
+		if f.Bad() && (c.String("tenant") == "" || f.Tenant == c.String("tenant")) {
+			bad = append(bad, f)
+		}
+	}
+	replica := func(tenantID string) (*storage.Store, string, error) {
+		t, err := env.reg.Get(tenantID)
+		if err != nil {
+			return nil, "", err
+		}
+		st, bucket, err := env.stores.Replica(t)
+		if err == nil && st == nil {
+			err = fmt.Errorf("tenant %s has no replica configured", tenantID)
+		}
+		return st, bucket, err
+	}
+	fixed, err := audit.Repair(c.Context, env.locate, replica, bad, time.Now)
+	if err != nil {
+		return exitErr(exitFailure, "fixity repair: %v", err)
+	}
+	repairID := id + "-" + time.Now().UTC().Format("20060102T150405Z")
+	var repaired []audit.Finding
+	failed := 0
+	for _, f := range fixed {
+		fmt.Printf("%-12s %s/%s: %s\n", f.Outcome, f.Bucket, f.Key, f.Detail)
+		if f.Outcome == audit.Repaired {
+			ok := f
+			ok.Outcome = audit.OK
+			repaired = append(repaired, ok)
+			if env.cat != nil {
+				env.cat.SetVerified(c.Context, f.Tenant, f.Key, f.Checked, audit.OK, repairID)
+			}
+		} else {
+			failed++
+		}
+	}
+	if _, err := audit.WriteEventLogs(c.Context, env.locate, "repair", repairID, version, repaired); err != nil {
+		return exitErr(exitFailure, "fixity repair: %v", err)
+	}
+	if env.q != nil {
+		per := map[string][]audit.Finding{}
+		for _, f := range fixed {
+			per[f.Tenant] = append(per[f.Tenant], f)
+		}
+		for t, fs := range per {
+			outcome := "success"
+			for _, f := range fs {
+				if f.Outcome != audit.Repaired {
+					outcome = "failure"
+				}
+			}
+			data, _ := json.Marshal(fs)
+			env.q.Publish(c.Context, queue.Event{Tenant: t, Type: "fixity.repair", Outcome: outcome, Data: data,
+				Detail: fmt.Sprintf("audit run %s: %d objects restored from the replica, %d could not be", id, len(fs)-countBad(fs), countBad(fs))})
+		}
+	}
+	fmt.Printf("%d repaired, %d not repaired (audit run %s)\n", len(repaired), failed, id)
+	if failed > 0 {
+		return cli.Exit("", exitInvalid)
+	}
+	return nil
+}
+
+func countBad(fs []audit.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Outcome != audit.Repaired {
+			n++
+		}
+	}
+	return n
+}

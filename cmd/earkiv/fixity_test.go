@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/audit"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/service"
+	"github.com/earkiv/earkiv/internal/storage"
+)
+
+// TestFixityCLI archives the samples through earkiv serve (with a replica
+// bucket), damages the primary bucket as another S3 client would, and runs
+// `earkiv fixity audit` and `earkiv fixity repair` as an operator would.
+func TestFixityCLI(t *testing.T) {
+	data := t.TempDir()
+	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	natsURL := "nats://" + natsAddr
+	pwFile := filepath.Join(data, "pw")
+	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
+		"--org", "2120000001", "--password-file", pwFile, "--replica-endpoint", "http://"+s3Addr); code != 0 {
+		t.Fatalf("tenant add: %s", errs)
+	}
+	startServe(t, data, natsAddr, s3Addr, httpAddr)
+	prod := []string{"submit", "--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile, "--wait", "--json"}
+	var receipts []queue.Receipt
+	for _, s := range []string{"fgs1-valid-arenden", "eark-valid-erms"} {
+		out, errs, code := earkiv(t, append(prod, sampleDir(s))...)
+		if code != 0 {
+			t.Fatalf("submit %s: %d %s %s", s, code, out, errs)
+		}
+		var r queue.Receipt
+		json.Unmarshal([]byte(out), &r)
+		receipts = append(receipts, r)
+	}
+	fix := func(args ...string) (string, string, int) {
+		return earkiv(t, append(append([]string{"fixity"}, args...), "--data-dir", data, "--s3.addr", s3Addr, "--nats.url", natsURL)...)
+	}
+	out, errs, code := fix("audit", "--tenant", "exempelby")
+	if code != 0 || !strings.Contains(out, "mismatched 0, missing 0, orphans 0") {
+		t.Fatalf("clean audit: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, _, code := fix("audit"); code != 2 {
+		t.Fatalf("audit without --tenant/--all: exit %d, want 2", code)
+	}
+
+	// Damage the primary bucket behind earkiv's back.
+	sec, err := service.LoadSecrets(data, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := storage.New(storage.Config{Endpoint: "http://" + s3Addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey})
+	ctx := context.Background()
+	m, err := aip.ReadManifest(ctx, st, "earkiv-exempelby", receipts[0].AIPID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt := m.Objects[1].Key
+	if _, err := st.Put(ctx, "earkiv-exempelby", corrupt, strings.NewReader("tampered"), storage.PutOptions{Size: 8}); err != nil {
+		t.Fatal(err)
+	}
+	gone := m.Objects[2].Key
+	if err := st.Remove(ctx, "earkiv-exempelby", gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Put(ctx, "earkiv-exempelby", "stray.bin", strings.NewReader("x"), storage.PutOptions{Size: 1}); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(t.TempDir(), "report.json")
+	out, errs, code = fix("audit", "--all", "--json", "--report", report, "--orphan-grace", "0s", "--rate", "50MB/s")
+	if code != 1 {
+		t.Fatalf("damaged audit: exit %d\n%s\n%s", code, out, errs)
+	}
+	var res audit.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got := map[string]string{}
+	for _, f := range res.Bad {
+		got[f.Key] = f.Outcome
+	}
+	if len(got) != 3 || got[corrupt] != audit.Mismatch || got[gone] != audit.Missing || got["stray.bin"] != audit.Orphan {
+		t.Fatalf("findings %v", got)
+	}
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), corrupt) {
+		t.Fatalf("report file: %v", err)
+	}
+	out, _, code = fix("audit", "--tenant", "exempelby", "--csv", "--orphan-grace", "0s")
+	if code != 1 || !strings.HasPrefix(out, "tenant,bucket,aip,key,outcome") || strings.Count(out, "\n") != 4 {
+		t.Fatalf("csv: exit %d\n%s", code, out)
+	}
+
+	// Repair restores the corrupt and the missing object from the replica.
+	out, errs, code = fix("repair")
+	if code != 0 || !strings.Contains(out, "2 repaired, 0 not repaired") {
+		t.Fatalf("repair: exit %d\n%s\n%s", code, out, errs)
+	}
+	out, _, code = fix("audit", "--tenant", "exempelby", "--json", "--orphan-grace", "0s")
+	json.Unmarshal([]byte(out), &res)
+	if code != 1 || len(res.Bad) != 1 || res.Bad[0].Key != "stray.bin" {
+		t.Fatalf("after repair: exit %d %v", code, res.Bad)
+	}
+
+	// The audits are on the event log: one summary per tenant and run.
+	out, _, _ = earkiv(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--no-follow")
+	if strings.Count(out, `"type":"fixity.audit"`) < 2 || !strings.Contains(out, `"type":"fixity.repair"`) {
+		t.Fatalf("events:\n%s", out)
+	}
+}
