@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/audit"
@@ -27,7 +31,7 @@ func TestFixityCLI(t *testing.T) {
 		"--org", "2120000001", "--password-file", pwFile, "--replica-endpoint", "http://"+s3Addr); code != 0 {
 		t.Fatalf("tenant add: %s", errs)
 	}
-	startServe(t, data, natsAddr, s3Addr, httpAddr)
+	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "0")
 	prod := []string{"submit", "--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile, "--wait", "--json"}
 	var receipts []queue.Receipt
 	for _, s := range []string{"fgs1-valid-arenden", "eark-valid-erms"} {
@@ -111,5 +115,68 @@ func TestFixityCLI(t *testing.T) {
 	out, _, _ = earkiv(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--no-follow")
 	if strings.Count(out, `"type":"fixity.audit"`) < 2 || !strings.Contains(out, `"type":"fixity.repair"`) {
 		t.Fatalf("events:\n%s", out)
+	}
+}
+
+// TestScheduledAudit: earkiv serve verifies every object within the cycle,
+// a slice per interval, counts the results on /metrics and reports damage.
+func TestScheduledAudit(t *testing.T) {
+	data := t.TempDir()
+	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	pwFile := filepath.Join(data, "pw")
+	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
+		"--org", "2120000001", "--password-file", pwFile); code != 0 {
+		t.Fatalf("tenant add: %s", errs)
+	}
+	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "20s", "--fixity.interval", "1s")
+	out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", "--json", sampleDir("fgs1-valid-arenden"))
+	if code != 0 {
+		t.Fatalf("submit: %s %s", out, errs)
+	}
+	var r queue.Receipt
+	json.Unmarshal([]byte(out), &r)
+	sec, _ := service.LoadSecrets(data, false)
+	st, _ := storage.New(storage.Config{Endpoint: "http://" + s3Addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey})
+	m, err := aip.ReadManifest(context.Background(), st, "earkiv-exempelby", r.AIPID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := len(m.Objects) + 1 // and the manifest
+	metric := func(name string) float64 {
+		resp, err := http.Get("http://" + httpAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, name+" ") {
+				v, _ := strconv.ParseFloat(strings.TrimPrefix(l, name+" "), 64)
+				return v
+			}
+		}
+		return 0
+	}
+	okName := `earkiv_fixity_objects_total{outcome="ok",tenant="exempelby"}`
+	deadline := time.Now().Add(60 * time.Second)
+	for metric(okName) < float64(objects) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s, %v of %d objects verified by the schedule", metric(okName), objects)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	// Damage one object; a later slice finds it.
+	if _, err := st.Put(context.Background(), "earkiv-exempelby", m.Objects[0].Key, strings.NewReader("bad"), storage.PutOptions{Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	bad := `earkiv_fixity_objects_total{outcome="mismatch",tenant="exempelby"}`
+	for metric(bad) < 1 {
+		if time.Now().After(deadline.Add(60 * time.Second)) {
+			t.Fatal("the scheduled audit did not find the damaged object")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if metric(`earkiv_fixity_runs_total{result="failed"}`) < 1 {
+		t.Fatal("no failed run counted")
 	}
 }

@@ -86,9 +86,10 @@ func sampleDir(name string) string {
 
 // startServe runs `earkiv serve` until the test ends, then stops it with
 // SIGTERM and checks it stops cleanly.
-func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string) {
+func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string, extra ...string) {
 	t.Helper()
 	args := append(schemaArgs(t), "serve", "--data-dir", data, "--nats.addr", natsAddr, "--s3.addr", s3Addr, "--http.addr", httpAddr)
+	args = append(args, extra...)
 	serve := exec.Command(bin, args...)
 	logR, logW := io.Pipe()
 	serve.Stderr, serve.Stdout = logW, io.Discard

@@ -69,6 +69,10 @@ Tenants come from the tenants file (earkiv tenant add); changes are picked up
 while running.`,
 		Flags: append(serviceFlags(true),
 			&cli.StringFlag{Name: "http.addr", Value: "127.0.0.1:8080", Usage: "HTTP API and /metrics listen address (empty: none)"},
+			&cli.StringFlag{Name: "fixity.cycle", Value: "90d", Usage: "verify every stored object once per this period (0: no scheduled audits)"},
+			&cli.DurationFlag{Name: "fixity.interval", Value: time.Hour, Usage: "audit a slice of the cycle this often, so reads are spread evenly"},
+			&cli.StringFlag{Name: "fixity.rate", Value: "50MB/s", Usage: "read at most this fast during scheduled audits"},
+			&cli.IntFlag{Name: "fixity.workers", Value: 2, Usage: "objects read at once during scheduled audits"},
 		),
 		Action: func(c *cli.Context) error {
 			v, err := newValidator(c, 0)
@@ -77,6 +81,15 @@ while running.`,
 			}
 			cfg := serviceConfig(c)
 			cfg.Validator, cfg.Catalog, cfg.HTTPAddr = v, true, c.String("http.addr")
+			cycle, err := parsePeriod(c.String("fixity.cycle"))
+			if err != nil && c.String("fixity.cycle") != "0" {
+				return exitErr(exitFailure, "--fixity.cycle: %v", err)
+			}
+			rateV, err := parseRate(c.String("fixity.rate"))
+			if err != nil {
+				return exitErr(exitFailure, "--fixity.rate: %v", err)
+			}
+			cfg.Fixity = service.FixityConfig{Cycle: cycle, Interval: c.Duration("fixity.interval"), Rate: rateV, Workers: c.Int("fixity.workers")}
 			cfg.Ready = func(ep service.Endpoints) {
 				slog.Info("earkiv is serving", "nats", ep.NATSURL, "s3", ep.S3Endpoint, "http", ep.HTTP)
 			}

@@ -27,7 +27,8 @@ type Job struct {
 	Verified Verifications                                  // optional
 	Publish  func(ctx context.Context, e queue.Event) error // optional
 	Version  string
-	Progress *Progress // optional, updated as the audit goes
+	Progress *Progress     // optional, updated as the audit goes
+	Observe  func(Finding) // optional, called for each result (metrics)
 }
 
 // Progress counts a running audit, for progress bars and metrics.
@@ -105,6 +106,9 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		}
 		p.Done.Add(1)
 		p.BytesDone.Add(f.Size)
+		if j.Observe != nil {
+			j.Observe(f)
+		}
 	}
 	for _, f := range found {
 		record(f)

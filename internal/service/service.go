@@ -50,6 +50,9 @@ type Config struct {
 	Version     string
 	Validator   *validate.Validator
 	Log         *slog.Logger
+	// Fixity schedules audits (serve): every object is verified once per
+	// Cycle, a slice each Interval, read at most at Rate bytes/s.
+	Fixity FixityConfig
 	// Ready, if set, is called once everything is up (tests, `make run`).
 	Ready func(Endpoints)
 }
@@ -69,6 +72,14 @@ type S3Config struct {
 	AccessKey string
 	SecretKey string
 	Region    string
+}
+
+// FixityConfig schedules audits; a zero Cycle turns them off.
+type FixityConfig struct {
+	Cycle    time.Duration
+	Interval time.Duration
+	Rate     int64
+	Workers  int
 }
 
 // Endpoints are the addresses a running service answers on.
@@ -314,6 +325,16 @@ func Run(ctx context.Context, cfg Config) error {
 				errc <- fmt.Errorf("catalog: %w", err)
 			}
 		}()
+	}
+
+	if cfg.Catalog && cfg.Fixity.Cycle > 0 {
+		fm := newFixityMetrics(promReg)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scheduleAudits(work, cfg.Fixity, filepath.Join(dataDir, "audits"), tenants.Load, stores, cat, q, cfg.Version, fm, log)
+		}()
+		log.Info("scheduled fixity audits", "cycle", cfg.Fixity.Cycle, "interval", cfg.Fixity.Interval, "rate_bytes_per_s", cfg.Fixity.Rate)
 	}
 
 	if cfg.Workers > 0 {
