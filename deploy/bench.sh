@@ -2,7 +2,8 @@
 # Measures earkiv against baselines on this machine, in the same run:
 #   validate throughput on a 1 GB package of 200 files vs sha256sum over the same files;
 #   XSD throughput on a ~20 MB METS vs xmllint --noout --schema;
-#   ingest of a 1 GB package vs raw PutObject, and small-package throughput.
+#   ingest of a 1 GB package vs raw PutObject, and small-package throughput;
+#   fixity audit of 2 GB in S3 vs sha256sum over the same bytes.
 # Each side is the best of 3 runs. Prints the ratios (>1 means earkiv is faster).
 set -euo pipefail
 BIN=${BIN:-bin/earkiv}
@@ -52,3 +53,10 @@ echo "$out" | awk '
     printf "ingest 1 GB package: raw PutObject %.2fs, earkiv submit-to-receipt %.2fs (submit %.2fs), ratio %.2fx (target <= 2x)\n", m["raw-s"], m["ingest-s"], m["submit-s"], m["ratio"] }
   /SmallPackages/ { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
     printf "small packages (20 x 50 KB): %.1f packages/s (target >= 50/s)\n", m["packages/s"] }'
+
+# Fixity audit (issue 4): a generated 2 GB set of objects read back from the S3
+# gateway and hashed, vs sha256sum over the same bytes on local disk, best of 3
+# each (ratio = sha256sum time / audit time; >= 0.8 wanted).
+out=$(cd internal/audit && go test -run XXX -bench Audit -benchtime 1x . 2>/dev/null | grep -E '^Benchmark')
+echo "$out" | awk '{ for (i = 1; i <= NF; i++) m[$(i+1)] = $i
+  printf "fixity audit 2 GB: sha256sum %.2fs, earkiv audit %.2fs (%.0f MB/s), ratio %.2fx (target >= 0.8x)\n", m["sha256sum-s"], m["audit-s"], m["audit-MB/s"], m["ratio"] }'
