@@ -20,11 +20,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -628,7 +629,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	aipID := aip.ID(j.t.ID, p.ObjID)
 	j.rec.AIPID = aipID
 	var files []aip.FileSum
-	for _, name := range sortedKeys(res.Digests) {
+	for _, name := range slices.Sorted(maps.Keys(res.Digests)) {
 		d := res.Digests[name]
 		files = append(files, aip.FileSum{Path: name, Size: d.Size, SHA256: d.Digests[fixity.SHA256]})
 	}
@@ -724,20 +725,16 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	if err != nil {
 		return nil, stage("aip", err)
 	}
-	po, err := j.putBytes(ctx, aip.PREMISKey(aipID), premis, "text/xml", lock)
-	if err != nil {
+	if err := j.putDoc(ctx, m, aip.PREMISKey(aipID), aip.RolePREMIS, premis, lock); err != nil {
 		return nil, err
 	}
-	m.Objects = append(m.Objects, aip.Object{Key: po.Key, Path: "metadata/preservation/premis.xml", Role: aip.RolePREMIS, Size: po.Size, SHA256: po.SHA256, MIME: "text/xml", VersionID: po.VersionID})
 	mets, err := aip.METS(m, j.t.Name, j.t.OrgNumber, w.cfg.Version)
 	if err != nil {
 		return nil, stage("aip", err)
 	}
-	mo, err := j.putBytes(ctx, aip.METSKey(aipID), mets, "text/xml", lock)
-	if err != nil {
+	if err := j.putDoc(ctx, m, aip.METSKey(aipID), aip.RoleMETS, mets, lock); err != nil {
 		return nil, err
 	}
-	m.Objects = append(m.Objects, aip.Object{Key: mo.Key, Path: "METS.xml", Role: aip.RoleMETS, Size: mo.Size, SHA256: mo.SHA256, MIME: "text/xml", VersionID: mo.VersionID})
 	mb, err := m.Encode()
 	if err != nil {
 		return nil, stage("aip", err)
@@ -922,6 +919,17 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 	return stage("store", g.Wait())
 }
 
+// putDoc stores an XML document the AIP writes itself and lists it in m.
+func (j *job) putDoc(ctx context.Context, m *aip.Manifest, key, role string, doc []byte, lock storage.Lock) error {
+	in, err := j.putBytes(ctx, key, doc, "text/xml", lock)
+	if err != nil {
+		return err
+	}
+	m.Objects = append(m.Objects, aip.Object{Key: in.Key, Path: strings.TrimPrefix(key, m.AIPID+"/"), Role: role,
+		Size: in.Size, SHA256: in.SHA256, MIME: "text/xml", VersionID: in.VersionID})
+	return nil
+}
+
 func (j *job) putBytes(ctx context.Context, key string, b []byte, ctype string, lock storage.Lock) (storage.Info, error) {
 	var in storage.Info
 	sum := sha256Bytes(b)
@@ -962,15 +970,6 @@ func describe(pkg pkgfs.Package) []records.Case {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func plural(n int, word string) string {

@@ -70,13 +70,20 @@ type Child struct {
 // StartChild starts the test binary in role with arg.
 func StartChild(t testing.TB, role, arg string, env ...string) *Child {
 	t.Helper()
-	log := filepath.Join(t.TempDir(), role+".log")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), roleEnv+"="+role, argEnv+"="+arg), env...)
+	return startProcess(t, cmd, role)
+}
+
+// startProcess starts cmd in its own process group, output to a log file,
+// and kills it when the test ends.
+func startProcess(t testing.TB, cmd *exec.Cmd, name string) *Child {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), name+".log")
 	f, err := os.Create(log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), roleEnv+"="+role, argEnv+"="+arg), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -84,7 +91,7 @@ func StartChild(t testing.TB, role, arg string, env ...string) *Child {
 	}
 	c := &Child{cmd: cmd, done: make(chan struct{}), Log: log}
 	go func() { c.err = cmd.Wait(); f.Close(); close(c.done) }()
-	t.Cleanup(func() { c.Kill() })
+	t.Cleanup(c.Kill)
 	return c
 }
 
@@ -243,22 +250,9 @@ func MinIO(t testing.TB) *S3 {
 	s := &S3{Name: "minio", Dir: dir, Addr: addr, t: t,
 		Cfg: storage.Config{Endpoint: "http://" + addr, AccessKey: "earkivtest", SecretKey: "earkivtestsecret", Region: "us-east-1"}}
 	s.start = func() *Child {
-		log := filepath.Join(t.TempDir(), "minio.log")
-		f, err := os.Create(log)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cmd := exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", console, dir)
 		cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s.Cfg.AccessKey, "MINIO_ROOT_PASSWORD="+s.Cfg.SecretKey, "MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_REGION=us-east-1")
-		cmd.Stdout, cmd.Stderr = f, f
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		c := &Child{cmd: cmd, done: make(chan struct{}), Log: log}
-		go func() { c.err = cmd.Wait(); f.Close(); close(c.done) }()
-		t.Cleanup(c.Kill)
-		return c
+		return startProcess(t, cmd, "minio")
 	}
 	s.Start()
 	return s

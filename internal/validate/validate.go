@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -425,14 +427,7 @@ func algMap(m map[fixity.Algorithm]string) map[string]string {
 	return out
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // hashAll computes, for every entry, the digests it needs, reading each file once.
 func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[string]map[fixity.Algorithm]bool) (map[string]fixity.Result, error) {
