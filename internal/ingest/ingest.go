@@ -412,11 +412,27 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 // to the spool folder first. Either way the store checks the package's
 // SHA-256 digest on every full read.
 func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
-	obs, err := j.w.cfg.Queue.JS.ObjectStore(ctx, queue.PackageStore(j.t.ID))
+	obs, err := j.w.cfg.Queue.PackageStore(ctx, j.t.ID)
 	if err != nil {
 		return nil, nil, stage("fetch", err)
 	}
 	j.obs = obs
+	lim := pkgfs.Limits{}
+	notFound := func() (*queue.Receipt, func() (pkgfs.Package, error), error) {
+		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
+		return rec, nil, err
+	}
+	// Small packages and zips are copied to the spool folder (one read of the
+	// store, random access after); big tars are read from the store on each
+	// pass and never touch the worker's disk. spoolCopy checks the size.
+	if j.req.Size > 0 && (j.req.Format == "zip" || j.req.Size <= spoolBelow) {
+		if err := j.spoolCopy(ctx); errors.Is(err, jetstream.ErrObjectNotFound) {
+			return notFound()
+		} else if err != nil {
+			return nil, nil, stage("fetch", err)
+		}
+		return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, lim) }, nil
+	}
 	info, err := obs.GetInfo(ctx, j.req.Object)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
@@ -428,10 +444,6 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 	if j.req.Size > 0 && int64(info.Size) != j.req.Size {
 		return nil, nil, stage("fetch", fmt.Errorf("package %s holds %d bytes, the request says %d", j.req.Object, info.Size, j.req.Size))
 	}
-	lim := pkgfs.Limits{}
-	// Small packages and zips are copied to the spool folder (one read of the
-	// store, random access after); big tars are read from the store on each
-	// pass and never touch the worker's disk.
 	if j.req.Format == "zip" || int64(info.Size) <= spoolBelow {
 		if err := j.spoolCopy(ctx); err != nil {
 			return nil, nil, stage("fetch", err)
@@ -592,7 +604,7 @@ func (j *job) finish(ctx context.Context, status, reason string) (*queue.Receipt
 // removePackage deletes a receipted package from the package store. A
 // failure only leaves a copy behind; the receipt stands.
 func (w *Worker) removePackage(ctx context.Context, tenantID, object string) {
-	obs, err := w.cfg.Queue.JS.ObjectStore(ctx, queue.PackageStore(tenantID))
+	obs, err := w.cfg.Queue.PackageStore(ctx, tenantID)
 	if err == nil {
 		err = obs.Delete(ctx, object)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -89,6 +90,22 @@ type Client struct {
 	NC     *nats.Conn
 	JS     jetstream.JetStream
 	tenant string // set for producer connections
+	// Bucket handles, kept: opening one costs a stream-info request.
+	stores sync.Map // name -> jetstream.ObjectStore
+	kvs    sync.Map // name -> jetstream.KeyValue
+}
+
+// PackageStore returns tenant's package store.
+func (c *Client) PackageStore(ctx context.Context, tenant string) (jetstream.ObjectStore, error) {
+	if s, ok := c.stores.Load(tenant); ok {
+		return s.(jetstream.ObjectStore), nil
+	}
+	s, err := c.JS.ObjectStore(ctx, PackageStore(tenant))
+	if err != nil {
+		return nil, fmt.Errorf("package store of %s: %w", tenant, err)
+	}
+	c.stores.Store(tenant, s)
+	return s, nil
 }
 
 // ConnectOptions say how to reach NATS.
@@ -283,6 +300,10 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 	return req, nil
 }
 
+// pacingWindow is how far an upload may run ahead of what the server stored;
+// smaller packages need no pacing.
+const pacingWindow = 48 << 20
+
 // pacedReader keeps an upload at most window bytes ahead of what the
 // server has stored. The object store publishes chunks without waiting for
 // acknowledgements; a producer reading from a fast disk would otherwise fill
@@ -302,7 +323,7 @@ func newPacedReader(ctx context.Context, r io.Reader, s jetstream.Stream) (*pace
 	if err != nil {
 		return nil, fmt.Errorf("package store: %w", err)
 	}
-	return &pacedReader{ctx: ctx, r: r, stream: s, base: info.State.Bytes, window: 48 << 20}, nil
+	return &pacedReader{ctx: ctx, r: r, stream: s, base: info.State.Bytes, window: pacingWindow}, nil
 }
 
 func (p *pacedReader) Read(b []byte) (int, error) {
@@ -434,10 +455,14 @@ func (c *Client) receipts(ctx context.Context, tenant string) (jetstream.KeyValu
 	if err := c.mayActFor(tenant); err != nil {
 		return nil, err
 	}
+	if kv, ok := c.kvs.Load(tenant); ok {
+		return kv.(jetstream.KeyValue), nil
+	}
 	kv, err := c.JS.KeyValue(ctx, ReceiptBucket(tenant))
 	if err != nil {
 		return nil, fmt.Errorf("receipts of %s: %w", tenant, err)
 	}
+	c.kvs.Store(tenant, kv)
 	return kv, nil
 }
 
