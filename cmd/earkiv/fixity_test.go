@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -178,5 +180,59 @@ func TestScheduledAudit(t *testing.T) {
 	}
 	if metric(`earkiv_fixity_runs_total{result="failed"}`) < 1 {
 		t.Fatal("no failed run counted")
+	}
+}
+
+// TestAuditInterruptAndResume: Ctrl-C stops an audit cleanly (exit 2, the
+// resume command printed) and --resume finishes it without re-reading what
+// was checked.
+func TestAuditInterruptAndResume(t *testing.T) {
+	data := t.TempDir()
+	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	pwFile := filepath.Join(data, "pw")
+	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
+		"--org", "2120000001", "--password-file", pwFile); code != 0 {
+		t.Fatalf("tenant add: %s", errs)
+	}
+	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "0")
+	for _, s := range []string{"eark-valid-erms", "eark-valid-zip.zip"} {
+		if out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", sampleDir(s)); code != 0 {
+			t.Fatalf("submit: %s %s", out, errs)
+		}
+	}
+	// About 300 KB at 20 KB/s: the audit is still running when interrupted.
+	cmd := exec.Command(bin, "fixity", "audit", "--tenant", "exempelby", "--rate", "20KB", "--workers", "1",
+		"--data-dir", data, "--s3.addr", s3Addr, "--nats.url", "nats://"+natsAddr)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 || !strings.Contains(errb.String(), "--resume ") {
+		t.Fatalf("interrupted audit: %v\n%s\n%s", err, out.String(), errb.String())
+	}
+	id := strings.Fields(errb.String()[strings.Index(errb.String(), "--resume ")+len("--resume "):])[0]
+	before, _ := os.ReadFile(filepath.Join(data, "audits", id+".jsonl"))
+	checked := strings.Count(string(before), "\n") - 1
+	if checked < 1 {
+		t.Fatalf("nothing recorded before the interrupt:\n%s", before)
+	}
+	o, errs, code := earkiv(t, "fixity", "audit", "--tenant", "exempelby", "--resume", id, "--json",
+		"--data-dir", data, "--s3.addr", s3Addr, "--nats.url", "nats://"+natsAddr)
+	var res audit.Result
+	if code != 0 || json.Unmarshal([]byte(o), &res) != nil || !res.Complete || res.RunID != id {
+		t.Fatalf("resume: exit %d\n%s\n%s", code, o, errs)
+	}
+	after, _ := os.ReadFile(filepath.Join(data, "audits", id+".jsonl"))
+	total := strings.Count(string(after), "\n") - 2 // header and the finished mark
+	if total != res.Summary.Objects {
+		t.Fatalf("state has %d results, summary %d objects: objects were checked twice or lost", total, res.Summary.Objects)
+	}
+	if _, _, code := earkiv(t, "fixity", "audit", "--tenant", "exempelby", "--resume", id, "--data-dir", data, "--s3.addr", s3Addr); code != 2 {
+		t.Fatalf("resuming a finished run: exit %d, want 2", code)
 	}
 }
