@@ -2,10 +2,12 @@ package ingest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/samplegen"
 )
@@ -98,4 +100,35 @@ func TestNATSRestart(t *testing.T) {
 		t.Fatalf("second: %s %s", r.Status, r.Reason)
 	}
 	e.waitCatalog("alfa", 2)
+}
+
+// TestDeadLetter: a request that fails on every delivery (S3 stays down) is
+// dead-lettered after the consumer's last delivery, and the producer gets a
+// "failed" receipt instead of waiting for ever.
+func TestDeadLetter(t *testing.T) {
+	e := newEnv(t)
+	e.s3.Stop()
+	e.startWorker(func(c *ingest.Config) { c.StoreRetry = 300 * time.Millisecond })
+	id := e.submit("alfa", sample(t, "fgs1-valid-arenden"))
+	r := e.receipt("alfa", id, 2*time.Minute)
+	if r.Status != queue.Failed || !strings.Contains(r.Reason, "handed to operators") || r.OK() {
+		t.Fatalf("receipt %s: %s", r.Status, r.Reason)
+	}
+	ctx := context.Background()
+	s, err := e.svc.JS.Stream(ctx, queue.StreamDead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetLastMsgForSubject(ctx, queue.DeadSubject("alfa"))
+	if err != nil {
+		t.Fatalf("no dead letter: %v", err)
+	}
+	if !strings.Contains(string(m.Data), id) || m.Header.Get("Earkiv-Error") == "" {
+		t.Fatalf("dead letter %s %v", m.Data, m.Header)
+	}
+	// Nothing was half-stored while S3 was away, and the request is off the queue.
+	cons, _ := e.svc.JS.Consumer(ctx, queue.StreamIngest, queue.Consumer)
+	if ci, err := cons.Info(ctx); err != nil || ci.NumPending != 0 || ci.NumAckPending != 0 {
+		t.Fatalf("queue still holds the request: %+v %v", ci, err)
+	}
 }
