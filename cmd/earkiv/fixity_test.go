@@ -25,14 +25,9 @@ import (
 // bucket), damages the primary bucket as another S3 client would, and runs
 // `earkiv fixity audit` and `earkiv fixity repair` as an operator would.
 func TestFixityCLI(t *testing.T) {
-	data := t.TempDir()
-	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	data, natsAddr, s3Addr, httpAddr := t.TempDir(), freeAddr(t), freeAddr(t), freeAddr(t)
 	natsURL := "nats://" + natsAddr
-	pwFile := filepath.Join(data, "pw")
-	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
-		"--org", "2120000001", "--password-file", pwFile, "--replica-endpoint", "http://"+s3Addr); code != 0 {
-		t.Fatalf("tenant add: %s", errs)
-	}
+	pwFile := addExempelby(t, data, "--replica-endpoint", "http://"+s3Addr)
 	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "0")
 	prod := []string{"submit", "--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile, "--wait", "--json"}
 	var receipts []queue.Receipt
@@ -123,13 +118,7 @@ func TestFixityCLI(t *testing.T) {
 // TestScheduledAudit: earkiv serve verifies every object within the cycle,
 // a slice per interval, counts the results on /metrics and reports damage.
 func TestScheduledAudit(t *testing.T) {
-	data := t.TempDir()
-	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	pwFile := filepath.Join(data, "pw")
-	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
-		"--org", "2120000001", "--password-file", pwFile); code != 0 {
-		t.Fatalf("tenant add: %s", errs)
-	}
+	data, natsAddr, s3Addr, httpAddr, pwFile := newSite(t)
 	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "20s", "--fixity.interval", "1s")
 	out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", "--json", sampleDir("fgs1-valid-arenden"))
 	if code != 0 {
@@ -187,13 +176,7 @@ func TestScheduledAudit(t *testing.T) {
 // resume command printed) and --resume finishes it without re-reading what
 // was checked.
 func TestAuditInterruptAndResume(t *testing.T) {
-	data := t.TempDir()
-	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	pwFile := filepath.Join(data, "pw")
-	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
-		"--org", "2120000001", "--password-file", pwFile); code != 0 {
-		t.Fatalf("tenant add: %s", errs)
-	}
+	data, natsAddr, s3Addr, httpAddr, pwFile := newSite(t)
 	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "0")
 	for _, s := range []string{"eark-valid-erms", "eark-valid-zip.zip"} {
 		if out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", sampleDir(s)); code != 0 {
@@ -235,4 +218,22 @@ func TestAuditInterruptAndResume(t *testing.T) {
 	if _, _, code := earkiv(t, "fixity", "audit", "--tenant", "exempelby", "--resume", id, "--data-dir", data, "--s3.addr", s3Addr); code != 2 {
 		t.Fatalf("resuming a finished run: exit %d, want 2", code)
 	}
+}
+
+// addExempelby adds the tenant exempelby to data and returns its password file.
+func addExempelby(t *testing.T, data string, extra ...string) string {
+	t.Helper()
+	pwFile := filepath.Join(data, "pw")
+	args := append([]string{"tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
+		"--org", "2120000001", "--password-file", pwFile}, extra...)
+	if _, errs, code := earkiv(t, args...); code != 0 {
+		t.Fatalf("tenant add: %s", errs)
+	}
+	return pwFile
+}
+
+// newSite is a data folder with exempelby and free addresses for serve.
+func newSite(t *testing.T) (data, natsAddr, s3Addr, httpAddr, pwFile string) {
+	data = t.TempDir()
+	return data, freeAddr(t), freeAddr(t), freeAddr(t), addExempelby(t, data)
 }
