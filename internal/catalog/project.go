@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -46,6 +47,16 @@ func (c *Catalog) apply(ctx context.Context, e queue.Event, load ManifestLoader,
 	}
 	switch e.Type {
 	case "aip.stored":
+		if len(e.Data) > 0 {
+			m, err := aip.DecodeManifest(bytes.NewReader(e.Data))
+			if err != nil {
+				return fmt.Errorf("catalog: aip.stored event %d: %w", e.Seq, err)
+			}
+			if m.Tenant != e.Tenant || m.AIPID != e.AIPID {
+				return fmt.Errorf("catalog: aip.stored event %d of %s carries AIP %s of tenant %s", e.Seq, e.Tenant, m.AIPID, m.Tenant)
+			}
+			return c.PutAIP(ctx, m)
+		}
 		wait := 200 * time.Millisecond
 		for {
 			m, err := load(ctx, e.Tenant, e.AIPID)

@@ -11,6 +11,7 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -535,21 +536,18 @@ func (d *drainCloser) Close() error {
 	return d.c.Close()
 }
 
-// spoolCopy copies the package to the spool folder (zip packages).
+// spoolCopy copies the package to the spool folder (small packages, zips).
 func (j *job) spoolCopy(ctx context.Context) error {
-	obj, err := j.obs.Get(ctx, j.req.Object)
-	if err != nil {
-		return err
-	}
-	defer obj.Close()
 	j.spool = filepath.Join(j.w.cfg.SpoolDir, j.req.SubmissionID+".pkg")
 	f, err := os.Create(j.spool)
 	if err != nil {
 		return err
 	}
-	// A large buffer: the object arrives through a synchronous pipe, one
-	// hand-over per Read, and chunks are up to 4 MiB.
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, obj, make([]byte, 4<<20))
+	bw := bufio.NewWriterSize(f, 1<<20)
+	n, err := j.w.cfg.Queue.CopyPackage(ctx, j.t.ID, j.req.Object, bw)
+	if err == nil {
+		err = bw.Flush()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -808,10 +806,19 @@ func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
 	return nil
 }
 
+// announce publishes aip.stored. A small manifest travels in the event, so
+// the catalog need not read it back from the bucket; a big one is read there.
 func (j *job) announce(ctx context.Context, m *aip.Manifest) {
-	j.w.event(ctx, queue.Event{Tenant: j.t.ID, Type: "aip.stored", SubmissionID: m.SubmissionID, PackageID: m.PackageID, AIPID: m.AIPID,
-		Outcome: "success", Detail: fmt.Sprintf("%d files, %d bytes in %s", m.Files, m.Bytes, m.Bucket)})
+	e := queue.Event{Tenant: j.t.ID, Type: "aip.stored", SubmissionID: m.SubmissionID, PackageID: m.PackageID, AIPID: m.AIPID,
+		Outcome: "success", Detail: fmt.Sprintf("%d files, %d bytes in %s", m.Files, m.Bytes, m.Bucket)}
+	if b, err := json.Marshal(m); err == nil && len(b) <= maxEventManifest {
+		e.Data = b
+	}
+	j.w.event(ctx, e)
 }
+
+// maxEventManifest keeps events well under NATS's default 1 MiB payload.
+const maxEventManifest = 256 << 10
 
 func lockText(r aip.Retention) string {
 	if r.LegalHold {

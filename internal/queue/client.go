@@ -3,6 +3,7 @@ package queue
 import (
 	"archive/tar"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,8 +92,9 @@ type Client struct {
 	JS     jetstream.JetStream
 	tenant string // set for producer connections
 	// Bucket handles, kept: opening one costs a stream-info request.
-	stores sync.Map // name -> jetstream.ObjectStore
-	kvs    sync.Map // name -> jetstream.KeyValue
+	stores  sync.Map // tenant -> jetstream.ObjectStore
+	streams sync.Map // tenant -> jetstream.Stream of the package store
+	kvs     sync.Map // tenant -> jetstream.KeyValue
 }
 
 // PackageStore returns tenant's package store.
@@ -436,6 +438,61 @@ func tarDir(ctx context.Context, w io.Writer, dir string) error {
 	return tw.Close()
 }
 
+// CopyPackage writes a stored package to w and checks its SHA-256 digest.
+// It reads the chunks with direct gets, one request each, instead of
+// creating a consumer: for the small packages that dominate, that is one or
+// two requests instead of a consumer's set-up and tear-down.
+func (c *Client) CopyPackage(ctx context.Context, tenant, name string, w io.Writer) (int64, error) {
+	obs, err := c.PackageStore(ctx, tenant)
+	if err != nil {
+		return 0, err
+	}
+	info, err := obs.GetInfo(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	stream, err := c.packageStream(ctx, tenant)
+	if err != nil {
+		return 0, err
+	}
+	subj := "$O." + PackageStore(tenant) + ".C." + info.NUID
+	h := sha256.New()
+	var n int64
+	seq := uint64(1)
+	for i := uint32(0); i < info.Chunks; i++ {
+		m, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+		if err != nil {
+			return n, fmt.Errorf("package %s chunk %d: %w", name, i, err)
+		}
+		h.Write(m.Data)
+		k, err := w.Write(m.Data)
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+		seq = m.Sequence + 1
+	}
+	if n != int64(info.Size) {
+		return n, fmt.Errorf("package %s: read %d bytes, stored %d", name, n, info.Size)
+	}
+	if got := jetstream.GetObjectDigestValue(h); got != info.Digest {
+		return n, fmt.Errorf("package %s: digest %s, stored %s", name, got, info.Digest)
+	}
+	return n, nil
+}
+
+func (c *Client) packageStream(ctx context.Context, tenant string) (jetstream.Stream, error) {
+	if s, ok := c.streams.Load(tenant); ok {
+		return s.(jetstream.Stream), nil
+	}
+	s, err := c.JS.Stream(ctx, "OBJ_"+PackageStore(tenant))
+	if err != nil {
+		return nil, fmt.Errorf("package store of %s: %w", tenant, err)
+	}
+	c.streams.Store(tenant, s)
+	return s, nil
+}
+
 // ErrOtherTenant is returned when a producer connection is used for another
 // tenant. The server refuses such requests anyway (they would only time
 // out); this makes the mistake visible at once.
@@ -551,6 +608,53 @@ func (c *Client) WaitReceipt(ctx context.Context, tenant, submissionID string) (
 			return &r, nil
 		}
 	}
+}
+
+// WatchReceipts delivers tenant's receipts through one subscription, so a
+// case system submitting many packages waits for all of them at once: first
+// the latest receipt of every submission so far (unless newOnly), then each
+// new one as it is issued.
+func (c *Client) WatchReceipts(ctx context.Context, tenant string, newOnly bool) (<-chan *Receipt, error) {
+	kv, err := c.receipts(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	var opts []jetstream.WatchOpt
+	if newOnly {
+		opts = append(opts, jetstream.UpdatesOnly())
+	}
+	w, err := kv.Watch(ctx, "sub.*", opts...)
+	if err != nil {
+		return nil, fmt.Errorf("watch receipts of %s: %w", tenant, err)
+	}
+	out := make(chan *Receipt, 64)
+	go func() {
+		defer close(out)
+		defer w.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e == nil || e.Operation() != jetstream.KeyValuePut {
+					continue
+				}
+				var r Receipt
+				if json.Unmarshal(e.Value(), &r) != nil {
+					continue
+				}
+				select {
+				case out <- &r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
 }
 
 // Publish records an event on the event stream (and waits for it to be stored).

@@ -206,3 +206,34 @@ func TestEventsSurviveRestart(t *testing.T) {
 		t.Fatalf("events %v %v", seen, err)
 	}
 }
+
+func TestWatchReceipts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	n, a, _ := setup(t)
+	svc, prod := n.Service(t), n.Producer(t, a)
+	put := func(id string) {
+		if err := svc.PutReceipt(ctx, &queue.Receipt{SubmissionID: id, Tenant: "alfa", Status: queue.Accepted}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("0190f0c8-0000-7000-8000-000000000001")
+	all, err := prod.WatchReceipts(ctx, "alfa", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := prod.WatchReceipts(ctx, "alfa", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put("0190f0c8-0000-7000-8000-000000000002")
+	if r := <-all; r.SubmissionID != "0190f0c8-0000-7000-8000-000000000001" {
+		t.Fatalf("history first: %+v", r)
+	}
+	if r := <-all; r.SubmissionID != "0190f0c8-0000-7000-8000-000000000002" {
+		t.Fatalf("then new: %+v", r)
+	}
+	if r := <-fresh; r.SubmissionID != "0190f0c8-0000-7000-8000-000000000002" {
+		t.Fatalf("new only: %+v", r)
+	}
+}
