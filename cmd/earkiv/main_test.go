@@ -162,9 +162,11 @@ func TestServeEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Status != queue.Accepted || r.AIPID == "" {
 		t.Fatalf("receipt %+v %v", r, err)
 	}
-	out, _, code = earkiv(t, append(append([]string{"submit"}, prod...), "--wait", sampleDir("eark-missing-file"))...)
-	if code != 1 || !strings.Contains(out, "rejected") || !strings.Contains(out, "CSIP") {
-		t.Fatalf("submit invalid: exit %d\n%s", code, out)
+	// Two packages at once, one of them invalid: both receipts, exit 1.
+	out, _, code = earkiv(t, append(append([]string{"submit"}, prod...), "--wait", sampleDir("eark-missing-file"), sampleDir("eark-valid-zip.zip"))...)
+	if code != 1 || strings.Count(out, "receipt for submission") != 2 || !strings.Contains(out, "rejected") ||
+		!strings.Contains(out, "accepted") || !strings.Contains(out, "CSIP") {
+		t.Fatalf("submit two: exit %d\n%s", code, out)
 	}
 	out, _, code = earkiv(t, append(append([]string{"receipt"}, prod...), r.SubmissionID)...)
 	if code != 0 || !strings.Contains(out, r.AIPID) {
@@ -227,7 +229,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), `earkiv_ingest_packages_total{status="accepted",tenant="exempelby"} 1`) ||
+	if !strings.Contains(string(body), `earkiv_ingest_packages_total{status="accepted",tenant="exempelby"} 2`) ||
 		!strings.Contains(string(body), `earkiv_ingest_packages_total{status="rejected",tenant="exempelby"} 1`) {
 		t.Fatalf("metrics:\n%s", body)
 	}
@@ -251,7 +253,7 @@ func TestServeEndToEnd(t *testing.T) {
 
 	// reindex rebuilds the catalog from the buckets while serve runs.
 	out, errs, code = earkiv(t, "reindex", "--data-dir", data, "--s3.addr", s3Addr)
-	if code != 0 || !strings.Contains(out, "exempelby: 1 AIPs") || !strings.Contains(out, "sjostad: 1 AIPs") {
+	if code != 0 || !strings.Contains(out, "exempelby: 2 AIPs") || !strings.Contains(out, "sjostad: 1 AIPs") {
 		t.Fatalf("reindex: %d\n%s\n%s", code, out, errs)
 	}
 }

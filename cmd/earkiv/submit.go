@@ -54,22 +54,26 @@ func producerConnect(c *cli.Context) (*queue.Client, error) {
 func submitCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "submit",
-		Usage:     "submit a delivery package (folder, .zip, .tar, .tar.gz) for ingest",
-		ArgsUsage: "PACKAGE",
-		Description: `Streams the package into the tenant's package store on NATS (chunked, any
+		Usage:     "submit delivery packages (folder, .zip, .tar, .tar.gz) for ingest",
+		ArgsUsage: "PACKAGE...",
+		Description: `Streams each package into the tenant's package store on NATS (chunked, any
 size; a folder is sent as a tar made on the fly) and queues an ingest request.
-Prints the submission id. With --wait it waits for the receipt (kvittens).
+Prints the submission ids. With --wait it waits for the receipts (kvittenser);
+for several packages one subscription collects them all.
 
-Exit status: 0 submitted (with --wait: accepted, or already archived), 1 rejected
-or failed, 2 could not submit.`,
+Exit status: 0 submitted (with --wait: all accepted, or already archived), 1 any
+rejected or failed, 2 could not submit.`,
 		Flags: append(producerFlags(),
-			&cli.BoolFlag{Name: "wait", Usage: "wait for the receipt"},
+			&cli.BoolFlag{Name: "wait", Usage: "wait for the receipts"},
 			&cli.DurationFlag{Name: "timeout", Value: time.Hour, Usage: "how long --wait waits"},
-			&cli.StringFlag{Name: "submission-id", Usage: "reuse an id to retry a submission safely (duplicates are dropped)"},
+			&cli.StringFlag{Name: "submission-id", Usage: "reuse an id to retry a submission safely (duplicates are dropped; one PACKAGE only)"},
 		),
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return exitErr(exitFailure, "submit: give one PACKAGE")
+			if c.NArg() < 1 {
+				return exitErr(exitFailure, "submit: give at least one PACKAGE")
+			}
+			if c.NArg() > 1 && c.String("submission-id") != "" {
+				return exitErr(exitFailure, "submit: --submission-id names one submission; give one PACKAGE")
 			}
 			q, err := producerConnect(c)
 			if err != nil {
@@ -77,22 +81,61 @@ or failed, 2 could not submit.`,
 			}
 			defer q.Close()
 			tenantID := c.String("tenant")
-			req, err := q.Submit(c.Context, tenantID, c.Args().First(), queue.SubmitOptions{SubmissionID: c.String("submission-id")})
-			if err != nil {
-				return exitErr(exitFailure, "%v", err)
-			}
-			fmt.Fprintf(os.Stderr, "submitted %s as %s (%d bytes)\n", req.Name, req.SubmissionID, req.Size)
-			if !c.Bool("wait") {
-				fmt.Println(req.SubmissionID)
-				return nil
-			}
 			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 			defer cancel()
-			r, err := q.WaitReceipt(ctx, tenantID, req.SubmissionID)
-			if err != nil {
-				return exitErr(exitFailure, "%v (the submission %s is queued; ask later with earkiv receipt)", err, req.SubmissionID)
+			var watch <-chan *queue.Receipt
+			if c.Bool("wait") && c.NArg() > 1 {
+				// Watch before submitting, so no receipt can be missed.
+				if watch, err = q.WatchReceipts(ctx, tenantID, true); err != nil {
+					return exitErr(exitFailure, "%v", err)
+				}
 			}
-			return printReceipt(os.Stdout, r, c.Bool("json"))
+			var ids []string
+			for _, p := range c.Args().Slice() {
+				req, err := q.Submit(c.Context, tenantID, p, queue.SubmitOptions{SubmissionID: c.String("submission-id")})
+				if err != nil {
+					return exitErr(exitFailure, "%v (submitted before it: %s)", err, strings.Join(ids, ", "))
+				}
+				fmt.Fprintf(os.Stderr, "submitted %s as %s (%d bytes)\n", req.Name, req.SubmissionID, req.Size)
+				ids = append(ids, req.SubmissionID)
+			}
+			if !c.Bool("wait") {
+				fmt.Println(strings.Join(ids, "\n"))
+				return nil
+			}
+			if watch == nil {
+				r, err := q.WaitReceipt(ctx, tenantID, ids[0])
+				if err != nil {
+					return exitErr(exitFailure, "%v (the submission %s is queued; ask later with earkiv receipt)", err, ids[0])
+				}
+				return printReceipt(os.Stdout, r, c.Bool("json"))
+			}
+			want := map[string]bool{}
+			for _, id := range ids {
+				want[id] = true
+			}
+			failed := 0
+			for len(want) > 0 {
+				var r *queue.Receipt
+				select {
+				case r = <-watch:
+				case <-ctx.Done():
+				}
+				if r == nil {
+					return exitErr(exitFailure, "%d receipts still missing (%v); ask later with earkiv receipt", len(want), ctx.Err())
+				}
+				if !want[r.SubmissionID] {
+					continue
+				}
+				delete(want, r.SubmissionID)
+				if err := printReceipt(os.Stdout, r, c.Bool("json")); err != nil {
+					failed++
+				}
+			}
+			if failed > 0 {
+				return cli.Exit("", exitInvalid)
+			}
+			return nil
 		},
 	}
 }
