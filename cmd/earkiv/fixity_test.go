@@ -237,3 +237,39 @@ func newSite(t *testing.T) (data, natsAddr, s3Addr, httpAddr, pwFile string) {
 	data = t.TempDir()
 	return data, freeAddr(t), freeAddr(t), freeAddr(t), addExempelby(t, data)
 }
+
+// TestWorkerScaleOut: `earkiv serve --workers 0` keeps queue, storage and
+// catalog; a separate `earkiv worker` process, pointed at them, ingests.
+func TestWorkerScaleOut(t *testing.T) {
+	data, natsAddr, s3Addr, httpAddr, pwFile := newSite(t)
+	startServe(t, data, natsAddr, s3Addr, httpAddr, "--workers", "0", "--fixity.cycle", "0")
+	sec, err := service.LoadSecrets(data, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append(schemaArgs(t), "worker", "--data-dir", t.TempDir(), "--tenants", filepath.Join(data, "tenants.yaml"),
+		"--nats.url", "nats://"+natsAddr, "--nats.password", sec.NATSPassword,
+		"--s3.endpoint", "http://"+s3Addr, "--s3.access-key", sec.S3AccessKey, "--s3.secret-key", sec.S3SecretKey, "--workers", "1")
+	if _, errs, code := earkiv(t, "worker", "--workers", "1"); code != 2 || !strings.Contains(errs, "required") {
+		t.Fatalf("worker without external services: exit %d %s", code, errs)
+	}
+	w := exec.Command(bin, args...)
+	var wlog bytes.Buffer
+	w.Stderr = &wlog
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		w.Process.Signal(os.Interrupt)
+		w.Wait()
+		if t.Failed() {
+			t.Logf("worker log:\n%s", wlog.String())
+		}
+	}()
+	out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile,
+		"--wait", "--timeout", "90s", sampleDir("eark-valid-erms"))
+	// serve runs no workers, so the receipt proves the external worker did the work.
+	if code != 0 || !strings.Contains(out, "accepted") {
+		t.Fatalf("submit through the external worker: exit %d\n%s\n%s", code, out, errs)
+	}
+}
