@@ -108,6 +108,25 @@ func TestFixityCLI(t *testing.T) {
 		t.Fatalf("after repair: exit %d %v", code, res.Bad)
 	}
 
+	// serve counts audits run from the command line too, from their events.
+	var body string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		resp, err := http.Get("http://" + httpAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if body = string(b); strings.Contains(body, `earkiv_fixity_audits_total{outcome="failure",tenant="exempelby"} 3`) {
+			break
+		}
+	}
+	if !strings.Contains(body, `earkiv_fixity_audits_total{outcome="success",tenant="exempelby"} 1`) ||
+		!strings.Contains(body, `earkiv_fixity_audits_total{outcome="failure",tenant="exempelby"} 3`) ||
+		!strings.Contains(body, `earkiv_fixity_failed_objects_total{tenant="exempelby"} 7`) {
+		t.Fatalf("fixity metrics:\n%s", body)
+	}
+
 	// The audits are on the event log: one summary per tenant and run.
 	out, _, _ = earkiv(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--no-follow")
 	if strings.Count(out, `"type":"fixity.audit"`) < 2 || !strings.Contains(out, `"type":"fixity.repair"`) {

@@ -24,6 +24,10 @@ import (
 // Catalog is safe for concurrent use.
 type Catalog struct {
 	db *sql.DB
+	// Observe, if set before Follow, sees every event the projection applies
+	// (metrics that must count events from every process, such as audits run
+	// from the command line).
+	Observe func(queue.Event)
 }
 
 const schema = `

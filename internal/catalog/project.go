@@ -45,6 +45,9 @@ func (c *Catalog) apply(ctx context.Context, e queue.Event, load ManifestLoader,
 	if err := c.PutEvent(ctx, e); err != nil {
 		return err
 	}
+	if c.Observe != nil {
+		c.Observe(e)
+	}
 	switch e.Type {
 	case "aip.stored":
 		if len(e.Data) > 0 {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"math"
 	"time"
@@ -20,6 +21,24 @@ type fixityMetrics struct {
 	bytes   prometheus.Counter
 	runs    *prometheus.CounterVec
 	last    prometheus.Gauge
+	// From fixity.audit events, so audits run from the CLI count too.
+	audits *prometheus.CounterVec
+	failed *prometheus.CounterVec
+}
+
+// observe counts an audit summary event (one per tenant and run).
+func (m *fixityMetrics) observe(e queue.Event) {
+	if e.Type != "fixity.audit" {
+		return
+	}
+	m.audits.WithLabelValues(e.Tenant, e.Outcome).Inc()
+	var d struct {
+		Summary audit.Summary `json:"summary"`
+	}
+	if json.Unmarshal(e.Data, &d) == nil {
+		s := d.Summary
+		m.failed.WithLabelValues(e.Tenant).Add(float64(s.Mismatch + s.Missing + s.Orphans + s.Errors))
+	}
 }
 
 func newFixityMetrics(reg prometheus.Registerer) *fixityMetrics {
@@ -33,7 +52,11 @@ func newFixityMetrics(reg prometheus.Registerer) *fixityMetrics {
 		last: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "earkiv", Subsystem: "fixity", Name: "last_run_timestamp_seconds",
 			Help: "When the last scheduled audit finished."}),
 	}
-	reg.MustRegister(m.objects, m.bytes, m.runs, m.last)
+	m.audits = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "earkiv", Subsystem: "fixity", Name: "audits_total",
+		Help: "Audit runs per tenant by outcome (success, failure), scheduled or from the command line."}, []string{"tenant", "outcome"})
+	m.failed = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "earkiv", Subsystem: "fixity", Name: "failed_objects_total",
+		Help: "Objects found mismatched, missing, orphaned or unreadable, by any audit."}, []string{"tenant"})
+	reg.MustRegister(m.objects, m.bytes, m.runs, m.last, m.audits, m.failed)
 	return m
 }
 

@@ -301,12 +301,15 @@ func Run(ctx context.Context, cfg Config) error {
 	errc := make(chan error, 4)
 
 	var cat *catalog.Catalog
+	var fm *fixityMetrics
 	if cfg.Catalog {
 		cat, err = catalog.Open(ctx, CatalogFile(dataDir))
 		if err != nil {
 			return err
 		}
 		defer cat.Close()
+		fm = newFixityMetrics(promReg)
+		cat.Observe = fm.observe
 		load := func(ctx context.Context, tenantID, aipID string) (*aip.Manifest, error) {
 			t, err := tenants.Load().Get(tenantID)
 			if err != nil {
@@ -328,7 +331,6 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	if cfg.Catalog && cfg.Fixity.Cycle > 0 {
-		fm := newFixityMetrics(promReg)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
