@@ -27,6 +27,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/earkiv/earkiv/internal/records"
+	"github.com/earkiv/earkiv/internal/storage"
 )
 
 // ManifestFormat names the manifest version, for readers years from now.
@@ -48,8 +49,18 @@ func ManifestKey(aipID string) string      { return aipID + "/manifest.json" }
 
 // IsManifestKey tells whether a bucket key is an AIP's manifest.
 func IsManifestKey(k string) bool {
+	_, ok := ManifestAIP(k)
+	return ok
+}
+
+// ManifestAIP returns the AIP id of a manifest key, and whether k is one.
+func ManifestAIP(k string) (string, bool) {
 	d, f := path.Split(k)
-	return f == "manifest.json" && strings.Count(d, "/") == 1 && uuid.Validate(strings.TrimSuffix(d, "/")) == nil
+	id := strings.TrimSuffix(d, "/")
+	if f != "manifest.json" || strings.Contains(id, "/") || uuid.Validate(id) != nil {
+		return "", false
+	}
+	return id, true
 }
 
 // namespace derives AIP ids: the same (tenant, package id) always gives the
@@ -77,6 +88,11 @@ type Retention struct {
 	Mode        string    `json:"mode,omitempty"`
 	RetainUntil time.Time `json:"retainUntil,omitzero"`
 	LegalHold   bool      `json:"legalHold,omitempty"`
+}
+
+// Lock is the Object Lock that carries this retention.
+func (r Retention) Lock() storage.Lock {
+	return storage.Lock{Mode: r.Mode, RetainUntil: r.RetainUntil, LegalHold: r.LegalHold}
 }
 
 // Validation summarises the validation report.

@@ -32,10 +32,11 @@ func Manifests(ctx context.Context, st *storage.Store, bucket string) iter.Seq2[
 				yield(nil, err)
 				return
 			}
-			if !IsManifestKey(o.Key) {
+			id, ok := ManifestAIP(o.Key)
+			if !ok {
 				continue
 			}
-			m, err := ReadManifest(ctx, st, bucket, o.Key[:len(o.Key)-len("/manifest.json")])
+			m, err := ReadManifest(ctx, st, bucket, id)
 			if err == nil && m.Bucket != "" && m.Bucket != bucket {
 				err = fmt.Errorf("%s/%s names bucket %s", bucket, o.Key, m.Bucket)
 			}

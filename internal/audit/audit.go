@@ -144,10 +144,10 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 		recorded := map[string]bool{}
 		complete := map[string]bool{}
 		for key := range listed {
-			if !aip.IsManifestKey(key) {
+			id, ok := aip.ManifestAIP(key)
+			if !ok {
 				continue
 			}
-			id := strings.TrimSuffix(key, "/manifest.json")
 			m, err := aip.ReadManifest(ctx, st, t.Bucket, id)
 			if err != nil {
 				return nil, nil, fmt.Errorf("audit %s: %w", t.ID, err)

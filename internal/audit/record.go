@@ -65,9 +65,8 @@ func WriteEventLogs(ctx context.Context, locate Locator, kind, runID, version st
 			return n, err
 		}
 		sum := sha256.Sum256(doc)
-		lock := storage.Lock{Mode: m.Retention.Mode, RetainUntil: m.Retention.RetainUntil, LegalHold: m.Retention.LegalHold}
 		if _, err := st.Put(ctx, bucket, aip.EventLogKey(k.id, kind, runID), bytes.NewReader(doc), storage.PutOptions{
-			Size: int64(len(doc)), SHA256: sum[:], ContentType: "text/xml", Lock: lock}); err != nil {
+			Size: int64(len(doc)), SHA256: sum[:], ContentType: "text/xml", Lock: m.Retention.Lock()}); err != nil {
 			return n, fmt.Errorf("event log of %s: %w", k.id, err)
 		}
 		n++

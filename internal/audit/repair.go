@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -46,8 +45,8 @@ func Repair(ctx context.Context, primary, replica Locator, bad []Finding, now fu
 		if err != nil {
 			return out, fmt.Errorf("repair %s: %w", f.Key, err)
 		}
-		sum, err := hex.DecodeString(f.Expected)
-		if err != nil || len(sum) != 32 {
+		sum, err := storage.ParseSHA256(f.Expected)
+		if err != nil {
 			res.Outcome, res.Detail = Unrepairable, "no recorded SHA-256 to restore against"
 			out = append(out, res)
 			continue
@@ -58,8 +57,7 @@ func Repair(ctx context.Context, primary, replica Locator, bad []Finding, now fu
 			out = append(out, res)
 			continue
 		}
-		lock := storage.Lock{Mode: m.Retention.Mode, RetainUntil: m.Retention.RetainUntil, LegalHold: m.Retention.LegalHold}
-		_, err = pst.Put(ctx, pbucket, f.Key, rc, storage.PutOptions{Size: info.Size, SHA256: sum, ContentType: "application/octet-stream", Lock: lock})
+		_, err = pst.Put(ctx, pbucket, f.Key, rc, storage.PutOptions{Size: info.Size, SHA256: sum, ContentType: "application/octet-stream", Lock: m.Retention.Lock()})
 		rc.Close()
 		if err != nil {
 			res.Outcome, res.Detail = Unrepairable, "the replica's copy does not match the recorded digest either, or could not be stored: "+err.Error()

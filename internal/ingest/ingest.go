@@ -15,7 +15,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -679,7 +678,8 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	}
 
 	now := w.cfg.Now().UTC()
-	lock, ret, err := j.lock(now)
+	ret, err := j.retention(now)
+	lock := ret.Lock()
 	if err != nil {
 		return nil, stage("retention", err)
 	}
@@ -776,7 +776,7 @@ func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
 	if err := j.retry(ctx, "replica bucket", func() error { return rst.EnsureBucket(ctx, rbucket) }); err != nil {
 		return stage("replica", err)
 	}
-	lock := storage.Lock{Mode: m.Retention.Mode, RetainUntil: m.Retention.RetainUntil, LegalHold: m.Retention.LegalHold}
+	lock := m.Retention.Lock()
 	mi, err := j.store.Stat(ctx, j.t.Bucket, aip.ManifestKey(m.AIPID))
 	if err != nil {
 		return stage("replica", err)
@@ -784,15 +784,15 @@ func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
 	objs := append(append([]aip.Object(nil), m.Objects...), aip.Object{Key: mi.Key, Size: mi.Size, SHA256: mi.SHA256, MIME: "application/json"})
 	for _, o := range objs {
 		err := j.retry(ctx, "replicate "+o.Key, func() error {
-			if in, err := rst.Stat(ctx, rbucket, o.Key); err == nil && in.SHA256 == o.SHA256 && in.Size == o.Size {
-				return nil
+			if _, ok, err := rst.Has(ctx, rbucket, o.Key, o.Size, o.SHA256); err != nil || ok {
+				return err
 			}
 			rc, _, err := j.store.Get(ctx, j.t.Bucket, o.Key)
 			if err != nil {
 				return err
 			}
 			defer rc.Close()
-			sum, err := hexBytes(o.SHA256)
+			sum, err := storage.ParseSHA256(o.SHA256)
 			if err != nil {
 				return err
 			}
@@ -827,31 +827,28 @@ func lockText(r aip.Retention) string {
 	return fmt.Sprintf("%s until %s", r.Mode, r.RetainUntil.Format("2006-01-02"))
 }
 
-func (j *job) lock(now time.Time) (storage.Lock, aip.Retention, error) {
+// retention is the Object Lock for an AIP stored now: the tenant's period,
+// or a legal hold for keep-forever.
+func (j *job) retention(now time.Time) (aip.Retention, error) {
 	if j.t.Retention.Forever() {
-		return storage.Lock{LegalHold: true}, aip.Retention{LegalHold: true}, nil
+		return aip.Retention{LegalHold: true}, nil
 	}
 	until, err := j.t.Retention.Until(now)
 	if err != nil {
-		return storage.Lock{}, aip.Retention{}, err
+		return aip.Retention{}, err
 	}
-	until = until.Truncate(time.Second)
-	mode := j.t.RetentionMode()
-	return storage.Lock{Mode: mode, RetainUntil: until}, aip.Retention{Mode: mode, RetainUntil: until}, nil
+	return aip.Retention{Mode: j.t.RetentionMode(), RetainUntil: until.Truncate(time.Second)}, nil
 }
 
+// readManifest returns the AIP's manifest, nil if the AIP does not exist.
 func (j *job) readManifest(ctx context.Context, aipID string) (*aip.Manifest, error) {
 	var m *aip.Manifest
 	err := j.retry(ctx, "manifest", func() error {
-		rc, _, err := j.store.Get(ctx, j.t.Bucket, aip.ManifestKey(aipID))
+		var err error
+		m, err = aip.ReadManifest(ctx, j.store, j.t.Bucket, aipID)
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil
+			m, err = nil, nil
 		}
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		m, err = aip.DecodeManifest(rc)
 		return err
 	})
 	return m, err
@@ -868,11 +865,11 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 	put := func(o *aip.Object, open func() (io.ReadCloser, error), retry bool) error {
 		attempt := func() error {
 			if j.resume.Load() {
-				if in, err := j.store.Stat(ctx, j.t.Bucket, o.Key); err == nil && in.SHA256 == o.SHA256 && in.Size == o.Size {
+				if in, ok, err := j.store.Has(ctx, j.t.Bucket, o.Key, o.Size, o.SHA256); err != nil {
+					return err
+				} else if ok {
 					o.VersionID = in.VersionID
 					return nil // stored by an earlier attempt
-				} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
-					return err
 				}
 			}
 			rc, err := open()
@@ -880,7 +877,7 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 				return err
 			}
 			defer rc.Close()
-			sum, err := hexBytes(o.SHA256)
+			sum, err := storage.ParseSHA256(o.SHA256)
 			if err != nil {
 				return err
 			}
@@ -1001,12 +998,4 @@ func plural(n int, word string) string {
 func sha256Bytes(b []byte) []byte {
 	s := sha256.Sum256(b)
 	return s[:]
-}
-
-func hexBytes(s string) ([]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != sha256.Size {
-		return nil, fmt.Errorf("bad SHA-256 %q", s)
-	}
-	return b, nil
 }

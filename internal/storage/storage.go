@@ -230,6 +230,28 @@ func (c *countingHash) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// ParseSHA256 decodes a hex SHA-256 digest.
+func ParseSHA256(s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != sha256.Size {
+		return nil, fmt.Errorf("%q is not a SHA-256 digest", s)
+	}
+	return b, nil
+}
+
+// Has reports whether key holds exactly size bytes with the SHA-256 sha
+// (hex): an object an earlier, interrupted upload already stored.
+func (s *Store) Has(ctx context.Context, bucket, key string, size int64, sha string) (Info, bool, error) {
+	in, err := s.Stat(ctx, bucket, key)
+	if errors.Is(err, ErrNotFound) {
+		return Info{}, false, nil
+	}
+	if err != nil {
+		return Info{}, false, err
+	}
+	return in, in.SHA256 == sha && in.Size == size, nil
+}
+
 // Stat returns an object's size, recorded SHA-256 and lock.
 func (s *Store) Stat(ctx context.Context, bucket, key string) (Info, error) {
 	oi, err := s.c.StatObject(ctx, bucket, key, minio.StatObjectOptions{Checksum: true})
