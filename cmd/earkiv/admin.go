@@ -185,7 +185,7 @@ transaction per tenant. Receipts and events are kept.`,
 		Flags: append([]cli.Flag{
 			dataDirFlag(), tenantsFlag(),
 			&cli.StringFlag{Name: "tenant", Usage: "only this tenant"},
-		}, storeFlags()[:5]...),
+		}, s3Flags()...),
 		Action: func(c *cli.Context) error {
 			dataDir, err := filepath.Abs(c.String("data-dir"))
 			if err != nil {

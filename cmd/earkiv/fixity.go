@@ -24,17 +24,24 @@ import (
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
-func storeFlags() []cli.Flag {
+// s3Flags locate the store an admin command reads (see adminStore).
+func s3Flags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "s3.endpoint", EnvVars: []string{"EARKIV_S3_ENDPOINT"}, Usage: "external S3 endpoint (default: the data folder's embedded gateway)"},
 		&cli.StringFlag{Name: "s3.addr", Value: "127.0.0.1:7070", Usage: "address of the embedded gateway"},
 		&cli.StringFlag{Name: "s3.access-key", EnvVars: []string{"EARKIV_S3_ACCESS_KEY"}},
 		&cli.StringFlag{Name: "s3.secret-key", EnvVars: []string{"EARKIV_S3_SECRET_KEY"}},
 		&cli.StringFlag{Name: "s3.region", Value: "us-east-1"},
+	}
+}
+
+// storeFlags are s3Flags and the NATS login audits publish their events with.
+func storeFlags() []cli.Flag {
+	return append(s3Flags(),
 		&cli.StringFlag{Name: "nats.url", Value: "nats://127.0.0.1:4222", EnvVars: []string{"EARKIV_NATS_URL"}, Usage: "for audit events (skipped with a warning when unreachable)"},
 		&cli.StringFlag{Name: "nats.user", Value: service.ServiceUser, EnvVars: []string{"EARKIV_NATS_USER"}},
 		&cli.StringFlag{Name: "nats.password", EnvVars: []string{"EARKIV_NATS_PASSWORD"}, Usage: "default: from the data folder's secrets"},
-	}
+	)
 }
 
 var periodRe = regexp.MustCompile(`^(\d+)d$`)
@@ -75,6 +82,7 @@ type fixityEnv struct {
 	cat     *catalog.Catalog
 	q       *queue.Client
 	dataDir string
+	locate  audit.Locator
 }
 
 func openFixityEnv(c *cli.Context) (*fixityEnv, error) {
@@ -91,7 +99,8 @@ func openFixityEnv(c *cli.Context) (*fixityEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &fixityEnv{reg: reg, stores: stores, stop: stop, dataDir: dataDir}
+	env := &fixityEnv{reg: reg, stores: stores, stop: stop, dataDir: dataDir,
+		locate: stores.Locator(func() *tenant.Registry { return reg })}
 	if _, err := os.Stat(service.CatalogFile(dataDir)); err == nil {
 		if env.cat, err = catalog.Open(c.Context, service.CatalogFile(dataDir)); err != nil {
 			stop()
@@ -122,15 +131,6 @@ func (e *fixityEnv) close() {
 		e.cat.Close()
 	}
 	e.stop()
-}
-
-func (e *fixityEnv) locate(tenantID string) (*storage.Store, string, error) {
-	t, err := e.reg.Get(tenantID)
-	if err != nil {
-		return nil, "", err
-	}
-	st, err := e.stores.For(t)
-	return st, t.Bucket, err
 }
 
 func (e *fixityEnv) tenants(c *cli.Context) ([]*tenant.Tenant, error) {

@@ -79,7 +79,6 @@ type Options struct {
 	Workers      int
 	OrphanGrace  time.Duration // objects younger than this outside any AIP may be an ingest in progress
 	Seed         uint64        // selects the sample; a resumed run keeps its seed
-	Skip         func(key string) bool
 	OnResult     func(Finding) // called once per object checked (from several goroutines)
 	OnPlan       func(objects int, bytes int64)
 	Now          func() time.Time
@@ -209,9 +208,6 @@ func (o Options) selectTargets(ts []Target) []Target {
 		now = o.Now()
 	}
 	for _, t := range ts {
-		if o.Skip != nil && o.Skip(t.Key) {
-			continue
-		}
 		if o.NotCheckedIn > 0 && o.LastVerified != nil {
 			if lv := o.LastVerified(t.Tenant.ID, t.Key); !lv.IsZero() && now.Sub(lv) < o.NotCheckedIn {
 				continue

@@ -53,7 +53,7 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 	if j.Now == nil {
 		j.Now = time.Now
 	}
-	if j.Verified != nil && j.NotCheckedIn > 0 || j.Limit > 0 && j.Verified != nil {
+	if j.Verified != nil && (j.NotCheckedIn > 0 || j.Limit > 0) {
 		last := map[string]map[string]time.Time{}
 		for _, t := range j.Tenants {
 			m, err := j.Verified.LastVerified(ctx, t.ID)
@@ -65,7 +65,6 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		j.LastVerified = func(tenant, key string) time.Time { return last[tenant][key] }
 	}
 	j.Seed = j.Run.Seed
-	j.Skip = func(key string) bool { return false }
 	done := map[string]bool{}
 	for _, f := range j.Run.Findings() {
 		done[f.Tenant+"/"+f.Key] = true

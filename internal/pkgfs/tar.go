@@ -19,7 +19,6 @@ import (
 // indexing.
 type tarPackage struct {
 	index
-	path    string
 	gz      bool
 	seq     bool                          // read in order only (gzip, or a stream source)
 	src     func() (io.ReadCloser, error) // opens the raw archive from its start
@@ -57,7 +56,7 @@ func openTar(p string, gz bool, lim Limits) (Package, error) {
 		return nil, fmt.Errorf("open package: %w", err)
 	}
 	src := func() (io.ReadCloser, error) { return os.Open(p) }
-	t := &tarPackage{path: p, gz: gz, seq: gz, src: src, f: f, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
+	t := &tarPackage{gz: gz, seq: gz, src: src, f: f, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
 	if err := t.scan(lim, fi.Size()); err != nil {
 		f.Close()
 		return nil, err
@@ -79,7 +78,7 @@ func OpenTarStream(name string, gz bool, open func() (io.ReadCloser, error), lim
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
-	t := &tarPackage{path: name, gz: gz, seq: true, src: open, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
+	t := &tarPackage{gz: gz, seq: true, src: open, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
 	if err := t.scan(lim, -1); err != nil {
 		return nil, err
 	}

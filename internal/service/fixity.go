@@ -12,7 +12,6 @@ import (
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/queue"
-	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
@@ -97,14 +96,7 @@ func scheduleAudits(ctx context.Context, cfg FixityConfig, dir string, tenants f
 			Options: audit.Options{Tenants: reg.Sorted(), Store: stores.For, NotCheckedIn: cfg.Cycle, Limit: share,
 				Rate: cfg.Rate, Workers: max(cfg.Workers, 1), OrphanGrace: 24 * time.Hour},
 			Run: run, Verified: cat, Publish: q.Publish, Version: version,
-			Locate: func(id string) (*storage.Store, string, error) {
-				t, err := reg.Get(id)
-				if err != nil {
-					return nil, "", err
-				}
-				st, err := stores.For(t)
-				return st, t.Bucket, err
-			},
+			Locate: stores.Locator(func() *tenant.Registry { return reg }),
 			Observe: func(f audit.Finding) {
 				m.objects.WithLabelValues(f.Tenant, f.Outcome).Inc()
 				if f.Outcome == audit.OK || f.Outcome == audit.Mismatch {

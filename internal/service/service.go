@@ -26,6 +26,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/api"
+	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -184,6 +185,18 @@ func (s *Stores) Replica(t *tenant.Tenant) (*storage.Store, string, error) {
 	return st, r.Bucket, err
 }
 
+// Locator finds each tenant's store and bucket in the current tenants.
+func (s *Stores) Locator(tenants func() *tenant.Registry) audit.Locator {
+	return func(id string) (*storage.Store, string, error) {
+		t, err := tenants().Get(id)
+		if err != nil {
+			return nil, "", err
+		}
+		st, err := s.For(t)
+		return st, t.Bucket, err
+	}
+}
+
 // Run runs until ctx ends, then stops in order: intake first, then the
 // stores, so nothing in flight loses its storage.
 func Run(ctx context.Context, cfg Config) error {
@@ -277,6 +290,10 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Info("embedded S3 gateway (versitygw, posix)", "endpoint", s3cfg.Endpoint, "folder", gw.Dir)
 	}
 	stores := NewStores(s3cfg)
+	healthStore, err := storage.New(s3cfg)
+	if err != nil {
+		return err
+	}
 
 	q, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL, User: natsUser, Password: natsPass, Name: "earkiv-" + cfg.Version})
 	if err != nil {
@@ -369,11 +386,7 @@ func Run(ctx context.Context, cfg Config) error {
 				if !q.NC.IsConnected() {
 					return errors.New("nats not connected")
 				}
-				st, err := storage.New(s3cfg)
-				if err != nil {
-					return err
-				}
-				return st.Healthy(ctx)
+				return healthStore.Healthy(ctx)
 			}})
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		wg.Add(1)
