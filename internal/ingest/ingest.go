@@ -422,10 +422,7 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
 		return rec, nil, err
 	}
-	// Small packages and zips are copied to the spool folder (one read of the
-	// store, random access after); big tars are read from the store on each
-	// pass and never touch the worker's disk. spoolCopy checks the size.
-	if j.req.Size > 0 && (j.req.Format == "zip" || j.req.Size <= spoolBelow) {
+	spooled := func() (*queue.Receipt, func() (pkgfs.Package, error), error) {
 		if err := j.spoolCopy(ctx); errors.Is(err, jetstream.ErrObjectNotFound) {
 			return notFound()
 		} else if err != nil {
@@ -433,10 +430,15 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 		}
 		return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, lim) }, nil
 	}
+	// Small packages and zips are copied to the spool folder (one read of the
+	// store, random access after); big tars are read from the store on each
+	// pass and never touch the worker's disk. spoolCopy checks the size.
+	if j.req.Size > 0 && (j.req.Format == "zip" || j.req.Size <= spoolBelow) {
+		return spooled()
+	}
 	info, err := obs.GetInfo(ctx, j.req.Object)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
-		return rec, nil, err
+		return notFound()
 	}
 	if err != nil {
 		return nil, nil, stage("fetch", err)
@@ -445,20 +447,14 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 		return nil, nil, stage("fetch", fmt.Errorf("package %s holds %d bytes, the request says %d", j.req.Object, info.Size, j.req.Size))
 	}
 	if j.req.Format == "zip" || int64(info.Size) <= spoolBelow {
-		if err := j.spoolCopy(ctx); err != nil {
-			return nil, nil, stage("fetch", err)
-		}
-		return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, lim) }, nil
+		return spooled()
 	}
 	head, err := j.head(ctx)
 	if err != nil {
 		return nil, nil, stage("fetch", err)
 	}
 	if bytes.HasPrefix(head, []byte("PK")) {
-		if err := j.spoolCopy(ctx); err != nil {
-			return nil, nil, stage("fetch", err)
-		}
-		return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, lim) }, nil
+		return spooled()
 	}
 	gz := len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
 	return nil, func() (pkgfs.Package, error) { return pkgfs.OpenTarStream(j.req.Name, gz, j.source(ctx), lim) }, nil

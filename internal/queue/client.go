@@ -266,21 +266,22 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		req.Format = archiveFormat(path)
 		r, size = f, fi.Size()
 	}
-	store, err := c.JS.ObjectStore(ctx, PackageStore(tenant))
+	store, err := c.PackageStore(ctx, tenant)
 	if err != nil {
-		return nil, fmt.Errorf("submit to %s: package store: %w", tenant, err)
+		return nil, fmt.Errorf("submit: %w", err)
 	}
 	chunk := uint32(c.NC.MaxPayload() / 2)
 	if chunk > 4<<20 {
 		chunk = 4 << 20
 	}
-	stream, err := c.JS.Stream(ctx, "OBJ_"+PackageStore(tenant))
-	if err != nil {
-		return nil, fmt.Errorf("submit to %s: package store: %w", tenant, err)
-	}
-	r, err = newPacedReader(ctx, r, stream)
-	if err != nil {
-		return nil, fmt.Errorf("submit to %s: %w", tenant, err)
+	if size < 0 || size > pacingWindow {
+		stream, err := c.packageStream(ctx, tenant)
+		if err != nil {
+			return nil, fmt.Errorf("submit: %w", err)
+		}
+		if r, err = newPacedReader(ctx, r, stream); err != nil {
+			return nil, fmt.Errorf("submit to %s: %w", tenant, err)
+		}
 	}
 	info, err := store.Put(ctx, jetstream.ObjectMeta{
 		Name: id, Description: req.Name,
