@@ -256,4 +256,37 @@ func TestServeEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "exempelby: 2 AIPs") || !strings.Contains(out, "sjostad: 1 AIPs") {
 		t.Fatalf("reindex: %d\n%s\n%s", code, out, errs)
 	}
+
+	// The catalog listings, per tenant: exempelby sees its own two AIPs and
+	// their cases, sjostad only its one.
+	get := func(user, pass, path string, v any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+httpAddr+path, nil)
+		req.SetBasicAuth(user, pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var aips []map[string]any
+	get("exempelby", strings.TrimSpace(string(pw)), "/api/v1/aips", &aips)
+	if len(aips) != 2 || aips[0]["tenant"] != "exempelby" {
+		t.Fatalf("exempelby's AIPs: %v", aips)
+	}
+	var cases []map[string]any
+	get("exempelby", strings.TrimSpace(string(pw)), "/api/v1/cases", &cases)
+	if len(cases) != 4 { // 3 ärenden in fgs1-valid-arenden, 1 in eark-valid-zip
+		t.Fatalf("exempelby's cases: %v", cases)
+	}
+	get("sjostad", strings.TrimSpace(string(pw2b)), "/api/v1/aips", &aips)
+	if len(aips) != 1 || aips[0]["tenant"] != "sjostad" {
+		t.Fatalf("sjostad's AIPs: %v", aips)
+	}
 }

@@ -57,9 +57,9 @@ func New(cfg Config) http.Handler {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
 	mux.HandleFunc("GET /api/v1/receipts/{id}", s.auth(s.receipt))
-	mux.HandleFunc("GET /api/v1/aips", s.auth(s.aips))
+	mux.HandleFunc("GET /api/v1/aips", s.auth(list(s, (*catalog.Catalog).AIPs)))
 	mux.HandleFunc("GET /api/v1/aips/{id}", s.auth(s.aip))
-	mux.HandleFunc("GET /api/v1/cases", s.auth(s.cases))
+	mux.HandleFunc("GET /api/v1/cases", s.auth(list(s, (*catalog.Catalog).Cases)))
 	return mux
 }
 
@@ -140,19 +140,22 @@ func (s *server) noCatalog(w http.ResponseWriter) bool {
 	return false
 }
 
-func (s *server) aips(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
-	if s.noCatalog(w) {
-		return
+// list serves one of the tenant's catalog listings as a JSON array ([] when empty).
+func list[T any](s *server, fetch func(*catalog.Catalog, context.Context, string) ([]T, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
+		if s.noCatalog(w) {
+			return
+		}
+		out, err := fetch(s.cfg.Catalog, r.Context(), t.ID)
+		if err != nil {
+			writeErr(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		if out == nil {
+			out = []T{}
+		}
+		writeJSON(w, out)
 	}
-	out, err := s.cfg.Catalog.AIPs(r.Context(), t.ID)
-	if err != nil {
-		writeErr(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	if out == nil {
-		out = []catalog.AIP{}
-	}
-	writeJSON(w, out)
 }
 
 func (s *server) aip(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
@@ -169,21 +172,6 @@ func (s *server) aip(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
 		return
 	}
 	writeJSON(w, m)
-}
-
-func (s *server) cases(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
-	if s.noCatalog(w) {
-		return
-	}
-	out, err := s.cfg.Catalog.Cases(r.Context(), t.ID)
-	if err != nil {
-		writeErr(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	if out == nil {
-		out = []catalog.CaseRow{}
-	}
-	writeJSON(w, out)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

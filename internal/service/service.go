@@ -327,16 +327,13 @@ func Run(ctx context.Context, cfg Config) error {
 		defer cat.Close()
 		fm = newFixityMetrics(promReg)
 		cat.Observe = fm.observe
+		locate := stores.Locator(tenants.Load)
 		load := func(ctx context.Context, tenantID, aipID string) (*aip.Manifest, error) {
-			t, err := tenants.Load().Get(tenantID)
+			st, bucket, err := locate(tenantID)
 			if err != nil {
 				return nil, err
 			}
-			st, err := stores.For(t)
-			if err != nil {
-				return nil, err
-			}
-			return aip.ReadManifest(ctx, st, t.Bucket, aipID)
+			return aip.ReadManifest(ctx, st, bucket, aipID)
 		}
 		wg.Add(1)
 		go func() {
@@ -421,11 +418,11 @@ func Run(ctx context.Context, cfg Config) error {
 				return
 			case <-t.C:
 			}
+			// Looking the consumer up fetches its state: one request a tick.
 			if cons, err := q.JS.Consumer(work, queue.StreamIngest, queue.Consumer); err == nil {
-				if ci, err := cons.Info(work); err == nil {
-					queueGauge.WithLabelValues("pending").Set(float64(ci.NumPending))
-					queueGauge.WithLabelValues("unacked").Set(float64(ci.NumAckPending))
-				}
+				ci := cons.CachedInfo()
+				queueGauge.WithLabelValues("pending").Set(float64(ci.NumPending))
+				queueGauge.WithLabelValues("unacked").Set(float64(ci.NumAckPending))
 			}
 			fi, err := os.Stat(cfg.TenantsFile)
 			if err != nil || !fi.ModTime().After(lastMod) {
