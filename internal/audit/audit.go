@@ -10,8 +10,6 @@ package audit
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -25,6 +23,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/fixity"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
@@ -257,9 +256,8 @@ func Check(ctx context.Context, o Options, targets []Target) error {
 	var stopped atomic.Bool
 	for range workers {
 		wg.Go(func() {
-			buf := make([]byte, 1<<20)
 			for t := range jobs {
-				f := checkOne(ctx, t, lim, buf, t.Tenant.Bucket, t.Tenant.ID)
+				f := checkOne(ctx, t, lim, t.Tenant.Bucket, t.Tenant.ID)
 				if ctx.Err() != nil {
 					stopped.Store(true)
 					continue // interrupted mid-object: no verdict
@@ -287,7 +285,7 @@ feed:
 	return nil
 }
 
-func checkOne(ctx context.Context, t Target, lim *rate.Limiter, buf []byte, bucket, tenantID string) Finding {
+func checkOne(ctx context.Context, t Target, lim *rate.Limiter, bucket, tenantID string) Finding {
 	f := Finding{Tenant: tenantID, Bucket: bucket, AIPID: t.AIPID, Key: t.Key, Expected: t.SHA256, Size: t.Size}
 	rc, _, err := t.Store.Get(ctx, bucket, t.Key)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -299,29 +297,17 @@ func checkOne(ctx context.Context, t Target, lim *rate.Limiter, buf []byte, buck
 		return f
 	}
 	defer rc.Close()
-	h := sha256.New()
-	var n int64
-	for {
-		k, rerr := rc.Read(buf)
-		if k > 0 {
-			if lim != nil {
-				if err := waitN(ctx, lim, k); err != nil {
-					f.Outcome, f.Detail = Error, err.Error()
-					return f
-				}
-			}
-			h.Write(buf[:k])
-			n += int64(k)
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			f.Outcome, f.Detail = Error, rerr.Error()
-			return f
-		}
+	var r io.Reader = rc
+	if lim != nil {
+		r = &limitedReader{ctx: ctx, r: rc, lim: lim}
 	}
-	f.Actual = hex.EncodeToString(h.Sum(nil))
+	sum, err := fixity.Sum(ctx, r, fixity.SHA256)
+	if err != nil {
+		f.Outcome, f.Detail = Error, err.Error()
+		return f
+	}
+	n := sum.Size
+	f.Actual = sum.Digests[fixity.SHA256]
 	switch {
 	case f.Actual != t.SHA256:
 		f.Outcome, f.Detail = Mismatch, "SHA-256 differs from the one recorded at ingest"
@@ -332,6 +318,23 @@ func checkOne(ctx context.Context, t Target, lim *rate.Limiter, buf []byte, buck
 	}
 	f.Size = n
 	return f
+}
+
+// limitedReader paces reads to the audit's byte rate.
+type limitedReader struct {
+	ctx context.Context
+	r   io.Reader
+	lim *rate.Limiter
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if n > 0 {
+		if werr := waitN(l.ctx, l.lim, n); werr != nil {
+			return n, werr
+		}
+	}
+	return n, err
 }
 
 // waitN takes n tokens, in pieces no bigger than the burst.

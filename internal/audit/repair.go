@@ -71,7 +71,7 @@ func Repair(ctx context.Context, primary, replica Locator, bad []Finding, now fu
 				size = o.Size
 			}
 		}
-		check := checkOne(ctx, Target{Store: pst, AIPID: f.AIPID, Key: f.Key, Size: size, SHA256: f.Expected}, nil, make([]byte, 1<<20), pbucket, f.Tenant)
+		check := checkOne(ctx, Target{Store: pst, AIPID: f.AIPID, Key: f.Key, Size: size, SHA256: f.Expected}, nil, pbucket, f.Tenant)
 		if check.Outcome != OK {
 			res.Outcome, res.Detail = Unrepairable, "restored but did not verify: "+check.Detail
 		} else {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/earkiv/earkiv/internal/fixity"
 )
 
 // Config is one S3 endpoint and its credentials.
@@ -207,11 +209,11 @@ func (s *Store) hashObject(ctx context.Context, bucket, key string) (string, err
 		return "", err
 	}
 	defer rc.Close()
-	h := sha256.New()
-	if _, err := io.CopyBuffer(h, rc, make([]byte, 1<<20)); err != nil {
+	sum, err := fixity.Sum(ctx, rc, fixity.SHA256)
+	if err != nil {
 		return "", fmt.Errorf("verify %s/%s: %w", bucket, key, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sum.Digests[fixity.SHA256], nil
 }
 
 // countingHash counts what it reads and, with h set, hashes it.
