@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -235,5 +236,18 @@ func TestWatchReceipts(t *testing.T) {
 	}
 	if r := <-fresh; r.SubmissionID != "0190f0c8-0000-7000-8000-000000000002" {
 		t.Fatalf("new only: %+v", r)
+	}
+}
+
+func TestServerPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	start := time.Now()
+	_, err = queue.StartServer(queue.ServerConfig{Dir: t.TempDir(), Addr: l.Addr().String(), ServiceUser: "a", ServicePassword: "b"})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") || time.Since(start) > 5*time.Second {
+		t.Fatalf("taken port: %v after %v", err, time.Since(start))
 	}
 }

@@ -28,6 +28,14 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Port != server.RANDOM_PORT {
+		// A taken port would only show as a 30 s wait for readiness.
+		probe, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
+		if err != nil {
+			return nil, fmt.Errorf("nats server: %w", err)
+		}
+		probe.Close()
+	}
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
