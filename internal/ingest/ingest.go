@@ -788,11 +788,7 @@ func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
 				return err
 			}
 			defer rc.Close()
-			sum, err := storage.ParseSHA256(o.SHA256)
-			if err != nil {
-				return err
-			}
-			_, err = rst.Put(ctx, rbucket, o.Key, rc, storage.PutOptions{Size: o.Size, SHA256: sum, ContentType: o.MIME, Lock: lock})
+			_, err = putObject(ctx, rst, rbucket, o, rc, lock)
 			return err
 		})
 		if err != nil {
@@ -873,11 +869,7 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 				return err
 			}
 			defer rc.Close()
-			sum, err := storage.ParseSHA256(o.SHA256)
-			if err != nil {
-				return err
-			}
-			in, err := j.store.Put(ctx, j.t.Bucket, o.Key, rc, storage.PutOptions{Size: o.Size, SHA256: sum, ContentType: o.MIME, Lock: lock})
+			in, err := putObject(ctx, j.store, j.t.Bucket, *o, rc, lock)
 			if err != nil {
 				return err
 			}
@@ -929,6 +921,16 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 		})
 	}
 	return stage("store", g.Wait())
+}
+
+// putObject stores an AIP object's bytes, which the store verifies against
+// the SHA-256 the AIP records.
+func putObject(ctx context.Context, st *storage.Store, bucket string, o aip.Object, r io.Reader, lock storage.Lock) (storage.Info, error) {
+	sum, err := storage.ParseSHA256(o.SHA256)
+	if err != nil {
+		return storage.Info{}, err
+	}
+	return st.Put(ctx, bucket, o.Key, r, storage.PutOptions{Size: o.Size, SHA256: sum, ContentType: o.MIME, Lock: lock})
 }
 
 // putDoc stores an XML document the AIP writes itself and lists it in m.
