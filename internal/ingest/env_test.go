@@ -130,8 +130,9 @@ func workerConfig(reg *tenant.Registry, st *storage.Store, q *queue.Client, v *v
 	}
 }
 
-// startWorker runs a worker in this process until the test ends.
-func (e *env) startWorker(mod ...func(*ingest.Config)) {
+// startWorker runs a worker in this process until the test ends or stop
+// is called.
+func (e *env) startWorker(mod ...func(*ingest.Config)) (stop func()) {
 	e.t.Helper()
 	cfg := workerConfig(e.reg, e.store, e.svc, sharedValidator(e.t), e.spool)
 	if os.Getenv("EARKIV_BENCH_DEBUG") != "" {
@@ -147,7 +148,9 @@ func (e *env) startWorker(mod ...func(*ingest.Config)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
-	e.t.Cleanup(func() { cancel(); <-done })
+	stop = func() { cancel(); <-done }
+	e.t.Cleanup(stop)
+	return stop
 }
 
 // submit sends a package as tenant's producer and returns the submission id.

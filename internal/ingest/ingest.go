@@ -58,6 +58,10 @@ type Config struct {
 	Queue       *queue.Client // service login
 	Validator   *validate.Validator
 	SpoolDir    string        // local disk for packages being ingested
+	// Packages up to MemoryBelow bytes (default 8 MiB) are held in memory;
+	// zips and packages up to SpoolBelow (default 64 MiB) are copied to
+	// SpoolDir; bigger tars are streamed from the package store on each pass.
+	MemoryBelow, SpoolBelow int64
 	Concurrency int           // packages at once; default 2
 	Uploads     int           // objects uploaded at once per package; default 8
 	Heartbeat   time.Duration // in-progress signal interval; default 10s (keep well under AckWait)
@@ -97,6 +101,12 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 10 * time.Second
+	}
+	if cfg.MemoryBelow <= 0 {
+		cfg.MemoryBelow = 8 << 20
+	}
+	if cfg.SpoolBelow <= 0 {
+		cfg.SpoolBelow = 64 << 20
 	}
 	if cfg.StoreRetry <= 0 {
 		cfg.StoreRetry = 2 * time.Minute
@@ -338,7 +348,7 @@ type job struct {
 	req    queue.Request
 	rec    *queue.Receipt
 	store  *storage.Store
-	spool  string                   // zip packages only: a local copy for random access
+	spool  string                   // mid-sized packages and zips: a local copy for random access
 	obs    jetstream.ObjectStore    // the tenant's package store
 	pkg    pkgfs.Package            // the package as validated, reused to store it
 	mu     sync.Mutex               // guards srcErr
@@ -406,11 +416,14 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	return j.archive(ctx, res)
 }
 
-// fetch prepares to read the package from the package store. Tar packages
-// (folders are sent as tar) are read straight from the store, once per pass,
-// and never touch the worker's disk; a zip needs random access and is copied
-// to the spool folder first. Either way the store checks the package's
-// SHA-256 digest on every full read.
+// fetch prepares to read the package from the package store, in one of
+// three ways by its size. A small package is read into memory once: no file
+// is written, and at most Concurrency x MemoryBelow bytes are held (a
+// typical closed case, a few documents and their metadata, is well under
+// the default). A zip, or a tar up to SpoolBelow, is copied to the spool folder for random access. A
+// big tar is read from the store on each pass and never touches the worker's
+// disk. Every way, the store checks the package's SHA-256 digest on every
+// full read.
 func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
 	obs, err := j.w.cfg.Queue.PackageStore(ctx, j.t.ID)
 	if err != nil {
@@ -418,51 +431,86 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 	}
 	j.obs = obs
 	lim := pkgfs.Limits{}
-	notFound := func() (*queue.Receipt, func() (pkgfs.Package, error), error) {
-		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
-		return rec, nil, err
-	}
-	spooled := func() (*queue.Receipt, func() (pkgfs.Package, error), error) {
-		if err := j.spoolCopy(ctx); errors.Is(err, jetstream.ErrObjectNotFound) {
-			return notFound()
-		} else if err != nil {
-			return nil, nil, stage("fetch", err)
+	copied := func(err error) (*queue.Receipt, error) {
+		if errors.Is(err, jetstream.ErrObjectNotFound) {
+			rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
+			return rec, err
 		}
-		return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, lim) }, nil
+		return nil, stage("fetch", err)
 	}
-	// Small packages and zips are copied to the spool folder (one read of the
-	// store, random access after); big tars are read from the store on each
-	// pass and never touch the worker's disk. spoolCopy checks the size.
-	if j.req.Size > 0 && (j.req.Format == "zip" || j.req.Size <= spoolBelow) {
-		return spooled()
+	size := j.req.Size
+	if size <= 0 || size > j.w.cfg.MemoryBelow {
+		// The request may not say (an older client); a bigger package is
+		// worth the extra round trip to check the request against the store.
+		info, err := obs.GetInfo(ctx, j.req.Object)
+		if err != nil {
+			rec, err := copied(err)
+			return rec, nil, err
+		}
+		if size > 0 && int64(info.Size) != size {
+			return nil, nil, stage("fetch", fmt.Errorf("package %s holds %d bytes, the request says %d", j.req.Object, info.Size, size))
+		}
+		size = int64(info.Size)
 	}
-	info, err := obs.GetInfo(ctx, j.req.Object)
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		return notFound()
-	}
-	if err != nil {
-		return nil, nil, stage("fetch", err)
-	}
-	if j.req.Size > 0 && int64(info.Size) != j.req.Size {
-		return nil, nil, stage("fetch", fmt.Errorf("package %s holds %d bytes, the request says %d", j.req.Object, info.Size, j.req.Size))
-	}
-	if j.req.Format == "zip" || int64(info.Size) <= spoolBelow {
-		return spooled()
+	switch {
+	case size <= j.w.cfg.MemoryBelow:
+		data, err := j.memCopy(ctx, size)
+		if err != nil {
+			rec, err := copied(err)
+			return rec, nil, err
+		}
+		return nil, func() (pkgfs.Package, error) { return pkgfs.OpenBytes(j.req.Name, data, lim) }, nil
+	case j.req.Format == "zip" || size <= j.w.cfg.SpoolBelow:
+		return j.spooled(ctx, copied)
 	}
 	head, err := j.head(ctx)
 	if err != nil {
-		return nil, nil, stage("fetch", err)
+		rec, err := copied(err)
+		return rec, nil, err
 	}
 	if bytes.HasPrefix(head, []byte("PK")) {
-		return spooled()
+		return j.spooled(ctx, copied)
 	}
 	gz := len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
 	return nil, func() (pkgfs.Package, error) { return pkgfs.OpenTarStream(j.req.Name, gz, j.source(ctx), lim) }, nil
 }
 
-// spoolBelow is the package size under which a local copy is cheaper than
-// reading the package store several times.
-const spoolBelow = 64 << 20
+// spooled copies the package to the spool folder and opens it from there.
+func (j *job) spooled(ctx context.Context, copied func(error) (*queue.Receipt, error)) (*queue.Receipt, func() (pkgfs.Package, error), error) {
+	if err := j.spoolCopy(ctx); err != nil {
+		rec, err := copied(err)
+		return rec, nil, err
+	}
+	return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, pkgfs.Limits{}) }, nil
+}
+
+// memCopy reads a small package into memory. It refuses to hold more than
+// the size the request or the store gave.
+func (j *job) memCopy(ctx context.Context, size int64) ([]byte, error) {
+	buf := &cappedBuffer{b: make([]byte, 0, size), max: size}
+	n, err := j.w.cfg.Queue.CopyPackage(ctx, j.t.ID, j.req.Object, buf)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", j.req.Object, err)
+	}
+	if n != size {
+		return nil, fmt.Errorf("package %s: got %d bytes, expected %d", j.req.Object, n, size)
+	}
+	return buf.b, nil
+}
+
+// cappedBuffer collects at most max bytes.
+type cappedBuffer struct {
+	b   []byte
+	max int64
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if int64(len(c.b)+len(p)) > c.max {
+		return 0, fmt.Errorf("the package holds more than the %d bytes the request says", c.max)
+	}
+	c.b = append(c.b, p...)
+	return len(p), nil
+}
 
 // head reads the first bytes of the package, to tell zip from (gzipped) tar.
 func (j *job) head(ctx context.Context) ([]byte, error) {

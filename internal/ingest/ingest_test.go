@@ -12,6 +12,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/samplegen"
 	"github.com/earkiv/earkiv/internal/testenv"
@@ -266,4 +267,39 @@ func TestLargePackageStreams(t *testing.T) {
 	}
 	checkAIP(t, e, "alfa", r)
 	os.RemoveAll(p)
+}
+
+// TestReadPaths: a worker reads a package from memory, from a spool copy or
+// streamed from the package store, by its size. A zip and a tar go through
+// each way with the same verdict and digests (the second and third ways
+// report duplicates of the first AIP, which only identical content can be),
+// and no spool file is left behind.
+func TestReadPaths(t *testing.T) {
+	e := newEnv(t)
+	ways := []struct {
+		name        string
+		memory, spl int64
+	}{
+		{"memory", 1 << 30, 1 << 30},
+		{"spool", 1, 1 << 30},
+		{"stream", 1, 1}, // a zip needs random access, so it is spooled
+	}
+	for i, w := range ways {
+		stop := e.startWorker(func(c *ingest.Config) { c.MemoryBelow, c.SpoolBelow = w.memory, w.spl })
+		for _, pkg := range []struct{ tenant, name string }{{"alfa", "eark-valid-zip.zip"}, {"beta", "fgs1-valid-md5.tar"}} {
+			name := pkg.name
+			r := e.receipt(pkg.tenant, e.submit(pkg.tenant, sample(t, name)), time.Minute)
+			want := queue.Accepted
+			if i > 0 {
+				want = queue.Duplicate
+			}
+			if r.Status != want {
+				t.Fatalf("%s, %s: %s (%s), want %s", w.name, name, r.Status, r.Reason, want)
+			}
+		}
+		stop()
+		if left, _ := os.ReadDir(e.spool); len(left) > 0 {
+			t.Fatalf("%s: spool holds %d files after the ingests", w.name, len(left))
+		}
+	}
 }

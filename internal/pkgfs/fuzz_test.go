@@ -22,23 +22,8 @@ func FuzzOpenArchive(f *testing.F) {
 	if b, err := os.ReadFile(filepath.Join("..", "..", "packages-sample", "fgs1-symlink.tar")); err == nil {
 		f.Add(b[:min(len(b), 8192)])
 	}
-	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// One temp folder for the run; t.TempDir per input made the fuzzer crawl.
-		tmp, err := os.CreateTemp(dir, "p-*.bin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := tmp.Name()
-		defer os.Remove(p)
-		_, err = tmp.Write(data)
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		pkg, err := Open(p, Limits{MaxEntries: 1000, MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20, MaxRatio: 100, RatioMinBytes: 1 << 16, MaxNameLength: 255})
+		pkg, err := OpenBytes("p.bin", data, Limits{MaxEntries: 1000, MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20, MaxRatio: 100, RatioMinBytes: 1 << 16, MaxNameLength: 255})
 		if err != nil {
 			return
 		}

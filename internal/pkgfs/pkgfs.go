@@ -9,12 +9,14 @@
 package pkgfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
@@ -108,33 +110,39 @@ func Open(p string, lim Limits) (Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open package: %w", err)
 	}
-	var magic [4]byte
-	n, _ := io.ReadFull(f, magic[:])
-	f.Close()
-	switch {
-	case n >= 4 && string(magic[:4]) == "PK\x03\x04", n >= 4 && string(magic[:4]) == "PK\x05\x06":
-		return openZip(p, fi.Size(), lim)
-	case n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
-		return openTar(p, true, lim)
-	default:
-		if isTar(p) {
-			return openTar(p, false, lim)
-		}
-		return nil, defect(DefectFormat, "", "%s is not a directory, zip or tar archive", path.Base(p))
+	pkg, err := openArchive(f, f, fi.Size(), filepath.Base(p), lim)
+	if err != nil {
+		f.Close()
+		return nil, err
 	}
+	return pkg, nil
 }
 
-func isTar(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
+// OpenBytes opens a zip or (gzipped) tar archive held in memory, such as a
+// small package fetched from a message store: no file is created for it.
+// name is the archive's name, used when it has no single top-level folder.
+func OpenBytes(name string, data []byte, lim Limits) (Package, error) {
+	if lim == (Limits{}) {
+		lim = DefaultLimits
 	}
-	defer f.Close()
+	return openArchive(bytes.NewReader(data), io.NopCloser(nil), int64(len(data)), name, lim)
+}
+
+// openArchive tells a zip from a (gzipped) tar by its first bytes; c is
+// closed with the package.
+func openArchive(ra io.ReaderAt, c io.Closer, size int64, name string, lim Limits) (Package, error) {
 	var hdr [512]byte
-	if _, err := io.ReadFull(f, hdr[:]); err != nil {
-		return false
+	n, _ := ra.ReadAt(hdr[:], 0)
+	switch {
+	case n >= 4 && (string(hdr[:4]) == "PK\x03\x04" || string(hdr[:4]) == "PK\x05\x06"):
+		return openZip(ra, c, size, name, lim)
+	case n >= 2 && hdr[0] == 0x1f && hdr[1] == 0x8b:
+		return openTar(ra, c, size, true, name, lim)
+	case n == len(hdr) && string(hdr[257:262]) == "ustar", strings.HasSuffix(strings.ToLower(name), ".tar"):
+		return openTar(ra, c, size, false, name, lim)
+	default:
+		return nil, defect(DefectFormat, "", "%s is not a directory, zip or tar archive", path.Base(name))
 	}
-	return string(hdr[257:262]) == "ustar" || strings.HasSuffix(strings.ToLower(p), ".tar")
 }
 
 // CleanName checks an entry name from an archive or a METS href and returns its

@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -22,8 +22,9 @@ type tarPackage struct {
 	gz      bool
 	seq     bool                          // read in order only (gzip, or a stream source)
 	src     func() (io.ReadCloser, error) // opens the raw archive from its start
-	f       *os.File                      // plain tar file: for random access
-	offsets map[string]int64              // plain tar file: data offset by stored name
+	ra      io.ReaderAt                   // plain tar: for random access
+	closer  io.Closer                     // closed with the package (the file, if any)
+	offsets map[string]int64              // plain tar: data offset by stored name
 	cache   map[string][]byte
 }
 
@@ -45,28 +46,25 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func openTar(p string, gz bool, lim Limits) (Package, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("open package: %w", err)
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("open package: %w", err)
-	}
-	src := func() (io.ReadCloser, error) { return os.Open(p) }
-	t := &tarPackage{gz: gz, seq: gz, src: src, f: f, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
-	if err := t.scan(lim, fi.Size()); err != nil {
-		f.Close()
+// openTar indexes a tar archive that allows random access; c is closed with
+// the package.
+func openTar(ra io.ReaderAt, c io.Closer, size int64, gz bool, name string, lim Limits) (Package, error) {
+	src := func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(ra, 0, size)), nil }
+	t := &tarPackage{gz: gz, seq: gz, src: src, ra: ra, closer: c, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
+	if err := t.scan(lim, size); err != nil {
 		return nil, err
 	}
-	base := filepath.Base(p)
+	t.finish(archiveBase(name), true)
+	return t, nil
+}
+
+// archiveBase is an archive's name without its path and tar extensions.
+func archiveBase(name string) string {
+	base := path.Base(filepath.ToSlash(name))
 	for _, ext := range []string{".gz", ".tgz", ".tar"} {
 		base = strings.TrimSuffix(base, ext)
 	}
-	t.finish(base, true)
-	return t, nil
+	return base
 }
 
 // OpenTarStream reads a tar (gz: gzip-compressed) archive from a source that
@@ -82,11 +80,7 @@ func OpenTarStream(name string, gz bool, open func() (io.ReadCloser, error), lim
 	if err := t.scan(lim, -1); err != nil {
 		return nil, err
 	}
-	base := name
-	for _, ext := range []string{".gz", ".tgz", ".tar"} {
-		base = strings.TrimSuffix(base, ext)
-	}
-	t.finish(base, true)
+	t.finish(archiveBase(name), true)
 	return t, nil
 }
 
@@ -176,7 +170,7 @@ func (t *tarPackage) Open(name string) (io.ReadCloser, error) {
 	}
 	stored := t.stored(name)
 	if !t.seq {
-		sr := io.NewSectionReader(t.f, t.offsets[stored], e.Size)
+		sr := io.NewSectionReader(t.ra, t.offsets[stored], e.Size)
 		return io.NopCloser(&exactReader{r: sr, left: e.Size, name: name}), nil
 	}
 	if b, ok := t.cache[stored]; ok {
@@ -237,8 +231,8 @@ func (t *tarPackage) Walk(ctx context.Context, fn func(Entry, io.Reader) error) 
 }
 
 func (t *tarPackage) Close() error {
-	if t.f != nil {
-		return t.f.Close()
+	if t.closer != nil {
+		return t.closer.Close()
 	}
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,28 +13,22 @@ import (
 
 type zipPackage struct {
 	index
-	f     *os.File
-	zr    *zip.Reader
-	files map[string]*zip.File // by stored name
+	closer io.Closer // the file, if any
+	zr     *zip.Reader
+	files  map[string]*zip.File // by stored name
 }
 
-func openZip(p string, size int64, lim Limits) (Package, error) {
-	f, err := os.Open(p)
+func openZip(ra io.ReaderAt, c io.Closer, size int64, name string, lim Limits) (Package, error) {
+	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return nil, fmt.Errorf("open package: %w", err)
-	}
-	zr, err := zip.NewReader(f, size)
-	if err != nil {
-		f.Close()
 		return nil, defect(DefectFormat, "", "unreadable zip archive: %v", err)
 	}
-	z := &zipPackage{f: f, zr: zr, files: map[string]*zip.File{}, index: index{byName: map[string]int{}}}
+	z := &zipPackage{closer: c, zr: zr, files: map[string]*zip.File{}, index: index{byName: map[string]int{}}}
 	if err := z.scan(size, lim); err != nil {
-		f.Close()
 		return nil, err
 	}
-	base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
-	z.finish(base, true)
+	base := path.Base(filepath.ToSlash(name))
+	z.finish(strings.TrimSuffix(base, path.Ext(base)), true)
 	return z, nil
 }
 
@@ -116,4 +110,4 @@ func (z *zipPackage) Walk(ctx context.Context, fn func(Entry, io.Reader) error) 
 	return walkByOpen(ctx, z, fn)
 }
 
-func (z *zipPackage) Close() error { return z.f.Close() }
+func (z *zipPackage) Close() error { return z.closer.Close() }
