@@ -48,12 +48,14 @@ echo "XSD on $((size / 1000000)) MB METS: xmllint ${lint}s, earkiv ${ours}s, rat
 # PutObject of the same bytes to the same S3, best of 3 each (ratio <= 2 wanted).
 # Small: packages of 20 files x 50 KB through the whole pipeline, best of 3
 # rounds of 200 (>= 50/s wanted).
-out=$(cd internal/ingest && go test -run XXX -bench 'IngestLarge|SmallPackages' -benchtime 1x . 2>/dev/null | grep -E '^Benchmark')
+all=$(cd internal/ingest && go test -run XXX -bench 'IngestLarge|SmallPackages' -benchtime 1x . 2>/dev/null)
+out=$(echo "$all" | grep -E '^Benchmark')
 echo "$out" | awk '
   /IngestLarge/ { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
     printf "ingest 1 GB package: raw PutObject %.2fs, earkiv submit-to-receipt %.2fs (submit %.2fs), ratio %.2fx (target <= 2x)\n", m["raw-s"], m["ingest-s"], m["submit-s"], m["ratio"] }
   /SmallPackages/ { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
     printf "small packages (20 x 50 KB): %.1f packages/s (target >= 50/s)\n", m["packages/s"] }'
+echo "$all" | sed -n 's/^ *bench_test.go:[0-9]*: \(round .*\)/  \1/p'
 
 # Fixity audit (issue 4): a generated 2 GB set of objects read back from the S3
 # gateway and hashed, vs sha256sum over the same bytes on local disk, best of 3

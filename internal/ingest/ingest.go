@@ -54,22 +54,22 @@ type Config struct {
 	Tenants func() *tenant.Registry                      // current tenants (may be reloaded)
 	Store   func(*tenant.Tenant) (*storage.Store, error) // the tenant's S3 store
 	// Replica returns the tenant's second store and bucket, nil if it has none.
-	Replica     func(*tenant.Tenant) (*storage.Store, string, error)
-	Queue       *queue.Client // service login
-	Validator   *validate.Validator
-	SpoolDir    string        // local disk for packages being ingested
+	Replica   func(*tenant.Tenant) (*storage.Store, string, error)
+	Queue     *queue.Client // service login
+	Validator *validate.Validator
+	SpoolDir  string // local disk for packages being ingested
 	// Packages up to MemoryBelow bytes (default 8 MiB) are held in memory;
 	// zips and packages up to SpoolBelow (default 64 MiB) are copied to
 	// SpoolDir; bigger tars are streamed from the package store on each pass.
 	MemoryBelow, SpoolBelow int64
-	Concurrency int           // packages at once; default 2
-	Uploads     int           // objects uploaded at once per package; default 8
-	Heartbeat   time.Duration // in-progress signal interval; default 10s (keep well under AckWait)
-	StoreRetry  time.Duration // how long one attempt keeps retrying an unavailable store; default 2m
-	Version     string
-	Metrics     *Metrics
-	Log         *slog.Logger
-	Now         func() time.Time
+	Concurrency             int           // packages at once; default 2
+	Uploads                 int           // objects uploaded at once per package; default 8
+	Heartbeat               time.Duration // in-progress signal interval; default 10s (keep well under AckWait)
+	StoreRetry              time.Duration // how long one attempt keeps retrying an unavailable store; default 2m
+	Version                 string
+	Metrics                 *Metrics
+	Log                     *slog.Logger
+	Now                     func() time.Time
 	// Hook, if set, is called at named points of an ingest ("object-stored",
 	// "aip-complete"); fault tests use it to stop a worker at an exact point.
 	Hook func(stage, detail string)
@@ -281,7 +281,7 @@ func (w *Worker) fail(ctx context.Context, tenantID string, req queue.Request, c
 	}
 	w.cfg.Metrics.Packages.WithLabelValues(tenantID, queue.Failed).Inc()
 	w.event(ctx, queue.Event{Tenant: tenantID, Type: "ingest.failed", SubmissionID: req.SubmissionID, Outcome: "failure", Detail: cause.Error()})
-	w.receiptEvent(ctx, rec)
+	w.event(ctx, receiptEvent(rec))
 }
 
 func (w *Worker) deadLetter(ctx context.Context, tenantID string, data []byte, cause error) {
@@ -293,26 +293,70 @@ func (w *Worker) deadLetter(ctx context.Context, tenantID string, data []byte, c
 	}
 }
 
-// event publishes an event; ids derived from the submission make a repeated
-// step after a crash a duplicate that JetStream drops.
+// event publishes an event and waits until it is stored.
 func (w *Worker) event(ctx context.Context, e queue.Event) {
+	w.prepare(&e)
+	if err := w.cfg.Queue.Publish(ctx, e); err != nil {
+		w.cfg.Log.Warn("publish event", "type", e.Type, "err", err)
+	}
+}
+
+// prepare gives an event its id and time. Ids derived from the submission
+// make a step repeated after a crash a duplicate that JetStream drops.
+func (w *Worker) prepare(e *queue.Event) {
 	if e.ID == "" && e.SubmissionID != "" && e.Type != "ingest.retry" {
 		e.ID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("earkiv:"+e.SubmissionID+":"+e.Type)).String()
 	}
 	if e.Time.IsZero() {
 		e.Time = w.cfg.Now().UTC()
 	}
-	if err := w.cfg.Queue.Publish(ctx, e); err != nil {
-		w.cfg.Log.Warn("publish event", "type", e.Type, "err", err)
-	}
 }
 
-func (w *Worker) receiptEvent(ctx context.Context, r *queue.Receipt) {
+// event publishes an event of the job without waiting; flushEvents waits
+// for them all, once before the receipt is stored (so no receipt tells of
+// an AIP whose events are not stored) and once before the request is
+// acknowledged. A small package thus waits for the event stream twice, not
+// once per event.
+func (j *job) event(e queue.Event) {
+	j.w.prepare(&e)
+	f, err := j.w.cfg.Queue.PublishAsync(e)
+	if err != nil {
+		j.w.cfg.Log.Warn("publish event", "type", e.Type, "err", err)
+		return
+	}
+	j.events = append(j.events, pendingEvent{e.Type, f})
+}
+
+type pendingEvent struct {
+	typ string
+	f   jetstream.PubAckFuture
+}
+
+// eventWait bounds the wait for the event stream's acknowledgements.
+const eventWait = 30 * time.Second
+
+func (j *job) flushEvents(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, eventWait)
+	defer cancel()
+	for _, p := range j.events {
+		select {
+		case <-p.f.Ok():
+		case err := <-p.f.Err():
+			j.w.cfg.Log.Warn("publish event", "type", p.typ, "err", err)
+		case <-ctx.Done():
+			j.w.cfg.Log.Warn("publish event", "type", p.typ, "err", ctx.Err())
+		}
+	}
+	j.events = nil
+}
+
+// receiptEvent announces a receipt, without its report and checksums.
+func receiptEvent(r *queue.Receipt) queue.Event {
 	sum := *r
 	sum.Report, sum.Checksums = nil, nil
 	data, _ := json.Marshal(sum)
-	w.event(ctx, queue.Event{Tenant: r.Tenant, Type: "receipt.issued", SubmissionID: r.SubmissionID, PackageID: r.PackageID,
-		AIPID: r.AIPID, Outcome: r.Status, Detail: r.Reason, Data: data})
+	return queue.Event{Tenant: r.Tenant, Type: "receipt.issued", SubmissionID: r.SubmissionID, PackageID: r.PackageID,
+		AIPID: r.AIPID, Outcome: r.Status, Detail: r.Reason, Data: data}
 }
 
 // Process ingests one request and stores its receipt. An error means the
@@ -337,7 +381,7 @@ func (w *Worker) Process(ctx context.Context, tenantID string, delivered uint64,
 		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the request names tenant %q but was submitted on %s's queue", req.Tenant, t.ID))
 	}
 	j.resume.Store(delivered > 1)
-	w.event(ctx, queue.Event{Tenant: t.ID, Type: "ingest.started", SubmissionID: req.SubmissionID, Detail: req.Name})
+	j.event(queue.Event{Tenant: t.ID, Type: "ingest.started", SubmissionID: req.SubmissionID, Detail: req.Name})
 	return j.run(ctx)
 }
 
@@ -354,6 +398,7 @@ type job struct {
 	mu     sync.Mutex               // guards srcErr
 	srcErr error                    // a pass over the stored package failed its digest check
 	took   map[string]time.Duration // per stage, for the log
+	events []pendingEvent           // published, not yet known to be stored
 	// resume is set when an earlier try may have stored objects: each is then
 	// checked before it is uploaded again.
 	resume atomic.Bool
@@ -404,11 +449,11 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 		j.rec.PackageID = res.Package.ObjID
 	}
 	if !rep.Valid {
-		w.event(ctx, queue.Event{Tenant: j.t.ID, Type: "validation.failed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
+		j.event(queue.Event{Tenant: j.t.ID, Type: "validation.failed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
 			Outcome: "failure", Detail: fmt.Sprintf("%s: %s", plural(rep.Errors, "error"), strings.Join(rep.RuleIDs(report.MUST), ", "))})
 		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the package is not valid (%s; rules %s)", plural(rep.Errors, "error"), strings.Join(rep.RuleIDs(report.MUST), ", ")))
 	}
-	w.event(ctx, queue.Event{Tenant: j.t.ID, Type: "validation.passed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
+	j.event(queue.Event{Tenant: j.t.ID, Type: "validation.passed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
 		Outcome: "success", Detail: fmt.Sprintf("%s, %s", plural(rep.Files, "file"), plural(rep.Warnings, "warning"))})
 	if reason := j.checkTenant(res.Package); reason != "" {
 		return j.finish(ctx, queue.Rejected, reason)
@@ -633,12 +678,14 @@ func (j *job) finish(ctx context.Context, status, reason string) (*queue.Receipt
 	w := j.w
 	j.rec.Status, j.rec.Reason = status, reason
 	j.rec.Finished = w.cfg.Now().UTC()
+	j.flushEvents(ctx)
 	if err := w.cfg.Queue.PutReceipt(ctx, j.rec); err != nil {
 		return nil, stage("receipt", err)
 	}
-	w.receiptEvent(ctx, j.rec)
+	j.event(receiptEvent(j.rec))
 	w.cfg.Metrics.Packages.WithLabelValues(j.t.ID, status).Inc()
 	w.removePackage(ctx, j.t.ID, j.req.Object)
+	j.flushEvents(ctx)
 	return j.rec, nil
 }
 
@@ -709,7 +756,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 			if err := j.replicate(ctx, existing); err != nil {
 				return nil, err
 			}
-			j.announce(ctx, existing)
+			j.announce(existing)
 			return j.finish(ctx, queue.Accepted, "")
 		case existing.Digest == digest:
 			return j.finish(ctx, queue.Duplicate, fmt.Sprintf("package %q is already archived as AIP %s (submission %s, %s) with identical content; nothing new was stored",
@@ -802,7 +849,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	}
 	w.cfg.Metrics.Bytes.WithLabelValues(j.t.ID).Add(float64(j.rec.Bytes))
 	w.cfg.Metrics.Files.WithLabelValues(j.t.ID).Add(float64(len(files)))
-	j.announce(ctx, m)
+	j.announce(m)
 	return j.finish(ctx, queue.Accepted, "")
 }
 
@@ -848,13 +895,13 @@ func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
 
 // announce publishes aip.stored. A small manifest travels in the event, so
 // the catalog need not read it back from the bucket; a big one is read there.
-func (j *job) announce(ctx context.Context, m *aip.Manifest) {
+func (j *job) announce(m *aip.Manifest) {
 	e := queue.Event{Tenant: j.t.ID, Type: "aip.stored", SubmissionID: m.SubmissionID, PackageID: m.PackageID, AIPID: m.AIPID,
 		Outcome: "success", Detail: fmt.Sprintf("%d files, %d bytes in %s", m.Files, m.Bytes, m.Bucket)}
 	if b, err := json.Marshal(m); err == nil && len(b) <= maxEventManifest {
 		e.Data = b
 	}
-	j.w.event(ctx, e)
+	j.event(e)
 }
 
 // maxEventManifest keeps events well under NATS's default 1 MiB payload.

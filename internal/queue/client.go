@@ -660,6 +660,34 @@ func (c *Client) WatchReceipts(ctx context.Context, tenant string, newOnly bool)
 
 // Publish records an event on the event stream (and waits for it to be stored).
 func (c *Client) Publish(ctx context.Context, e Event) error {
+	msg, err := eventMsg(&e)
+	if err != nil {
+		return err
+	}
+	if _, err := c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(e.ID)); err != nil {
+		return fmt.Errorf("event %s for %s: %w", e.Type, e.Tenant, err)
+	}
+	return nil
+}
+
+// PublishAsync records an event without waiting; the future says when it is
+// stored. Events published through one client are stored in the order they
+// were published, synchronous or not, so a worker can send several and wait
+// once.
+func (c *Client) PublishAsync(e Event) (jetstream.PubAckFuture, error) {
+	msg, err := eventMsg(&e)
+	if err != nil {
+		return nil, err
+	}
+	f, err := c.JS.PublishMsgAsync(msg, jetstream.WithMsgID(e.ID))
+	if err != nil {
+		return nil, fmt.Errorf("event %s for %s: %w", e.Type, e.Tenant, err)
+	}
+	return f, nil
+}
+
+// eventMsg fills in an event's id and time and encodes it.
+func eventMsg(e *Event) (*nats.Msg, error) {
 	if e.ID == "" {
 		e.ID = uuid.NewString()
 	}
@@ -668,12 +696,9 @@ func (c *Client) Publish(ctx context.Context, e Event) error {
 	}
 	data, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("event %s for %s: %w", e.Type, e.Tenant, err)
 	}
-	if _, err := c.JS.Publish(ctx, EventSubject(e.Tenant, e.Type), data, jetstream.WithMsgID(e.ID)); err != nil {
-		return fmt.Errorf("event %s for %s: %w", e.Type, e.Tenant, err)
-	}
-	return nil
+	return &nats.Msg{Subject: EventSubject(e.Tenant, e.Type), Data: data}, nil
 }
 
 // DecodeEvent reads an event message.

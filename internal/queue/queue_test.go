@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"path/filepath"
 	"strings"
@@ -205,6 +206,57 @@ func TestEventsSurviveRestart(t *testing.T) {
 	})
 	if err != nil || strings.Join(seen, ",") != "test.one,test.two" {
 		t.Fatalf("events %v %v", seen, err)
+	}
+}
+
+// TestPublishAsyncOrder: events sent without waiting, mixed with a waited
+// one, are stored once each and in the order sent; a repeated event id (a
+// step redone after a crash) is dropped.
+func TestPublishAsyncOrder(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, _, _ := setup(t)
+	svc := n.Service(t)
+	var futures []jetstream.PubAckFuture
+	var want []string
+	for i := range 20 {
+		typ := fmt.Sprintf("test.async%02d", i)
+		want = append(want, typ)
+		f, err := svc.PublishAsync(queue.Event{Tenant: "alfa", Type: typ, ID: typ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		futures = append(futures, f)
+		if i == 10 {
+			if err := svc.Publish(ctx, queue.Event{Tenant: "alfa", Type: "test.sync"}); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, "test.sync")
+		}
+	}
+	dup, err := svc.PublishAsync(queue.Event{Tenant: "alfa", Type: "test.async00", ID: "test.async00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *jetstream.PubAck
+	for _, f := range append(futures, dup) {
+		select {
+		case last = <-f.Ok():
+		case err := <-f.Err():
+			t.Fatal(err)
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		}
+	}
+	if !last.Duplicate {
+		t.Fatal("a repeated event id was stored again")
+	}
+	var seen []string
+	if err := svc.ReadEvents(ctx, "alfa", 1, func(e queue.Event) error { seen = append(seen, e.Type); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Fatalf("stored %v, sent %v", seen, want)
 	}
 }
 
