@@ -393,7 +393,6 @@ type job struct {
 	rec    *queue.Receipt
 	store  *storage.Store
 	spool  string                   // mid-sized packages and zips: a local copy for random access
-	obs    jetstream.ObjectStore    // the tenant's package store
 	pkg    pkgfs.Package            // the package as validated, reused to store it
 	mu     sync.Mutex               // guards srcErr
 	srcErr error                    // a pass over the stored package failed its digest check
@@ -474,7 +473,6 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 	if err != nil {
 		return nil, nil, stage("fetch", err)
 	}
-	j.obs = obs
 	lim := pkgfs.Limits{}
 	copied := func(err error) (*queue.Receipt, error) {
 		if errors.Is(err, jetstream.ErrObjectNotFound) {
@@ -559,7 +557,7 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 
 // head reads the first bytes of the package, to tell zip from (gzipped) tar.
 func (j *job) head(ctx context.Context) ([]byte, error) {
-	obj, err := j.obs.Get(ctx, j.req.Object)
+	obj, err := j.w.cfg.Queue.OpenPackage(ctx, j.t.ID, j.req.Object)
 	if err != nil {
 		return nil, err
 	}
@@ -577,7 +575,7 @@ func (j *job) head(ctx context.Context) ([]byte, error) {
 // srcErr and fails the attempt.
 func (j *job) source(ctx context.Context) func() (io.ReadCloser, error) {
 	return func() (io.ReadCloser, error) {
-		obj, err := j.obs.Get(ctx, j.req.Object)
+		obj, err := j.w.cfg.Queue.OpenPackage(ctx, j.t.ID, j.req.Object)
 		if err != nil {
 			return nil, err
 		}

@@ -46,6 +46,14 @@ type Package interface {
 	Close() error
 }
 
+// Summed is implemented by packages that hash every entry with SHA-256
+// while they are indexed: those read in order (a compressed tar, a tar from a
+// stream), whose indexing reads every byte anyway. ok is false for an entry
+// not hashed.
+type Summed interface {
+	SHA256(name string) (sum []byte, ok bool)
+}
+
 // Limits bound what a package may contain.
 type Limits struct {
 	MaxEntries    int   // files in one package

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ type tarPackage struct {
 	closer  io.Closer                     // closed with the package (the file, if any)
 	offsets map[string]int64              // plain tar: data offset by stored name
 	cache   map[string][]byte
+	sums    map[string][]byte // read in order: each entry's SHA-256, by stored name
 }
 
 // cacheable files are kept in memory while a compressed tar is indexed, so that the
@@ -50,7 +52,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // the package.
 func openTar(ra io.ReaderAt, c io.Closer, size int64, gz bool, name string, lim Limits) (Package, error) {
 	src := func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(ra, 0, size)), nil }
-	t := &tarPackage{gz: gz, seq: gz, src: src, ra: ra, closer: c, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
+	t := &tarPackage{gz: gz, seq: gz, src: src, ra: ra, closer: c, offsets: map[string]int64{}, cache: map[string][]byte{}, sums: map[string][]byte{}, index: index{byName: map[string]int{}}}
 	if err := t.scan(lim, size); err != nil {
 		return nil, err
 	}
@@ -76,7 +78,7 @@ func OpenTarStream(name string, gz bool, open func() (io.ReadCloser, error), lim
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
-	t := &tarPackage{gz: gz, seq: true, src: open, offsets: map[string]int64{}, cache: map[string][]byte{}, index: index{byName: map[string]int{}}}
+	t := &tarPackage{gz: gz, seq: true, src: open, offsets: map[string]int64{}, cache: map[string][]byte{}, sums: map[string][]byte{}, index: index{byName: map[string]int{}}}
 	if err := t.scan(lim, -1); err != nil {
 		return nil, err
 	}
@@ -111,6 +113,7 @@ func (t *tarPackage) scan(lim Limits, size int64) error {
 	}
 	defer done()
 	var cached int64
+	copyBuf := make([]byte, 256<<10)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -148,11 +151,20 @@ func (t *tarPackage) scan(lim Limits, size int64) error {
 		if t.gz && raw.n > 0 && t.total > lim.RatioMinBytes && t.total/raw.n > lim.MaxRatio {
 			return defect(DefectBomb, name, "archive expands over %d:1", lim.MaxRatio)
 		}
+		// Every byte is read here anyway: hash it, so validation needs no
+		// second pass for SHA-256.
+		hash := sha256.New()
+		var w io.Writer = hash
+		var buf *bytes.Buffer
 		if strings.HasSuffix(strings.ToLower(name), ".xml") && h.Size <= cacheMaxFile && cached+h.Size <= cacheMaxTotal {
-			var buf bytes.Buffer
-			if _, err := io.Copy(&buf, &exactReader{r: tr, left: h.Size, name: name}); err != nil {
-				return defect(DefectFormat, name, "truncated entry: %v", err)
-			}
+			buf = bytes.NewBuffer(make([]byte, 0, h.Size))
+			w = io.MultiWriter(hash, buf)
+		}
+		if _, err := io.CopyBuffer(w, &exactReader{r: tr, left: h.Size, name: name}, copyBuf); err != nil {
+			return defect(DefectFormat, name, "truncated entry: %v", err)
+		}
+		t.sums[name] = hash.Sum(nil)
+		if buf != nil {
 			t.cache[name] = buf.Bytes()
 			cached += h.Size
 		}
@@ -194,6 +206,12 @@ func (t *tarPackage) Open(name string) (io.ReadCloser, error) {
 }
 
 func (t *tarPackage) Concurrent() bool { return !t.seq }
+
+// SHA256 implements Summed for tars read in order.
+func (t *tarPackage) SHA256(name string) ([]byte, bool) {
+	sum, ok := t.sums[t.stored(name)]
+	return sum, ok
+}
 
 func (t *tarPackage) Walk(ctx context.Context, fn func(Entry, io.Reader) error) error {
 	if !t.seq {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -439,47 +440,137 @@ func tarDir(ctx context.Context, w io.Writer, dir string) error {
 	return tw.Close()
 }
 
-// CopyPackage writes a stored package to w and checks its SHA-256 digest.
-// It reads the chunks with direct gets, one request each, instead of
-// creating a consumer: for the small packages that dominate, that is one or
-// two requests instead of a consumer's set-up and tear-down.
+// CopyPackage writes a stored package to w and checks its size and SHA-256
+// digest.
 func (c *Client) CopyPackage(ctx context.Context, tenant, name string, w io.Writer) (int64, error) {
-	obs, err := c.PackageStore(ctx, tenant)
+	r, err := c.OpenPackage(ctx, tenant, name)
 	if err != nil {
 		return 0, err
+	}
+	defer r.Close()
+	return io.Copy(w, r)
+}
+
+// OpenPackage opens a stored package for one read from its start. The
+// reader checks the package's size and SHA-256 digest at the end, and fails
+// there if either differs from what was stored.
+//
+// It reads the chunks with direct gets, a few ahead of the reader, instead
+// of through a consumer: a small package is one or two requests instead of a
+// consumer's set-up and tear-down, and a reader that pauses for a long time
+// (an upload waiting on a slow S3) leaves no consumer waiting to time out.
+func (c *Client) OpenPackage(ctx context.Context, tenant, name string) (io.ReadCloser, error) {
+	obs, err := c.PackageStore(ctx, tenant)
+	if err != nil {
+		return nil, err
 	}
 	info, err := obs.GetInfo(ctx, name)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	stream, err := c.packageStream(ctx, tenant)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	subj := "$O." + PackageStore(tenant) + ".C." + info.NUID
-	h := sha256.New()
-	var n int64
+	ctx, cancel := context.WithCancel(ctx)
+	r := &packageReader{name: name, info: info, chunks: make(chan []byte, prefetchChunks), cancel: cancel, h: sha256.New()}
+	go r.fetch(ctx, stream, "$O."+PackageStore(tenant)+".C."+info.NUID)
+	return r, nil
+}
+
+// prefetchChunks bounds the chunks read ahead (512 KiB each by default).
+const prefetchChunks = 4
+
+// chunkGetTimeout bounds one direct get; a timed-out get is tried again
+// (chunkGetTries in all) before the read fails.
+const (
+	chunkGetTimeout = 10 * time.Second
+	chunkGetTries   = 3
+)
+
+type packageReader struct {
+	name   string
+	info   *jetstream.ObjectInfo
+	chunks chan []byte
+	err    error // set by fetch before it closes chunks
+	cancel context.CancelFunc
+	cur    []byte
+	n      int64
+	h      hash.Hash
+	done   error // the result at the end, once known
+}
+
+// fetch gets the chunks in order and hands them to the reader.
+func (r *packageReader) fetch(ctx context.Context, stream jetstream.Stream, subj string) {
+	defer close(r.chunks)
 	seq := uint64(1)
-	for i := uint32(0); i < info.Chunks; i++ {
-		m, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
-		if err != nil {
-			return n, fmt.Errorf("package %s chunk %d: %w", name, i, err)
+	for i := uint32(0); i < r.info.Chunks; i++ {
+		var m *jetstream.RawStreamMsg
+		var err error
+		for try := 1; ; try++ {
+			gctx, cancel := context.WithTimeout(ctx, chunkGetTimeout)
+			m, err = stream.GetMsg(gctx, seq, jetstream.WithGetMsgSubject(subj))
+			cancel()
+			if err == nil || ctx.Err() != nil || try == chunkGetTries ||
+				!(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)) {
+				break
+			}
 		}
-		h.Write(m.Data)
-		k, err := w.Write(m.Data)
-		n += int64(k)
 		if err != nil {
-			return n, err
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
+			r.err = fmt.Errorf("package %s chunk %d: %w", r.name, i, err)
+			return
+		}
+		select {
+		case r.chunks <- m.Data:
+		case <-ctx.Done():
+			r.err = ctx.Err()
+			return
 		}
 		seq = m.Sequence + 1
 	}
-	if n != int64(info.Size) {
-		return n, fmt.Errorf("package %s: read %d bytes, stored %d", name, n, info.Size)
+}
+
+func (r *packageReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.done != nil {
+			return 0, r.done
+		}
+		b, ok := <-r.chunks
+		if !ok {
+			r.done = r.finish()
+			return 0, r.done
+		}
+		r.h.Write(b)
+		r.n += int64(len(b))
+		r.cur = b
 	}
-	if got := jetstream.GetObjectDigestValue(h); got != info.Digest {
-		return n, fmt.Errorf("package %s: digest %s, stored %s", name, got, info.Digest)
-	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
 	return n, nil
+}
+
+// finish checks the package as read against what was stored.
+func (r *packageReader) finish() error {
+	switch {
+	case r.err != nil:
+		return r.err
+	case r.n != int64(r.info.Size):
+		return fmt.Errorf("package %s: read %d bytes, stored %d", r.name, r.n, r.info.Size)
+	case jetstream.GetObjectDigestValue(r.h) != r.info.Digest:
+		return fmt.Errorf("package %s: digest %s, stored %s: %w", r.name, jetstream.GetObjectDigestValue(r.h), r.info.Digest, jetstream.ErrDigestMismatch)
+	}
+	return io.EOF
+}
+
+// Close stops the read ahead.
+func (r *packageReader) Close() error {
+	r.cancel()
+	for range r.chunks {
+	}
+	return nil
 }
 
 func (c *Client) packageStream(ctx context.Context, tenant string) (jetstream.Stream, error) {

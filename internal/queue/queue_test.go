@@ -1,9 +1,12 @@
 package queue_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand"
 	"net"
 	"path/filepath"
 	"strings"
@@ -206,6 +209,60 @@ func TestEventsSurviveRestart(t *testing.T) {
 	})
 	if err != nil || strings.Join(seen, ",") != "test.one,test.two" {
 		t.Fatalf("events %v %v", seen, err)
+	}
+}
+
+// TestOpenPackage: a stored package reads back whole and checked, also when
+// the reader pauses longer than JetStream's 5 s API timeout (an object store
+// Get fails with "nats: timeout" there, which made ingests of big packages
+// retry when an S3 upload stalled); closing a half-read package stops the
+// read ahead; a missing package is ErrObjectNotFound.
+func TestOpenPackage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	n, _, _ := setup(t)
+	svc := n.Service(t)
+	obs, err := svc.PackageStore(ctx, "alfa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 8<<20) // 16 chunks, more than are read ahead
+	rand.New(rand.NewSource(1)).Read(data)
+	if _, err := obs.PutBytes(ctx, "p", data); err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.OpenPackage(ctx, "alfa", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 1<<20)
+	if _, err := io.ReadFull(r, head); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(6 * time.Second)
+	rest, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(append(head, rest...), data) {
+		t.Fatalf("read after a pause: %v, %d bytes", err, len(head)+len(rest))
+	}
+	r, err = svc.OpenPackage(ctx, "alfa", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(r, head)
+	closed := make(chan struct{})
+	go func() { r.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close of a half-read package hangs")
+	}
+	var buf bytes.Buffer
+	if n, err := svc.CopyPackage(ctx, "alfa", "p", &buf); err != nil || n != int64(len(data)) || !bytes.Equal(buf.Bytes(), data) {
+		t.Fatalf("copy: %d bytes, %v", n, err)
+	}
+	if _, err := svc.OpenPackage(ctx, "alfa", "missing"); !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Fatalf("missing package: %v", err)
 	}
 }
 

@@ -8,6 +8,7 @@ package validate
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -440,8 +441,31 @@ func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[str
 	}
 	out := make(map[string]fixity.Result, len(need))
 	var mu sync.Mutex
+	if s, ok := pkg.(pkgfs.Summed); ok {
+		// Hashed while indexing: only files that need another algorithm
+		// than SHA-256 are read again.
+		rest := map[string]map[fixity.Algorithm]bool{}
+		for _, e := range pkg.Entries() {
+			algs, listed := need[e.Name]
+			if !listed {
+				continue
+			}
+			if sum, ok := s.SHA256(e.Name); ok && len(algs) == 1 && algs[fixity.SHA256] {
+				out[e.Name] = fixity.Result{Size: e.Size, Digests: map[fixity.Algorithm]string{fixity.SHA256: hex.EncodeToString(sum)}}
+				continue
+			}
+			rest[e.Name] = algs
+		}
+		if len(rest) == 0 {
+			return out, nil
+		}
+		need = rest
+	}
 	if !pkg.Concurrent() {
 		err := pkg.Walk(ctx, func(e pkgfs.Entry, r io.Reader) error {
+			if _, ok := need[e.Name]; !ok {
+				return nil // hashed already
+			}
 			res, err := fixity.Sum(ctx, r, algsFor(e.Name)...)
 			if err != nil {
 				return fmt.Errorf("hash %s: %w", e.Name, err)
@@ -479,7 +503,12 @@ func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[str
 		})
 	}
 	// Largest first, so one big file does not end up alone at the tail.
-	entries := append([]pkgfs.Entry(nil), pkg.Entries()...)
+	var entries []pkgfs.Entry
+	for _, e := range pkg.Entries() {
+		if _, ok := need[e.Name]; ok {
+			entries = append(entries, e)
+		}
+	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Size > entries[j].Size })
 feed:
 	for _, e := range entries {
