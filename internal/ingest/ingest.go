@@ -680,6 +680,10 @@ func (j *job) finish(ctx context.Context, status, reason string) (*queue.Receipt
 	if err := w.cfg.Queue.PutReceipt(ctx, j.rec); err != nil {
 		return nil, stage("receipt", err)
 	}
+	// The receipt is out: finish the clean-up even if the worker is being
+	// stopped, so the request is acknowledged rather than redone.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventWait)
+	defer cancel()
 	j.event(receiptEvent(j.rec))
 	w.cfg.Metrics.Packages.WithLabelValues(j.t.ID, status).Inc()
 	w.removePackage(ctx, j.t.ID, j.req.Object)

@@ -61,7 +61,16 @@ func New(cfg Config) (*Store, error) {
 		ep, secure = strings.TrimPrefix(ep, "https://"), true
 	}
 	ep = strings.TrimSuffix(ep, "/")
+	tr, err := minio.DefaultTransport(secure)
+	if err != nil {
+		return nil, fmt.Errorf("s3 client for %s: %w", cfg.Endpoint, err)
+	}
+	// Workers run many uploads to the one endpoint at once (packages x
+	// uploads each); with minio-go's 16 idle connections per host, the rest
+	// were closed after each request and dialled again.
+	tr.MaxIdleConnsPerHost = tr.MaxIdleConns
 	c, err := minio.New(ep, &minio.Options{
+		Transport:       tr,
 		Creds:           credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:          secure,
 		Region:          cfg.Region,
