@@ -87,12 +87,17 @@ func (c *Catalog) Close() error { return c.db.Close() }
 // PutAIP records an AIP from its manifest, replacing what was there for the
 // same AIP (applying a manifest twice is harmless).
 func (c *Catalog) PutAIP(ctx context.Context, m *aip.Manifest) error {
+	return c.inTx(ctx, func(tx *sql.Tx) error { return putAIP(ctx, tx, m) })
+}
+
+// inTx runs f in a transaction, committed if f succeeds.
+func (c *Catalog) inTx(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("catalog: %w", err)
 	}
 	defer tx.Rollback()
-	if err := putAIP(ctx, tx, m); err != nil {
+	if err := f(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -121,23 +126,37 @@ func putAIP(ctx context.Context, tx *sql.Tx, m *aip.Manifest) error {
 	if err != nil {
 		return fmt.Errorf("catalog: aip %s: %w", m.AIPID, err)
 	}
+	// One prepared statement per table: an AIP has tens of objects and
+	// documents, and preparing each insert anew was most of the cost.
+	insObj, err := tx.PrepareContext(ctx, `INSERT INTO objects VALUES (?,?,?,?,?,?,?,?,NULL)`)
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	defer insObj.Close()
+	insCase, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO cases VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	defer insCase.Close()
+	insDoc, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	defer insDoc.Close()
 	for _, o := range m.Objects {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO objects VALUES (?,?,?,?,?,?,?,?,NULL)`,
-			m.Tenant, m.AIPID, o.Key, o.Path, o.Role, o.Size, o.SHA256, o.VersionID); err != nil {
+		if _, err := insObj.ExecContext(ctx, m.Tenant, m.AIPID, o.Key, o.Path, o.Role, o.Size, o.SHA256, o.VersionID); err != nil {
 			return fmt.Errorf("catalog: object %s: %w", o.Key, err)
 		}
 	}
 	for _, cs := range m.Cases {
 		r, rtxt := restrictionOf(cs.Restriction)
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO cases VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-			m.Tenant, m.AIPID, cs.ID, cs.Title, cs.PublicTitle, cs.Status, cs.Classification, cs.Created, cs.Opened, cs.Closed, r, rtxt); err != nil {
+		if _, err := insCase.ExecContext(ctx, m.Tenant, m.AIPID, cs.ID, cs.Title, cs.PublicTitle, cs.Status, cs.Classification, cs.Created, cs.Opened, cs.Closed, r, rtxt); err != nil {
 			return fmt.Errorf("catalog: case %s: %w", cs.ID, err)
 		}
 		for _, d := range cs.Documents {
 			r, rtxt := restrictionOf(d.Restriction)
 			files, _ := json.Marshal(d.Files)
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-				m.Tenant, m.AIPID, cs.ID, d.ID, d.Title, d.PublicTitle, d.Type, d.Date, r, rtxt, string(files)); err != nil {
+			if _, err := insDoc.ExecContext(ctx, m.Tenant, m.AIPID, cs.ID, d.ID, d.Title, d.PublicTitle, d.Type, d.Date, r, rtxt, string(files)); err != nil {
 				return fmt.Errorf("catalog: document %s: %w", d.ID, err)
 			}
 		}
@@ -145,9 +164,18 @@ func putAIP(ctx context.Context, tx *sql.Tx, m *aip.Manifest) error {
 	return nil
 }
 
+// execer is a database or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // PutReceipt records a receipt (summary; the full report stays in the receipt store).
 func (c *Catalog) PutReceipt(ctx context.Context, r *queue.Receipt) error {
-	_, err := c.db.ExecContext(ctx, `INSERT OR REPLACE INTO receipts VALUES (?,?,?,?,?,?,?,?,?,?)`,
+	return putReceipt(ctx, c.db, r)
+}
+
+func putReceipt(ctx context.Context, ex execer, r *queue.Receipt) error {
+	_, err := ex.ExecContext(ctx, `INSERT OR REPLACE INTO receipts VALUES (?,?,?,?,?,?,?,?,?,?)`,
 		r.Tenant, r.SubmissionID, r.PackageID, r.AIPID, r.Status, r.Reason, r.Files, r.Bytes,
 		r.Submitted.UTC().Format(time.RFC3339Nano), r.Finished.UTC().Format(time.RFC3339Nano))
 	if err != nil {
@@ -158,7 +186,11 @@ func (c *Catalog) PutReceipt(ctx context.Context, r *queue.Receipt) error {
 
 // PutEvent records an event once (by stream sequence).
 func (c *Catalog) PutEvent(ctx context.Context, e queue.Event) error {
-	_, err := c.db.ExecContext(ctx, `INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?)`,
+	return putEvent(ctx, c.db, e)
+}
+
+func putEvent(ctx context.Context, ex execer, e queue.Event) error {
+	_, err := ex.ExecContext(ctx, `INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?)`,
 		e.Seq, e.Tenant, e.ID, e.Time.UTC().Format(time.RFC3339Nano), e.Type, e.SubmissionID, e.PackageID, e.AIPID, e.Outcome, e.Detail)
 	if err != nil {
 		return fmt.Errorf("catalog: event %d: %w", e.Seq, err)
@@ -178,7 +210,11 @@ func (c *Catalog) State(ctx context.Context, key string) (string, error) {
 
 // SetState writes a projection bookmark.
 func (c *Catalog) SetState(ctx context.Context, key, value string) error {
-	_, err := c.db.ExecContext(ctx, `INSERT OR REPLACE INTO state VALUES (?,?)`, key, value)
+	return setState(ctx, c.db, key, value)
+}
+
+func setState(ctx context.Context, ex execer, key, value string) error {
+	_, err := ex.ExecContext(ctx, `INSERT OR REPLACE INTO state VALUES (?,?)`, key, value)
 	return err
 }
 

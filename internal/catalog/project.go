@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -29,63 +30,97 @@ func (c *Catalog) Follow(ctx context.Context, q *queue.Client, load ManifestLoad
 	}
 	seq, _ := strconv.ParseUint(last, 10, 64)
 	return q.FollowEvents(ctx, "", seq+1, func(e queue.Event) error {
-		if err := c.apply(ctx, e, load, log); err != nil {
-			if ctx.Err() != nil {
+		err := c.apply(ctx, e, load, log)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		// A bad event must not stop the projection for everyone; it is
+		// logged loudly, recorded, and the catalog can be rebuilt with reindex.
+		log.Error("catalog: event not applied", "seq", e.Seq, "type", e.Type, "tenant", e.Tenant, "err", err)
+		if c.Observe != nil {
+			c.Observe(e)
+		}
+		return c.inTx(ctx, func(tx *sql.Tx) error {
+			if err := putEvent(ctx, tx, e); err != nil {
 				return err
 			}
-			// A bad event must not stop the projection for everyone; it is
-			// logged loudly and the catalog can be rebuilt with reindex.
-			log.Error("catalog: event not applied", "seq", e.Seq, "type", e.Type, "tenant", e.Tenant, "err", err)
-		}
-		return c.SetState(ctx, eventsBookmark, strconv.FormatUint(e.Seq, 10))
+			return setState(ctx, tx, eventsBookmark, strconv.FormatUint(e.Seq, 10))
+		})
 	})
 }
 
+// apply projects one event. What it needs from elsewhere (a manifest) is
+// read first; then the event, its effect and the bookmark are written in one
+// transaction, so a crash never leaves one without the others.
 func (c *Catalog) apply(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.Logger) error {
-	if err := c.PutEvent(ctx, e); err != nil {
-		return err
-	}
-	if c.Observe != nil {
-		c.Observe(e)
-	}
+	var m *aip.Manifest
+	var r *queue.Receipt
 	switch e.Type {
 	case "aip.stored":
-		if len(e.Data) > 0 {
-			m, err := aip.DecodeManifest(bytes.NewReader(e.Data))
-			if err != nil {
-				return fmt.Errorf("catalog: aip.stored event %d: %w", e.Seq, err)
-			}
-			if m.Tenant != e.Tenant || m.AIPID != e.AIPID {
-				return fmt.Errorf("catalog: aip.stored event %d of %s carries AIP %s of tenant %s", e.Seq, e.Tenant, m.AIPID, m.Tenant)
-			}
-			return c.PutAIP(ctx, m)
-		}
-		wait := 200 * time.Millisecond
-		for {
-			m, err := load(ctx, e.Tenant, e.AIPID)
-			if err == nil {
-				if m.Tenant != e.Tenant {
-					return fmt.Errorf("catalog: AIP %s in %s's bucket names tenant %s", e.AIPID, e.Tenant, m.Tenant)
-				}
-				return c.PutAIP(ctx, m)
-			}
-			log.Warn("catalog: load manifest; retrying", "tenant", e.Tenant, "aip", e.AIPID, "err", err)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(wait):
-			}
-			wait = min(wait*2, 10*time.Second)
+		var err error
+		if m, err = eventManifest(ctx, e, load, log); err != nil {
+			return err
 		}
 	case "receipt.issued":
-		var r queue.Receipt
-		if err := json.Unmarshal(e.Data, &r); err != nil {
+		r = &queue.Receipt{}
+		if err := json.Unmarshal(e.Data, r); err != nil {
 			return fmt.Errorf("catalog: receipt event %d: %w", e.Seq, err)
 		}
 		if r.Tenant != e.Tenant {
 			return fmt.Errorf("catalog: receipt event %d of %s names tenant %s", e.Seq, e.Tenant, r.Tenant)
 		}
-		return c.PutReceipt(ctx, &r)
 	}
-	return nil
+	err := c.inTx(ctx, func(tx *sql.Tx) error {
+		if err := putEvent(ctx, tx, e); err != nil {
+			return err
+		}
+		if m != nil {
+			if err := putAIP(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		if r != nil {
+			if err := putReceipt(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return setState(ctx, tx, eventsBookmark, strconv.FormatUint(e.Seq, 10))
+	})
+	if err == nil && c.Observe != nil {
+		c.Observe(e)
+	}
+	return err
+}
+
+// eventManifest is the manifest an aip.stored event announces: carried in
+// the event when small, else read from the bucket (retried until it is
+// there, since the event may overtake a slow store).
+func eventManifest(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.Logger) (*aip.Manifest, error) {
+	if len(e.Data) > 0 {
+		m, err := aip.DecodeManifest(bytes.NewReader(e.Data))
+		if err != nil {
+			return nil, fmt.Errorf("catalog: aip.stored event %d: %w", e.Seq, err)
+		}
+		if m.Tenant != e.Tenant || m.AIPID != e.AIPID {
+			return nil, fmt.Errorf("catalog: aip.stored event %d of %s carries AIP %s of tenant %s", e.Seq, e.Tenant, m.AIPID, m.Tenant)
+		}
+		return m, nil
+	}
+	wait := 200 * time.Millisecond
+	for {
+		m, err := load(ctx, e.Tenant, e.AIPID)
+		if err == nil {
+			if m.Tenant != e.Tenant {
+				return nil, fmt.Errorf("catalog: AIP %s in %s's bucket names tenant %s", e.AIPID, e.Tenant, m.Tenant)
+			}
+			return m, nil
+		}
+		log.Warn("catalog: load manifest; retrying", "tenant", e.Tenant, "aip", e.AIPID, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
 }

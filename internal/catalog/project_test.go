@@ -1,0 +1,97 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/earkiv/earkiv/internal/testenv"
+)
+
+// TestFollow projects events from a real event stream: an AIP carried in its
+// event, one read from the "bucket" (the loader), a receipt, and a receipt
+// event naming another tenant, which is recorded but not applied. Each event
+// is recorded once with the bookmark, and a restarted Follow applies nothing
+// twice.
+func TestFollow(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pw := map[string]string{}
+	alfa := testenv.Tenant(t, "alfa", "2120000001", pw)
+	n := testenv.StartNATS(t, t.TempDir(), []*tenant.Tenant{alfa}, pw)
+	q := n.Service(t)
+	c, err := Open(ctx, filepath.Join(t.TempDir(), "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	inEvent, inBucket := manifest("alfa", "p1"), manifest("alfa", "p2")
+	data, _ := json.Marshal(inEvent)
+	good, _ := json.Marshal(queue.Receipt{SubmissionID: "s-p1", Tenant: "alfa", Status: queue.Accepted, AIPID: inEvent.AIPID})
+	bad, _ := json.Marshal(queue.Receipt{SubmissionID: "s-x", Tenant: "beta", Status: queue.Accepted})
+	events := []queue.Event{
+		{Tenant: "alfa", Type: "aip.stored", AIPID: inEvent.AIPID, Data: data},
+		{Tenant: "alfa", Type: "aip.stored", AIPID: inBucket.AIPID},
+		{Tenant: "alfa", Type: "receipt.issued", SubmissionID: "s-p1", Data: good},
+		{Tenant: "alfa", Type: "receipt.issued", SubmissionID: "s-x", Data: bad},
+	}
+	for _, e := range events {
+		if err := q.Publish(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loads := 0
+	load := func(_ context.Context, tenantID, aipID string) (*aip.Manifest, error) {
+		loads++
+		if tenantID != "alfa" || aipID != inBucket.AIPID {
+			t.Errorf("loaded %s/%s", tenantID, aipID)
+		}
+		return inBucket, nil
+	}
+	follow := func() {
+		fctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); c.Follow(fctx, q, load, slog.Default()) }()
+		for {
+			s, _ := c.State(ctx, eventsBookmark)
+			if s == strconv.Itoa(len(events)) {
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("bookmark %q, want %d", s, len(events))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		stop()
+		<-done
+	}
+	follow()
+	follow() // resumes after the bookmark
+	if loads != 1 {
+		t.Fatalf("manifest loaded %d times, want 1", loads)
+	}
+	count := func(q string, args ...any) int {
+		var n int
+		if err := c.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := count(`SELECT count(*) FROM events`); got != len(events) {
+		t.Fatalf("%d events recorded, want %d", got, len(events))
+	}
+	if got := count(`SELECT count(*) FROM aips WHERE tenant='alfa'`); got != 2 {
+		t.Fatalf("%d AIPs, want 2", got)
+	}
+	if got := count(`SELECT count(*) FROM receipts`); got != 1 {
+		t.Fatalf("%d receipts, want 1 (the one naming beta is not applied)", got)
+	}
+}
