@@ -625,25 +625,32 @@ func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
 	if err != nil {
 		return err
 	}
-	if _, err := kv.Put(ctx, submissionKey(r.SubmissionID), data); err != nil {
-		return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
-	}
-	if r.PackageID != "" {
-		// By package id, the receipt that archived it stands; later duplicate
-		// or conflicting submissions do not hide it.
-		if r.Status != Accepted {
-			if e, err := kv.Get(ctx, packageKey(r.PackageID)); err == nil {
-				var prev Receipt
-				if json.Unmarshal(e.Value(), &prev) == nil && prev.Status == Accepted {
-					return nil
-				}
-			}
-		}
+	// The key by package id first: the one by submission id is what the
+	// producer waits for and what a redelivery looks for, so it is written
+	// last, once the receipt is stored under both.
+	if r.PackageID != "" && !keepPackageReceipt(ctx, kv, r) {
 		if _, err := kv.Put(ctx, packageKey(r.PackageID), data); err != nil {
 			return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
 		}
 	}
+	if _, err := kv.Put(ctx, submissionKey(r.SubmissionID), data); err != nil {
+		return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
+	}
 	return nil
+}
+
+// keepPackageReceipt tells whether the receipt that archived a package
+// stands: later duplicate or conflicting submissions do not hide it.
+func keepPackageReceipt(ctx context.Context, kv jetstream.KeyValue, r *Receipt) bool {
+	if r.Status == Accepted {
+		return false
+	}
+	e, err := kv.Get(ctx, packageKey(r.PackageID))
+	if err != nil {
+		return false
+	}
+	var prev Receipt
+	return json.Unmarshal(e.Value(), &prev) == nil && prev.Status == Accepted
 }
 
 // Receipt returns tenant's receipt for a submission id or a package id.
