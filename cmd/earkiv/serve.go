@@ -35,7 +35,7 @@ func serviceFlags(embedded bool) []cli.Flag {
 		&cli.StringFlag{Name: "s3.access-key", Usage: "S3 access key (external endpoint)", EnvVars: []string{"EARKIV_S3_ACCESS_KEY"}},
 		&cli.StringFlag{Name: "s3.secret-key", Usage: "S3 secret key (external endpoint)", EnvVars: []string{"EARKIV_S3_SECRET_KEY"}},
 		&cli.StringFlag{Name: "s3.region", Value: "us-east-1", Usage: "S3 region", EnvVars: []string{"EARKIV_S3_REGION"}},
-		&cli.IntFlag{Name: "workers", Value: 2, Usage: "packages ingested at once by this process"},
+		&cli.IntFlag{Name: "workers", Value: 8, Usage: "packages ingested at once by this process (an ingest mostly waits on NATS and S3, so more than the CPU count pays; serve --workers 0 runs none)"},
 		&cli.DurationFlag{Name: "ack-wait", Value: time.Minute, Usage: "time without a heartbeat before a request goes to another worker"},
 		&cli.IntFlag{Name: "max-deliver", Value: 5, Usage: "attempts before a request is dead-lettered with a 'failed' receipt"},
 	}
