@@ -12,7 +12,11 @@ HTTP=${HTTP:-127.0.0.1:8080}
 
 "$BIN" serve --data-dir "$DATA" --http.addr "$HTTP" &
 serve=$!
-trap 'kill -TERM $serve 2>/dev/null; wait $serve' INT TERM EXIT
+# Ctrl-C (or TERM) stops serve cleanly and is a normal end; any other exit
+# of this script takes serve down with it.
+stop() { kill -TERM "$serve" 2>/dev/null || true; wait "$serve" 2>/dev/null || true; }
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 for _ in $(seq 1 120); do
   curl -fs "http://$HTTP/healthz" >/dev/null 2>&1 && break
@@ -34,4 +38,7 @@ cat <<MSG
   API:      curl -u exempelby:\$(cat $DATA/exempelby.password) http://$HTTP/api/v1/aips
   metrics:  curl http://$HTTP/metrics
 MSG
-wait $serve
+rc=0
+wait "$serve" || rc=$?
+trap - EXIT
+exit $rc
