@@ -464,31 +464,22 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 // three ways by its size. A small package is read into memory once: no file
 // is written, and at most Concurrency x MemoryBelow bytes are held (a
 // typical closed case, a few documents and their metadata, is well under
-// the default). A zip, or a tar up to SpoolBelow, is copied to the spool folder for random access. A
-// big tar is read from the store on each pass and never touches the worker's
-// disk. Every way, the store checks the package's SHA-256 digest on every
-// full read.
+// the default). A zip, or a tar up to SpoolBelow, is copied to the spool
+// folder for random access. A big tar is read from the store on each pass
+// and never touches the worker's disk. Every way, the store checks the
+// package's SHA-256 digest on every full read.
 func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
-	obs, err := j.w.cfg.Queue.PackageStore(ctx, j.t.ID)
-	if err != nil {
-		return nil, nil, stage("fetch", err)
-	}
-	lim := pkgfs.Limits{}
-	copied := func(err error) (*queue.Receipt, error) {
-		if errors.Is(err, jetstream.ErrObjectNotFound) {
-			rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
-			return rec, err
-		}
-		return nil, stage("fetch", err)
-	}
 	size := j.req.Size
 	if size <= 0 || size > j.w.cfg.MemoryBelow {
 		// The request may not say (an older client); a bigger package is
 		// worth the extra round trip to check the request against the store.
+		obs, err := j.w.cfg.Queue.PackageStore(ctx, j.t.ID)
+		if err != nil {
+			return nil, nil, stage("fetch", err)
+		}
 		info, err := obs.GetInfo(ctx, j.req.Object)
 		if err != nil {
-			rec, err := copied(err)
-			return rec, nil, err
+			return j.fetchFailed(ctx, err)
 		}
 		if size > 0 && int64(info.Size) != size {
 			return nil, nil, stage("fetch", fmt.Errorf("package %s holds %d bytes, the request says %d", j.req.Object, info.Size, size))
@@ -499,30 +490,39 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 	case size <= j.w.cfg.MemoryBelow:
 		data, err := j.memCopy(ctx, size)
 		if err != nil {
-			rec, err := copied(err)
-			return rec, nil, err
+			return j.fetchFailed(ctx, err)
 		}
-		return nil, func() (pkgfs.Package, error) { return pkgfs.OpenBytes(j.req.Name, data, lim) }, nil
+		return nil, func() (pkgfs.Package, error) { return pkgfs.OpenBytes(j.req.Name, data, pkgfs.Limits{}) }, nil
 	case j.req.Format == "zip" || size <= j.w.cfg.SpoolBelow:
-		return j.spooled(ctx, copied)
+		return j.spooled(ctx)
 	}
 	head, err := j.head(ctx)
 	if err != nil {
-		rec, err := copied(err)
-		return rec, nil, err
+		return j.fetchFailed(ctx, err)
 	}
 	if bytes.HasPrefix(head, []byte("PK")) {
-		return j.spooled(ctx, copied)
+		return j.spooled(ctx)
 	}
 	gz := len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
-	return nil, func() (pkgfs.Package, error) { return pkgfs.OpenTarStream(j.req.Name, gz, j.source(ctx), lim) }, nil
+	return nil, func() (pkgfs.Package, error) {
+		return pkgfs.OpenTarStream(j.req.Name, gz, j.source(ctx), pkgfs.Limits{})
+	}, nil
+}
+
+// fetchFailed turns a failed read of the package store into fetch's result:
+// a package that is not there gets a rejection, anything else is retried.
+func (j *job) fetchFailed(ctx context.Context, err error) (*queue.Receipt, func() (pkgfs.Package, error), error) {
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
+		return rec, nil, err
+	}
+	return nil, nil, stage("fetch", err)
 }
 
 // spooled copies the package to the spool folder and opens it from there.
-func (j *job) spooled(ctx context.Context, copied func(error) (*queue.Receipt, error)) (*queue.Receipt, func() (pkgfs.Package, error), error) {
+func (j *job) spooled(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
 	if err := j.spoolCopy(ctx); err != nil {
-		rec, err := copied(err)
-		return rec, nil, err
+		return j.fetchFailed(ctx, err)
 	}
 	return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, pkgfs.Limits{}) }, nil
 }
@@ -622,7 +622,7 @@ func (d *drainCloser) Close() error {
 	return d.c.Close()
 }
 
-// spoolCopy copies the package to the spool folder (small packages, zips).
+// spoolCopy copies the package to the spool folder (mid-sized packages, zips).
 func (j *job) spoolCopy(ctx context.Context) error {
 	j.spool = filepath.Join(j.w.cfg.SpoolDir, j.req.SubmissionID+".pkg")
 	f, err := os.Create(j.spool)
@@ -772,10 +772,10 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 
 	now := w.cfg.Now().UTC()
 	ret, err := j.retention(now)
-	lock := ret.Lock()
 	if err != nil {
 		return nil, stage("retention", err)
 	}
+	lock := ret.Lock()
 	pkg := j.pkg
 	mimes := map[string]string{}
 	for _, f := range p.Files {
@@ -1046,7 +1046,7 @@ func (j *job) putBytes(ctx context.Context, key string, b []byte, ctype string, 
 	sum := sha256Bytes(b)
 	err := j.retry(ctx, "put "+key, func() error {
 		var err error
-		in, err = j.store.Put(ctx, j.t.Bucket, key, strings.NewReader(string(b)), storage.PutOptions{Size: int64(len(b)), SHA256: sum, ContentType: ctype, Lock: lock})
+		in, err = j.store.Put(ctx, j.t.Bucket, key, bytes.NewReader(b), storage.PutOptions{Size: int64(len(b)), SHA256: sum, ContentType: ctype, Lock: lock})
 		return err
 	})
 	return in, stage("store", err)
