@@ -100,15 +100,26 @@ type Client struct {
 
 // PackageStore returns tenant's package store.
 func (c *Client) PackageStore(ctx context.Context, tenant string) (jetstream.ObjectStore, error) {
-	if s, ok := c.stores.Load(tenant); ok {
-		return s.(jetstream.ObjectStore), nil
+	return cached(&c.stores, tenant, func() (jetstream.ObjectStore, error) {
+		s, err := c.JS.ObjectStore(ctx, PackageStore(tenant))
+		if err != nil {
+			return nil, fmt.Errorf("package store of %s: %w", tenant, err)
+		}
+		return s, nil
+	})
+}
+
+// cached returns the handle kept in m for tenant, opening it the first time.
+func cached[T any](m *sync.Map, tenant string, open func() (T, error)) (T, error) {
+	if h, ok := m.Load(tenant); ok {
+		return h.(T), nil
 	}
-	s, err := c.JS.ObjectStore(ctx, PackageStore(tenant))
+	h, err := open()
 	if err != nil {
-		return nil, fmt.Errorf("package store of %s: %w", tenant, err)
+		return h, err
 	}
-	c.stores.Store(tenant, s)
-	return s, nil
+	m.Store(tenant, h)
+	return h, nil
 }
 
 // ConnectOptions say how to reach NATS.
@@ -574,15 +585,13 @@ func (r *packageReader) Close() error {
 }
 
 func (c *Client) packageStream(ctx context.Context, tenant string) (jetstream.Stream, error) {
-	if s, ok := c.streams.Load(tenant); ok {
-		return s.(jetstream.Stream), nil
-	}
-	s, err := c.JS.Stream(ctx, "OBJ_"+PackageStore(tenant))
-	if err != nil {
-		return nil, fmt.Errorf("package store of %s: %w", tenant, err)
-	}
-	c.streams.Store(tenant, s)
-	return s, nil
+	return cached(&c.streams, tenant, func() (jetstream.Stream, error) {
+		s, err := c.JS.Stream(ctx, "OBJ_"+PackageStore(tenant))
+		if err != nil {
+			return nil, fmt.Errorf("package store of %s: %w", tenant, err)
+		}
+		return s, nil
+	})
 }
 
 // ErrOtherTenant is returned when a producer connection is used for another
@@ -604,15 +613,13 @@ func (c *Client) receipts(ctx context.Context, tenant string) (jetstream.KeyValu
 	if err := c.mayActFor(tenant); err != nil {
 		return nil, err
 	}
-	if kv, ok := c.kvs.Load(tenant); ok {
-		return kv.(jetstream.KeyValue), nil
-	}
-	kv, err := c.JS.KeyValue(ctx, ReceiptBucket(tenant))
-	if err != nil {
-		return nil, fmt.Errorf("receipts of %s: %w", tenant, err)
-	}
-	c.kvs.Store(tenant, kv)
-	return kv, nil
+	return cached(&c.kvs, tenant, func() (jetstream.KeyValue, error) {
+		kv, err := c.JS.KeyValue(ctx, ReceiptBucket(tenant))
+		if err != nil {
+			return nil, fmt.Errorf("receipts of %s: %w", tenant, err)
+		}
+		return kv, nil
+	})
 }
 
 // PutReceipt stores a receipt under its submission id and its package id.
