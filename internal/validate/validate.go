@@ -431,7 +431,52 @@ func algMap(m map[fixity.Algorithm]string) map[string]string {
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // hashAll computes, for every entry, the digests it needs, reading each file once.
+// A package that hashed its entries with SHA-256 while it was indexed (one
+// read in order) is read again only for other algorithms, and only for the
+// files that need them.
 func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[string]map[fixity.Algorithm]bool) (map[string]fixity.Result, error) {
+	s, ok := pkg.(pkgfs.Summed)
+	if !ok {
+		return v.hashRead(ctx, pkg, need)
+	}
+	known := map[string]fixity.Result{}
+	rest := map[string]map[fixity.Algorithm]bool{}
+	for _, e := range pkg.Entries() {
+		algs, listed := need[e.Name]
+		if !listed {
+			continue
+		}
+		sum, ok := s.SHA256(e.Name)
+		if !ok || !algs[fixity.SHA256] {
+			rest[e.Name] = algs
+			continue
+		}
+		known[e.Name] = fixity.Result{Size: e.Size, Digests: map[fixity.Algorithm]string{fixity.SHA256: hex.EncodeToString(sum)}}
+		if len(algs) > 1 {
+			others := maps.Clone(algs)
+			delete(others, fixity.SHA256)
+			rest[e.Name] = others
+		}
+	}
+	out := map[string]fixity.Result{}
+	if len(rest) > 0 {
+		var err error
+		if out, err = v.hashRead(ctx, pkg, rest); err != nil {
+			return nil, err
+		}
+	}
+	for name, k := range known {
+		if r, ok := out[name]; ok {
+			r.Digests[fixity.SHA256] = k.Digests[fixity.SHA256]
+			continue
+		}
+		out[name] = k
+	}
+	return out, nil
+}
+
+// hashRead reads the files named in need and computes their digests.
+func (v *Validator) hashRead(ctx context.Context, pkg pkgfs.Package, need map[string]map[fixity.Algorithm]bool) (map[string]fixity.Result, error) {
 	algsFor := func(name string) []fixity.Algorithm {
 		var a []fixity.Algorithm
 		for alg := range need[name] {
@@ -441,30 +486,10 @@ func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[str
 	}
 	out := make(map[string]fixity.Result, len(need))
 	var mu sync.Mutex
-	if s, ok := pkg.(pkgfs.Summed); ok {
-		// Hashed while indexing: only files that need another algorithm
-		// than SHA-256 are read again.
-		rest := map[string]map[fixity.Algorithm]bool{}
-		for _, e := range pkg.Entries() {
-			algs, listed := need[e.Name]
-			if !listed {
-				continue
-			}
-			if sum, ok := s.SHA256(e.Name); ok && len(algs) == 1 && algs[fixity.SHA256] {
-				out[e.Name] = fixity.Result{Size: e.Size, Digests: map[fixity.Algorithm]string{fixity.SHA256: hex.EncodeToString(sum)}}
-				continue
-			}
-			rest[e.Name] = algs
-		}
-		if len(rest) == 0 {
-			return out, nil
-		}
-		need = rest
-	}
 	if !pkg.Concurrent() {
 		err := pkg.Walk(ctx, func(e pkgfs.Entry, r io.Reader) error {
 			if _, ok := need[e.Name]; !ok {
-				return nil // hashed already
+				return nil // not asked for
 			}
 			res, err := fixity.Sum(ctx, r, algsFor(e.Name)...)
 			if err != nil {
