@@ -30,46 +30,44 @@ func (c *Catalog) Follow(ctx context.Context, q *queue.Client, load ManifestLoad
 	}
 	seq, _ := strconv.ParseUint(last, 10, 64)
 	return q.FollowEvents(ctx, "", seq+1, func(e queue.Event) error {
-		err := c.apply(ctx, e, load, log)
+		m, r, err := effect(ctx, e, load, log)
+		if err == nil {
+			err = c.record(ctx, e, m, r)
+		}
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
 		// A bad event must not stop the projection for everyone; it is
 		// logged loudly, recorded, and the catalog can be rebuilt with reindex.
 		log.Error("catalog: event not applied", "seq", e.Seq, "type", e.Type, "tenant", e.Tenant, "err", err)
-		if c.Observe != nil {
-			c.Observe(e)
-		}
-		return c.inTx(ctx, func(tx *sql.Tx) error {
-			if err := putEvent(ctx, tx, e); err != nil {
-				return err
-			}
-			return setState(ctx, tx, eventsBookmark, strconv.FormatUint(e.Seq, 10))
-		})
+		return c.record(ctx, e, nil, nil)
 	})
 }
 
-// apply projects one event. What it needs from elsewhere (a manifest) is
-// read first; then the event, its effect and the bookmark are written in one
-// transaction, so a crash never leaves one without the others.
-func (c *Catalog) apply(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.Logger) error {
-	var m *aip.Manifest
-	var r *queue.Receipt
+// effect reads what an event changes in the catalog: the AIP an aip.stored
+// event announces, the receipt of receipt.issued. It runs before the
+// transaction, since a manifest may have to be read from the bucket.
+func effect(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.Logger) (*aip.Manifest, *queue.Receipt, error) {
 	switch e.Type {
 	case "aip.stored":
-		var err error
-		if m, err = eventManifest(ctx, e, load, log); err != nil {
-			return err
-		}
+		m, err := eventManifest(ctx, e, load, log)
+		return m, nil, err
 	case "receipt.issued":
-		r = &queue.Receipt{}
-		if err := json.Unmarshal(e.Data, r); err != nil {
-			return fmt.Errorf("catalog: receipt event %d: %w", e.Seq, err)
+		var r queue.Receipt
+		if err := json.Unmarshal(e.Data, &r); err != nil {
+			return nil, nil, fmt.Errorf("catalog: receipt event %d: %w", e.Seq, err)
 		}
 		if r.Tenant != e.Tenant {
-			return fmt.Errorf("catalog: receipt event %d of %s names tenant %s", e.Seq, e.Tenant, r.Tenant)
+			return nil, nil, fmt.Errorf("catalog: receipt event %d of %s names tenant %s", e.Seq, e.Tenant, r.Tenant)
 		}
+		return nil, &r, nil
 	}
+	return nil, nil, nil
+}
+
+// record writes an event, its effect (m, r, either may be nil) and the
+// bookmark in one transaction, so a crash never leaves one without the others.
+func (c *Catalog) record(ctx context.Context, e queue.Event, m *aip.Manifest, r *queue.Receipt) error {
 	err := c.inTx(ctx, func(tx *sql.Tx) error {
 		if err := putEvent(ctx, tx, e); err != nil {
 			return err
