@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -24,10 +25,7 @@ import (
 // in the same run, runs sha256sum over the same bytes on local disk, best of
 // 3 each. ratio = sha256sum time / audit time (target >= 0.8).
 func BenchmarkAudit(b *testing.B) {
-	size := int64(2 << 30)
-	if s := os.Getenv("EARKIV_BENCH_BYTES"); s != "" {
-		fmt.Sscan(s, &size)
-	}
+	size := testenv.BenchSetting("EARKIV_BENCH_BYTES", 2<<30)
 	const files = 20
 	ctx := context.Background()
 	srv := testenv.Versity(b)
@@ -75,13 +73,7 @@ func BenchmarkAudit(b *testing.B) {
 	if _, err := st.Put(ctx, tn.Bucket, aip.ManifestKey(id), bytes.NewReader(mb), storage.PutOptions{Size: int64(len(mb)), SHA256: msum[:]}); err != nil {
 		b.Fatal(err)
 	}
-	best := func(cur, d time.Duration) time.Duration {
-		if cur == 0 || d < cur {
-			return d
-		}
-		return cur
-	}
-	var base, ours time.Duration
+	base, ours := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64) // best of the runs
 	for i := 0; i < b.N*3; i++ {
 		args := []string{}
 		for j := range files {
@@ -91,7 +83,7 @@ func BenchmarkAudit(b *testing.B) {
 		if out, err := exec.Command("sha256sum", args...).CombinedOutput(); err != nil {
 			b.Fatalf("sha256sum: %v %s", err, out)
 		}
-		base = best(base, time.Since(t0))
+		base = min(base, time.Since(t0))
 
 		t0 = time.Now()
 		var sum audit.Summary
@@ -103,7 +95,7 @@ func BenchmarkAudit(b *testing.B) {
 		if err != nil || sum.Failed() || sum.OK != files+1 {
 			b.Fatalf("%v %+v", err, sum)
 		}
-		ours = best(ours, time.Since(t0))
+		ours = min(ours, time.Since(t0))
 	}
 	b.ReportMetric(base.Seconds(), "sha256sum-s")
 	b.ReportMetric(ours.Seconds(), "audit-s")

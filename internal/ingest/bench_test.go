@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/samplegen"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // BenchmarkIngestLarge ingests a generated 1 GB package (submit to receipt)
@@ -26,10 +28,7 @@ import (
 // packages with the same bytes and different package ids, so none is a
 // duplicate). ratio = ingest time / raw time (target <= 2).
 func BenchmarkIngestLarge(b *testing.B) {
-	size := int64(1 << 30)
-	if s := os.Getenv("EARKIV_BENCH_BYTES"); s != "" {
-		fmt.Sscan(s, &size)
-	}
+	size := testenv.BenchSetting("EARKIV_BENCH_BYTES", 1<<30)
 	const files, rounds = 10, 3
 	e := newEnv(b)
 	e.startWorker(func(c *ingest.Config) { c.Concurrency = 1 })
@@ -41,13 +40,7 @@ func BenchmarkIngestLarge(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	best := func(cur, d time.Duration) time.Duration {
-		if cur == 0 || d < cur {
-			return d
-		}
-		return cur
-	}
-	var raw, ing, sub time.Duration
+	raw, ing, sub := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64), time.Duration(math.MaxInt64) // best of the rounds
 	for i := 0; i < b.N*rounds; i++ {
 		p, err := samplegen.Generate(ctx, b.TempDir(), samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: files, Size: size / files,
 			ID: fmt.Sprintf("bench-large-%d", i), Seed: 42})
@@ -73,13 +66,13 @@ func BenchmarkIngestLarge(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		raw = best(raw, time.Since(t0))
+		raw = min(raw, time.Since(t0))
 
 		t0 = time.Now()
 		id := e.submit("alfa", p)
-		sub = best(sub, time.Since(t0))
+		sub = min(sub, time.Since(t0))
 		r := e.receipt("alfa", id, 30*time.Minute)
-		ing = best(ing, time.Since(t0))
+		ing = min(ing, time.Since(t0))
 		if r.Status != queue.Accepted {
 			b.Fatalf("%s %s", r.Status, r.Reason)
 		}
@@ -101,10 +94,7 @@ func BenchmarkIngestLarge(b *testing.B) {
 // slower for the S3 gateway in the next round, measuring the benchmark's own
 // clean-up rather than the pipeline.
 func BenchmarkSmallPackages(b *testing.B) {
-	n := 200
-	if s := os.Getenv("EARKIV_BENCH_PACKAGES"); s != "" {
-		fmt.Sscan(s, &n)
-	}
+	n := int(testenv.BenchSetting("EARKIV_BENCH_PACKAGES", 200))
 	const rounds = 3
 	e := newEnv(b)
 	e.startWorker(func(c *ingest.Config) { c.Concurrency = 8; c.Uploads = 4 })

@@ -365,3 +365,12 @@ func (n *NATS) Producer(t testing.TB, tn *tenant.Tenant) *queue.Client {
 	t.Cleanup(c.Close)
 	return c
 }
+
+// BenchSetting is the integer in the environment variable name, for a
+// benchmark's size or count, else def.
+func BenchSetting(name string, def int64) int64 {
+	if s := os.Getenv(name); s != "" {
+		fmt.Sscan(s, &def)
+	}
+	return def
+}
