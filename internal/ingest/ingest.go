@@ -799,7 +799,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 		m.Objects = append(m.Objects, aip.Object{Key: aip.SubmissionKey(aipID, f.Path), Path: "submission/" + f.Path,
 			Role: aip.RoleSubmission, Size: f.Size, SHA256: f.SHA256, MIME: mt})
 	}
-	m.Cases = describe(pkg)
+	m.Cases = describe(pkg, res.Metadata)
 	if err := j.timed("store", func() error { return j.storeSubmission(ctx, pkg, m, lock) }); err != nil {
 		return nil, err
 	}
@@ -1059,19 +1059,23 @@ func party(a *fgs.Agent) aip.Party {
 	return aip.Party{Name: a.Name, OrgID: a.OrgID}
 }
 
-// describe extracts cases and documents from every descriptive XML file the
-// package holds (FGS Ärendehantering, CITS ERMS).
-func describe(pkg pkgfs.Package) []records.Case {
+// maxDescribe bounds a metadata file describe holds in memory as a tree; a
+// bigger one is still validated and stored, its cases are not catalogued.
+const maxDescribe = 256 << 20
+
+// describe extracts cases and documents from the descriptive metadata files
+// validation found (FGS Ärendehantering, CITS ERMS), in path order.
+func describe(pkg pkgfs.Package, metadata map[string]string) []records.Case {
 	var out []records.Case
-	for _, e := range pkg.Entries() {
-		if !strings.EqualFold(path.Ext(e.Name), ".xml") || e.Size > 256<<20 {
+	for _, name := range slices.Sorted(maps.Keys(metadata)) {
+		if !records.Handles(metadata[name]) {
 			continue
 		}
-		rc, err := pkg.Open(e.Name)
+		rc, err := pkg.Open(name)
 		if err != nil {
 			continue
 		}
-		doc, err := xmlsafe.Parse(rc, xmlsafe.Limits{})
+		doc, err := xmlsafe.Parse(rc, xmlsafe.Limits{MaxBytes: maxDescribe, MaxDepth: xmlsafe.DefaultLimits.MaxDepth})
 		rc.Close()
 		if err != nil {
 			continue // validation already reported unreadable XML

@@ -47,6 +47,10 @@ type Restrict struct {
 	Text       string `json:"text,omitempty"`
 }
 
+// Handles reports whether Extract reads documents whose root element is in
+// namespace ns, so callers parse only those.
+func Handles(ns string) bool { return ns == fgs.NSFGSERM || ns == fgs.NSERMS }
+
 // Extract reads the cases from a descriptive metadata document, and reports
 // whether it was a format this package knows.
 func Extract(root *etree.Element) ([]Case, bool) {

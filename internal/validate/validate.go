@@ -73,6 +73,10 @@ type Result struct {
 	Package *fgs.Package // nil when no root METS could be read
 	METS    string       // root METS path in the package
 	Digests map[string]fixity.Result
+	// Metadata is the root namespace of every metadata file (PREMIS, CITS
+	// ERMS, FGS Ärendehantering) the package holds, by path, so ingest reads
+	// cases from those files only instead of parsing every XML file again.
+	Metadata map[string]string
 }
 
 // ValidatePath opens and validates the package at p. The error is for failures to
@@ -417,7 +421,7 @@ func (v *Validator) checkFiles(ctx context.Context, pkg pkgfs.Package, rep *repo
 	for _, name := range sortedKeys(digests) {
 		rep.Checksums = append(rep.Checksums, report.Checksum{File: name, Size: digests[name].Size, Digest: algMap(digests[name].Digests)})
 	}
-	return v.metadataXSD(ctx, pkg, rep, byPath, metsDocs)
+	return v.metadataXSD(ctx, pkg, res, byPath, metsDocs)
 }
 
 func algMap(m map[fixity.Algorithm]string) map[string]string {
@@ -573,7 +577,8 @@ var metadataRule = map[string]string{
 
 // metadataXSD validates every XML file the package holds whose root namespace has an
 // official schema (PREMIS, CITS ERMS, FGS Ärendehantering).
-func (v *Validator) metadataXSD(ctx context.Context, pkg pkgfs.Package, rep *report.Report, byPath map[string][]listedFile, metsDocs map[string]bool) error {
+func (v *Validator) metadataXSD(ctx context.Context, pkg pkgfs.Package, res *Result, byPath map[string][]listedFile, metsDocs map[string]bool) error {
+	rep := res.Report
 	for _, e := range pkg.Entries() {
 		if metsDocs[e.Name] || !strings.EqualFold(path.Ext(e.Name), ".xml") {
 			continue
@@ -586,6 +591,10 @@ func (v *Validator) metadataXSD(ctx context.Context, pkg pkgfs.Package, rep *rep
 		if len(sets) == 0 {
 			continue
 		}
+		if res.Metadata == nil {
+			res.Metadata = map[string]string{}
+		}
+		res.Metadata[e.Name] = ns
 		var first []xsd.Issue
 		ok := false
 		for i, set := range sets {
