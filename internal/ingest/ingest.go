@@ -527,32 +527,14 @@ func (j *job) spooled(ctx context.Context) (*queue.Receipt, func() (pkgfs.Packag
 	return nil, func() (pkgfs.Package, error) { return pkgfs.Open(j.spool, pkgfs.Limits{}) }, nil
 }
 
-// memCopy reads a small package into memory. It refuses to hold more than
-// the size the request or the store gave.
+// memCopy reads a small package into memory, refusing a package whose
+// size is not the one the request or the store gave.
 func (j *job) memCopy(ctx context.Context, size int64) ([]byte, error) {
-	buf := &cappedBuffer{b: make([]byte, 0, size), max: size}
-	n, err := j.w.cfg.Queue.CopyPackage(ctx, j.t.ID, j.req.Object, buf)
+	data, err := j.w.cfg.Queue.ReadPackage(ctx, j.t.ID, j.req.Object, size)
 	if err != nil {
 		return nil, fmt.Errorf("package %s: %w", j.req.Object, err)
 	}
-	if n != size {
-		return nil, fmt.Errorf("package %s: got %d bytes, expected %d", j.req.Object, n, size)
-	}
-	return buf.b, nil
-}
-
-// cappedBuffer collects at most max bytes.
-type cappedBuffer struct {
-	b   []byte
-	max int64
-}
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	if int64(len(c.b)+len(p)) > c.max {
-		return 0, fmt.Errorf("the package holds more than the %d bytes the request says", c.max)
-	}
-	c.b = append(c.b, p...)
-	return len(p), nil
+	return data, nil
 }
 
 // head reads the first bytes of the package, to tell zip from (gzipped) tar.

@@ -261,12 +261,18 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 	}
 	req := &Request{SubmissionID: id, Tenant: tenant, Object: id, Name: filepath.Base(path), Submitted: time.Now().UTC()}
 	var r io.Reader
-	var size int64 = -1
+	var size int64 = -1 // exact, for a file
+	est := int64(-1)    // from above, for a folder
 	switch {
 	case fi.IsDir():
 		req.Format = "dir"
+		entries, n, err := listDir(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("submit: %w", err)
+		}
+		est = n
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(tarDir(ctx, pw, path)) }()
+		go func() { pw.CloseWithError(tarDir(ctx, pw, path, entries)) }()
 		defer pr.Close()
 		r = &fullReader{r: pr} // whole chunks: a pipe returns each small tar write on its own
 	default:
@@ -276,17 +282,16 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		}
 		defer f.Close()
 		req.Format = archiveFormat(path)
-		r, size = f, fi.Size()
+		r, size, est = f, fi.Size(), fi.Size()
 	}
 	store, err := c.PackageStore(ctx, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("submit: %w", err)
 	}
-	chunk := uint32(c.NC.MaxPayload() / 2)
-	if chunk > 4<<20 {
-		chunk = 4 << 20
-	}
-	if size < 0 || size > pacingWindow {
+	// The object store allocates a buffer of the chunk size per upload: a
+	// small package gets one chunk of about its own size, not 4 MiB.
+	chunk := min(int64(c.NC.MaxPayload()/2), 4<<20, max(est, 4<<10))
+	if est > pacingWindow {
 		stream, err := c.packageStream(ctx, tenant)
 		if err != nil {
 			return nil, fmt.Errorf("submit: %w", err)
@@ -298,7 +303,7 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 	info, err := store.Put(ctx, jetstream.ObjectMeta{
 		Name: id, Description: req.Name,
 		Metadata: map[string]string{"name": req.Name, "format": req.Format, "tenant": tenant},
-		Opts:     &jetstream.ObjectMetaOptions{ChunkSize: chunk},
+		Opts:     &jetstream.ObjectMetaOptions{ChunkSize: uint32(chunk)},
 	}, r)
 	if err != nil {
 		return nil, fmt.Errorf("submit %s to %s: upload: %w", path, tenant, err)
@@ -403,10 +408,19 @@ func archiveFormat(p string) string {
 	}
 }
 
-// tarDir writes the folder as a tar stream, regular files and folders only
-// (links are refused: a package must hold its content, not point elsewhere).
-func tarDir(ctx context.Context, w io.Writer, dir string) error {
-	tw := tar.NewWriter(w)
+// dirEntry is one file or folder of a folder sent as a tar stream.
+type dirEntry struct {
+	path, name string // on disk; in the tar
+	info       fs.FileInfo
+}
+
+// listDir lists the folder for tarDir, regular files and folders only (links
+// are refused: a package must hold its content, not point elsewhere), and
+// estimates the tar's size from above for the common names: a header and a
+// long-name record per entry, content padded to 512-byte blocks, the end.
+func listDir(ctx context.Context, dir string) ([]dirEntry, int64, error) {
+	var out []dirEntry
+	est := int64(1024)
 	base := filepath.Base(dir)
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -419,34 +433,55 @@ func tarDir(ctx context.Context, w io.Writer, dir string) error {
 		if err != nil {
 			return err
 		}
-		name := filepath.ToSlash(filepath.Join(base, rel))
 		fi, err := d.Info()
 		if err != nil {
 			return err
 		}
-		switch {
-		case d.IsDir():
-			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: 0o755, ModTime: fi.ModTime()})
-		case fi.Mode().IsRegular():
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
-				return err
-			}
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			n, err := io.Copy(tw, f)
-			f.Close()
-			if err == nil && n != fi.Size() {
-				err = fmt.Errorf("%s changed size while sending", p)
-			}
-			return err
-		default:
+		if !d.IsDir() && !fi.Mode().IsRegular() {
 			return fmt.Errorf("%s is not a regular file or folder (links are not accepted)", p)
 		}
+		out = append(out, dirEntry{path: p, name: filepath.ToSlash(filepath.Join(base, rel)), info: fi})
+		est += 3*512 + (fi.Size()+511)/512*512
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("pack %s: %w", dir, err)
+		return nil, 0, fmt.Errorf("pack %s: %w", dir, err)
+	}
+	return out, est, nil
+}
+
+// tarDir writes the listed folder as a tar stream, one copy buffer for all
+// files.
+func tarDir(ctx context.Context, w io.Writer, dir string, entries []dirEntry) error {
+	tw := tar.NewWriter(w)
+	buf := make([]byte, 64<<10)
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.info.IsDir() {
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: e.name + "/", Mode: 0o755, ModTime: e.info.ModTime()}); err != nil {
+				return fmt.Errorf("pack %s: %w", dir, err)
+			}
+			continue
+		}
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: e.name, Mode: 0o644, Size: e.info.Size(), ModTime: e.info.ModTime()}); err != nil {
+			return fmt.Errorf("pack %s: %w", dir, err)
+		}
+		f, err := os.Open(e.path)
+		if err != nil {
+			return fmt.Errorf("pack %s: %w", dir, err)
+		}
+		// Hiding the file's WriteTo makes io.CopyBuffer use buf instead of
+		// allocating a buffer per file.
+		n, err := io.CopyBuffer(tw, struct{ io.Reader }{f}, buf)
+		f.Close()
+		if err == nil && n != e.info.Size() {
+			err = fmt.Errorf("%s changed size while sending", e.path)
+		}
+		if err != nil {
+			return fmt.Errorf("pack %s: %w", dir, err)
+		}
 	}
 	return tw.Close()
 }
@@ -471,6 +506,47 @@ func (c *Client) CopyPackage(ctx context.Context, tenant, name string, w io.Writ
 // consumer's set-up and tear-down, and a reader that pauses for a long time
 // (an upload waiting on a slow S3) leaves no consumer waiting to time out.
 func (c *Client) OpenPackage(ctx context.Context, tenant, name string) (io.ReadCloser, error) {
+	return c.openPackage(ctx, tenant, name)
+}
+
+// ReadPackage reads a stored package of size bytes (the size the ingest
+// request gave) into memory, checked like OpenPackage. A package stored as
+// one chunk comes back as that chunk's bytes, without a copy.
+func (c *Client) ReadPackage(ctx context.Context, tenant, name string, size int64) ([]byte, error) {
+	r, err := c.openPackage(ctx, tenant, name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if int64(r.info.Size) != size {
+		return nil, fmt.Errorf("package %s holds %d bytes, expected %d", name, r.info.Size, size)
+	}
+	var out []byte
+	for b := range r.chunks {
+		r.h.Write(b)
+		r.n += int64(len(b))
+		switch {
+		case r.n > size:
+			// finish reports it
+		case out == nil && int64(len(b)) == size:
+			out = b
+		default:
+			if out == nil {
+				out = make([]byte, 0, size)
+			}
+			out = append(out, b...)
+		}
+	}
+	if err := r.finish(); err != io.EOF {
+		return nil, err
+	}
+	if out == nil {
+		out = []byte{}
+	}
+	return out, nil
+}
+
+func (c *Client) openPackage(ctx context.Context, tenant, name string) (*packageReader, error) {
 	obs, err := c.PackageStore(ctx, tenant)
 	if err != nil {
 		return nil, err

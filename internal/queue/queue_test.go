@@ -266,6 +266,44 @@ func TestOpenPackage(t *testing.T) {
 	}
 }
 
+// TestReadPackage: a package read into memory comes back whole, whether
+// stored as one chunk or many, and a size other than the stored one is
+// refused before anything is read.
+func TestReadPackage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, _, _ := setup(t)
+	svc := n.Service(t)
+	obs, err := svc.PackageStore(ctx, "alfa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 300<<10)
+	rand.New(rand.NewSource(2)).Read(data)
+	for _, tc := range []struct {
+		name  string
+		chunk uint32
+		data  []byte
+	}{{"one-chunk", 1 << 20, data}, {"chunks", 64 << 10, data}, {"empty", 1 << 20, []byte{}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			info, err := obs.Put(ctx, jetstream.ObjectMeta{Name: tc.name, Opts: &jetstream.ObjectMetaOptions{ChunkSize: tc.chunk}}, bytes.NewReader(tc.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := svc.ReadPackage(ctx, "alfa", tc.name, int64(info.Size))
+			if err != nil || !bytes.Equal(got, tc.data) || got == nil {
+				t.Fatalf("read %d bytes of %d: %v", len(got), len(tc.data), err)
+			}
+			if _, err := svc.ReadPackage(ctx, "alfa", tc.name, int64(info.Size)+1); err == nil || !strings.Contains(err.Error(), "expected") {
+				t.Fatalf("wrong size: %v", err)
+			}
+		})
+	}
+	if _, err := svc.ReadPackage(ctx, "alfa", "missing", 1); !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Fatalf("missing package: %v", err)
+	}
+}
+
 // TestPublishAsyncOrder: events sent without waiting, mixed with a waited
 // one, are stored once each and in the order sent; a repeated event id (a
 // step redone after a crash) is dropped.

@@ -1,0 +1,74 @@
+package queue
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTarDir: a folder goes out as a tar holding its files and folders under
+// the folder's name, the size estimate that picks the chunk size is not
+// below the real size (also for long Swedish names, which need PAX records),
+// and a link is refused.
+func TestTarDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "paket")
+	long := strings.Repeat("överförmyndarnämnden-", 10) + "handling.pdf"
+	files := map[string]string{"METS.xml": "<mets/>", "data/a.txt": "a", "data/" + long: strings.Repeat("x", 1000), "tom.txt": ""}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	entries, est, err := listDir(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := tarDir(ctx, &buf, dir, entries); err != nil {
+		t.Fatal(err)
+	}
+	if int64(buf.Len()) > est {
+		t.Errorf("tar is %d bytes, estimate %d", buf.Len(), est)
+	}
+	got := map[string]string{}
+	tr := tar.NewReader(&buf)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeDir {
+			continue
+		}
+		b, _ := io.ReadAll(tr)
+		got[strings.TrimPrefix(h.Name, "paket/")] = string(b)
+	}
+	if len(got) != len(files) {
+		t.Fatalf("tar holds %d files, want %d: %v", len(got), len(files), got)
+	}
+	for name, body := range files {
+		if got[name] != body {
+			t.Errorf("%s: %q, want %q", name, got[name], body)
+		}
+	}
+
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "data", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := listDir(ctx, dir); err == nil || !strings.Contains(err.Error(), "links are not accepted") {
+		t.Fatalf("link: %v", err)
+	}
+}
