@@ -1,6 +1,7 @@
 package xmlsafe
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,9 +15,19 @@ func FuzzParseMETS(f *testing.F) {
 	f.Add([]byte(`<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>`))
 	f.Add([]byte(`<a><b></a>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		doc, err := ParseBytes(data, Limits{MaxBytes: 1 << 20, MaxDepth: 64})
+		lim := Limits{MaxBytes: 1 << 20, MaxDepth: 64}
+		doc, err := ParseBytes(data, lim)
 		if err != nil {
 			return
+		}
+		// The tokenizer pass accepts what the parser accepted, with the
+		// element lines the byte scan found.
+		slow, err := scan(data, lim)
+		if err != nil {
+			t.Fatalf("accepted a document the tokenizer refuses: %v", err)
+		}
+		if fast, dtd := startLines(data); dtd != 0 || !slices.Equal(fast, slow) {
+			t.Fatalf("byte scan lines %v (dtd %d), tokenizer %v", fast, dtd, slow)
 		}
 		if doc.Root() == nil {
 			t.Fatal("accepted a document without root")

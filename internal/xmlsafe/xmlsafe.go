@@ -70,18 +70,33 @@ func Parse(r io.Reader, lim Limits) (*Doc, error) {
 }
 
 // ParseBytes is Parse for a document already in memory.
+//
+// A document is parsed once by etree (strict, UTF-8 only, depth-limited) and
+// then run through a byte scan for DTDs and element lines, which costs a
+// fraction of a second tokenizer pass. A document etree refuses goes
+// through scan, the tokenizer pass, for a precise error and line.
 func ParseBytes(data []byte, lim Limits) (*Doc, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
-	lines, err := scan(data, lim)
-	if err != nil {
-		return nil, err
-	}
 	doc := etree.NewDocument()
-	doc.ReadSettings.Permissive = false
+	doc.ReadSettings = etree.ReadSettings{CharsetReader: utf8Only, MaxDepth: lim.MaxDepth}
 	if err := doc.ReadFromBytes(data); err != nil {
+		if _, serr := scan(data, lim); serr != nil {
+			return nil, serr
+		}
+		if errors.Is(err, etree.ErrMaxDepth) {
+			return nil, &Error{Kind: KindLimit, Msg: fmt.Sprintf("elements nested deeper than %d", lim.MaxDepth)}
+		}
 		return nil, &Error{Kind: KindMalformed, Msg: err.Error()}
+	}
+	root := doc.Root()
+	if root == nil {
+		return nil, &Error{Kind: KindMalformed, Msg: "no root element"}
+	}
+	lines, dtd := startLines(data)
+	if dtd > 0 {
+		return nil, errDTD(dtd)
 	}
 	d := &Doc{Document: doc, lines: make(map[*etree.Element]int, len(lines))}
 	i := 0
@@ -95,24 +110,93 @@ func ParseBytes(data []byte, lim Limits) (*Doc, error) {
 			walk(c)
 		}
 	}
-	if root := doc.Root(); root != nil {
-		walk(root)
+	for _, e := range doc.ChildElements() {
+		walk(e)
+	}
+	if i != len(lines) {
+		// The byte scan and the parser disagree on the elements (not seen
+		// in any document): take the lines from the tokenizer.
+		slow, err := scan(data, lim)
+		if err != nil {
+			return nil, err
+		}
+		lines, i = slow, 0
+		for _, e := range doc.ChildElements() {
+			walk(e)
+		}
 	}
 	return d, nil
 }
 
-// scan is the safety pass: a strict tokenizer run that refuses DTDs and deep nesting
-// and records the line of each start element in document order.
+func errDTD(line int) error {
+	return &Error{Kind: KindDTD, Line: line, Msg: "DTD or entity declaration not allowed (entity expansion and external entity attacks)"}
+}
+
+// utf8Only refuses documents declared in another encoding.
+func utf8Only(label string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return in, nil
+	}
+	return nil, fmt.Errorf("encoding %q not accepted (UTF-8 only)", label)
+}
+
+// startLines scans a well-formed document for the line of every start tag,
+// in document order, and the line of the first DTD or entity declaration (0
+// if none). A start tag is a '<' not followed by '/', '!' or '?', outside
+// comments, CDATA sections and processing instructions; well-formed XML has
+// no other '<' (attribute values and text must escape it).
+func startLines(data []byte) (lines []int, dtd int) {
+	line, last := 1, 0
+	lineAt := func(off int) int {
+		line += bytes.Count(data[last:off], []byte{'\n'})
+		last = off
+		return line
+	}
+	skipTo := func(i int, end string) int {
+		j := bytes.Index(data[i:], []byte(end))
+		if j < 0 {
+			return len(data)
+		}
+		return i + j + len(end)
+	}
+	for i := 0; i < len(data); {
+		j := bytes.IndexByte(data[i:], '<')
+		if j < 0 || i+j+1 >= len(data) {
+			break
+		}
+		i += j
+		rest := data[i+1:]
+		switch {
+		case rest[0] == '/':
+			i += 2
+		case rest[0] == '?':
+			i = skipTo(i+2, "?>")
+		case bytes.HasPrefix(rest, []byte("!--")):
+			i = skipTo(i+4, "-->")
+		case bytes.HasPrefix(rest, []byte("![CDATA[")):
+			i = skipTo(i+9, "]]>")
+		case rest[0] == '!':
+			d := bytes.ToUpper(bytes.TrimSpace(rest[1:min(len(rest), 64)]))
+			if dtd == 0 && (bytes.HasPrefix(d, []byte("DOCTYPE")) || bytes.HasPrefix(d, []byte("ENTITY"))) {
+				dtd = lineAt(i)
+			}
+			i = skipTo(i+2, ">")
+		default:
+			lines = append(lines, lineAt(i))
+			i++
+		}
+	}
+	return lines, dtd
+}
+
+// scan is the tokenizer pass: a strict run that refuses DTDs and deep nesting
+// and records the line of each start element in document order. ParseBytes
+// uses it for the error of a document etree refused.
 func scan(data []byte, lim Limits) ([]int, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
-	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
-		switch strings.ToLower(label) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
-			return in, nil
-		}
-		return nil, fmt.Errorf("encoding %q not accepted (UTF-8 only)", label)
-	}
+	dec.CharsetReader = utf8Only
 	var lines []int
 	depth, roots := 0, 0
 	line, lastOff := 1, 0
@@ -143,7 +227,7 @@ func scan(data []byte, lim Limits) ([]int, error) {
 		case xml.Directive:
 			d := strings.ToUpper(strings.TrimSpace(string(t)))
 			if strings.HasPrefix(d, "DOCTYPE") || strings.HasPrefix(d, "ENTITY") {
-				return nil, &Error{Kind: KindDTD, Line: lineAt(start), Msg: "DTD or entity declaration not allowed (entity expansion and external entity attacks)"}
+				return nil, errDTD(lineAt(start))
 			}
 		case xml.StartElement:
 			depth++
