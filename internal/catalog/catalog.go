@@ -23,7 +23,8 @@ import (
 
 // Catalog is safe for concurrent use.
 type Catalog struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts map[string]*sql.Stmt // the writes, prepared
 	// Observe, if set before Follow, sees every event the projection applies
 	// (metrics that must count events from every process, such as audits run
 	// from the command line).
@@ -78,17 +79,75 @@ func Open(ctx context.Context, path string) (*Catalog, error) {
 		db.Close()
 		return nil, fmt.Errorf("catalog %s: schema: %w", path, err)
 	}
-	return &Catalog{db: db}, nil
+	c := &Catalog{db: db, stmts: map[string]*sql.Stmt{}}
+	for _, q := range writes {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("catalog %s: prepare %q: %w", path, q, err)
+		}
+		c.stmts[q] = st
+	}
+	return c, nil
 }
 
 // Close closes the database.
-func (c *Catalog) Close() error { return c.db.Close() }
+func (c *Catalog) Close() error {
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	return c.db.Close()
+}
 
 // PutAIP records an AIP from its manifest, replacing what was there for the
 // same AIP (applying a manifest twice is harmless).
 func (c *Catalog) PutAIP(ctx context.Context, m *aip.Manifest) error {
-	return c.inTx(ctx, func(tx *sql.Tx) error { return putAIP(ctx, tx, m) })
+	return c.inTx(ctx, func(tx *sql.Tx) error { return putAIP(ctx, c.on(tx), m) })
 }
+
+// writer runs the catalog's writes, each statement prepared once per
+// database: SQLite parses an unprepared statement anew on every call, much
+// of a small write's cost.
+type writer struct {
+	c  *Catalog
+	tx *sql.Tx // nil: outside a transaction
+}
+
+// on returns the writer for tx (nil for none).
+func (c *Catalog) on(tx *sql.Tx) writer { return writer{c, tx} }
+
+func (w writer) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, ok := w.c.stmts[query]
+	if !ok {
+		return nil, fmt.Errorf("catalog: statement %q is not among the prepared writes", query)
+	}
+	if w.tx != nil {
+		st = w.tx.StmtContext(ctx, st) // reuses the statement prepared on the one connection
+		defer st.Close()
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// writes are the statements prepared when the catalog opens. Preparing
+// later could wait forever: a transaction holds the one connection.
+var writes = []string{
+	"DELETE FROM aips WHERE tenant=? AND aip_id=?",
+	"DELETE FROM objects WHERE tenant=? AND aip_id=?",
+	"DELETE FROM cases WHERE tenant=? AND aip_id=?",
+	"DELETE FROM documents WHERE tenant=? AND aip_id=?",
+	insertAIP, insertObject, insertCase, insertDocument, insertReceipt, insertEvent, insertState,
+	"SAVEPOINT event", "ROLLBACK TO event", "RELEASE event",
+}
+
+const (
+	insertAIP      = `INSERT INTO aips VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	insertObject   = `INSERT INTO objects VALUES (?,?,?,?,?,?,?,?,NULL)`
+	insertCase     = `INSERT OR REPLACE INTO cases VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
+	insertDocument = `INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)`
+	insertReceipt  = `INSERT OR REPLACE INTO receipts VALUES (?,?,?,?,?,?,?,?,?,?)`
+	insertEvent    = `INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?)`
+	insertState    = `INSERT OR REPLACE INTO state VALUES (?,?)`
+)
 
 // inTx runs f in a transaction, committed if f succeeds.
 func (c *Catalog) inTx(ctx context.Context, f func(*sql.Tx) error) error {
@@ -106,13 +165,13 @@ func (c *Catalog) inTx(ctx context.Context, f func(*sql.Tx) error) error {
 	return nil
 }
 
-func putAIP(ctx context.Context, tx *sql.Tx, m *aip.Manifest) error {
+func putAIP(ctx context.Context, w writer, m *aip.Manifest) error {
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
 	for _, q := range []string{"DELETE FROM aips", "DELETE FROM objects", "DELETE FROM cases", "DELETE FROM documents"} {
-		if _, err := tx.ExecContext(ctx, q+" WHERE tenant=? AND aip_id=?", m.Tenant, m.AIPID); err != nil {
+		if _, err := w.exec(ctx, q+" WHERE tenant=? AND aip_id=?", m.Tenant, m.AIPID); err != nil {
 			return fmt.Errorf("catalog: %w", err)
 		}
 	}
@@ -120,43 +179,28 @@ func putAIP(ctx context.Context, tx *sql.Tx, m *aip.Manifest) error {
 	if !m.Retention.RetainUntil.IsZero() {
 		until = m.Retention.RetainUntil.UTC().Format(time.RFC3339)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO aips VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err = w.exec(ctx, insertAIP,
 		m.Tenant, m.AIPID, m.PackageID, m.SubmissionID, m.Family, m.Profile, m.Label, m.Archivist.Name, m.Creator.Name, m.Submitter.Name,
 		m.Created.UTC().Format(time.RFC3339), m.Digest, m.Files, m.Bytes, until, m.Retention.Mode, m.Retention.LegalHold, string(raw))
 	if err != nil {
 		return fmt.Errorf("catalog: aip %s: %w", m.AIPID, err)
 	}
-	// One prepared statement per table: an AIP has tens of objects and
-	// documents, and preparing each insert anew was most of the cost.
-	insObj, err := tx.PrepareContext(ctx, `INSERT INTO objects VALUES (?,?,?,?,?,?,?,?,NULL)`)
-	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	defer insObj.Close()
-	insCase, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO cases VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	defer insCase.Close()
-	insDoc, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	defer insDoc.Close()
 	for _, o := range m.Objects {
-		if _, err := insObj.ExecContext(ctx, m.Tenant, m.AIPID, o.Key, o.Path, o.Role, o.Size, o.SHA256, o.VersionID); err != nil {
+		if _, err := w.exec(ctx, insertObject, m.Tenant, m.AIPID, o.Key, o.Path, o.Role, o.Size, o.SHA256, o.VersionID); err != nil {
 			return fmt.Errorf("catalog: object %s: %w", o.Key, err)
 		}
 	}
 	for _, cs := range m.Cases {
 		r, rtxt := restrictionOf(cs.Restriction)
-		if _, err := insCase.ExecContext(ctx, m.Tenant, m.AIPID, cs.ID, cs.Title, cs.PublicTitle, cs.Status, cs.Classification, cs.Created, cs.Opened, cs.Closed, r, rtxt); err != nil {
+		if _, err := w.exec(ctx, insertCase,
+			m.Tenant, m.AIPID, cs.ID, cs.Title, cs.PublicTitle, cs.Status, cs.Classification, cs.Created, cs.Opened, cs.Closed, r, rtxt); err != nil {
 			return fmt.Errorf("catalog: case %s: %w", cs.ID, err)
 		}
 		for _, d := range cs.Documents {
 			r, rtxt := restrictionOf(d.Restriction)
 			files, _ := json.Marshal(d.Files)
-			if _, err := insDoc.ExecContext(ctx, m.Tenant, m.AIPID, cs.ID, d.ID, d.Title, d.PublicTitle, d.Type, d.Date, r, rtxt, string(files)); err != nil {
+			if _, err := w.exec(ctx, insertDocument,
+				m.Tenant, m.AIPID, cs.ID, d.ID, d.Title, d.PublicTitle, d.Type, d.Date, r, rtxt, string(files)); err != nil {
 				return fmt.Errorf("catalog: document %s: %w", d.ID, err)
 			}
 		}
@@ -164,18 +208,13 @@ func putAIP(ctx context.Context, tx *sql.Tx, m *aip.Manifest) error {
 	return nil
 }
 
-// execer is a database or a transaction.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // PutReceipt records a receipt (summary; the full report stays in the receipt store).
 func (c *Catalog) PutReceipt(ctx context.Context, r *queue.Receipt) error {
-	return putReceipt(ctx, c.db, r)
+	return putReceipt(ctx, c.on(nil), r)
 }
 
-func putReceipt(ctx context.Context, ex execer, r *queue.Receipt) error {
-	_, err := ex.ExecContext(ctx, `INSERT OR REPLACE INTO receipts VALUES (?,?,?,?,?,?,?,?,?,?)`,
+func putReceipt(ctx context.Context, w writer, r *queue.Receipt) error {
+	_, err := w.exec(ctx, insertReceipt,
 		r.Tenant, r.SubmissionID, r.PackageID, r.AIPID, r.Status, r.Reason, r.Files, r.Bytes,
 		r.Submitted.UTC().Format(time.RFC3339Nano), r.Finished.UTC().Format(time.RFC3339Nano))
 	if err != nil {
@@ -186,11 +225,11 @@ func putReceipt(ctx context.Context, ex execer, r *queue.Receipt) error {
 
 // PutEvent records an event once (by stream sequence).
 func (c *Catalog) PutEvent(ctx context.Context, e queue.Event) error {
-	return putEvent(ctx, c.db, e)
+	return putEvent(ctx, c.on(nil), e)
 }
 
-func putEvent(ctx context.Context, ex execer, e queue.Event) error {
-	_, err := ex.ExecContext(ctx, `INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?,?)`,
+func putEvent(ctx context.Context, w writer, e queue.Event) error {
+	_, err := w.exec(ctx, insertEvent,
 		e.Seq, e.Tenant, e.ID, e.Time.UTC().Format(time.RFC3339Nano), e.Type, e.SubmissionID, e.PackageID, e.AIPID, e.Outcome, e.Detail)
 	if err != nil {
 		return fmt.Errorf("catalog: event %d: %w", e.Seq, err)
@@ -210,11 +249,11 @@ func (c *Catalog) State(ctx context.Context, key string) (string, error) {
 
 // SetState writes a projection bookmark.
 func (c *Catalog) SetState(ctx context.Context, key, value string) error {
-	return setState(ctx, c.db, key, value)
+	return setState(ctx, c.on(nil), key, value)
 }
 
-func setState(ctx context.Context, ex execer, key, value string) error {
-	_, err := ex.ExecContext(ctx, `INSERT OR REPLACE INTO state VALUES (?,?)`, key, value)
+func setState(ctx context.Context, w writer, key, value string) error {
+	_, err := w.exec(ctx, insertState, key, value)
 	return err
 }
 
@@ -405,7 +444,7 @@ func (c *Catalog) Rebuild(ctx context.Context, tenant string, manifests iter.Seq
 		if m.Tenant != tenant {
 			return n, fmt.Errorf("catalog: manifest of AIP %s names tenant %q, found in %s's bucket", m.AIPID, m.Tenant, tenant)
 		}
-		if err := putAIP(ctx, tx, m); err != nil {
+		if err := putAIP(ctx, c.on(tx), m); err != nil {
 			return n, err
 		}
 		n++

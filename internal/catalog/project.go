@@ -23,25 +23,132 @@ const eventsBookmark = "events.seq"
 // recorded, aip.stored loads the AIP's manifest from its bucket and
 // receipt.issued records the receipt. It resumes after the last event it
 // applied, so a restart neither misses nor repeats work.
+//
+// Events that arrive together are applied in one transaction (up to
+// maxBatch), committed when the stream has no more for now: an ingest
+// sends four events, and a transaction per event was most of the
+// catalog's cost.
 func (c *Catalog) Follow(ctx context.Context, q *queue.Client, load ManifestLoader, log *slog.Logger) error {
 	last, err := c.State(ctx, eventsBookmark)
 	if err != nil {
 		return fmt.Errorf("catalog: %w", err)
 	}
 	seq, _ := strconv.ParseUint(last, 10, 64)
+	b := &batch{c: c}
+	defer b.rollback()
 	return q.FollowEvents(ctx, "", seq+1, func(e queue.Event) error {
+		if e.Type == "aip.stored" && len(e.Data) == 0 {
+			// The manifest comes from the bucket, maybe after retries; no
+			// transaction waits for it.
+			if err := b.commit(ctx); err != nil {
+				return err
+			}
+		}
 		m, r, err := effect(ctx, e, load, log)
 		if err == nil {
-			err = c.record(ctx, e, m, r)
+			err = b.record(ctx, e, m, r)
 		}
-		if err == nil || ctx.Err() != nil {
-			return err
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			// A bad event must not stop the projection for everyone; it is
+			// logged loudly, recorded, and the catalog can be rebuilt with reindex.
+			log.Error("catalog: event not applied", "seq", e.Seq, "type", e.Type, "tenant", e.Tenant, "err", err)
+			if err := b.record(ctx, e, nil, nil); err != nil {
+				return err
+			}
 		}
-		// A bad event must not stop the projection for everyone; it is
-		// logged loudly, recorded, and the catalog can be rebuilt with reindex.
-		log.Error("catalog: event not applied", "seq", e.Seq, "type", e.Type, "tenant", e.Tenant, "err", err)
-		return c.record(ctx, e, nil, nil)
+		if e.Pending == 0 || len(b.events) >= maxBatch || time.Since(b.started) > maxBatchAge {
+			return b.commit(ctx)
+		}
+		return nil
 	})
+}
+
+// maxBatch and maxBatchAge bound the events one transaction applies and
+// how long a busy stream keeps them from readers.
+const (
+	maxBatch    = 256
+	maxBatchAge = 500 * time.Millisecond
+)
+
+// batch is the open transaction of events applied but not yet committed;
+// the bookmark moves with the commit, so a crash replays exactly those.
+type batch struct {
+	c      *Catalog
+	tx      *sql.Tx
+	started time.Time
+	events  []queue.Event
+}
+
+// record applies one event and its effect (m, r, either may be nil). An
+// effect that fails is undone to a savepoint, leaving the batch as it was.
+func (b *batch) record(ctx context.Context, e queue.Event, m *aip.Manifest, r *queue.Receipt) error {
+	if b.tx == nil {
+		tx, err := b.c.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+		b.tx, b.started = tx, time.Now()
+	}
+	w := b.c.on(b.tx)
+	savepoint := m != nil || r != nil
+	if savepoint {
+		if _, err := w.exec(ctx, "SAVEPOINT event"); err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+	}
+	err := putEvent(ctx, w, e)
+	if err == nil && m != nil {
+		err = putAIP(ctx, w, m)
+	}
+	if err == nil && r != nil {
+		err = putReceipt(ctx, w, r)
+	}
+	if savepoint {
+		if err != nil {
+			w.exec(ctx, "ROLLBACK TO event")
+		}
+		if _, rerr := w.exec(ctx, "RELEASE event"); rerr != nil && err == nil {
+			err = fmt.Errorf("catalog: %w", rerr)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	b.events = append(b.events, e)
+	return nil
+}
+
+// commit moves the bookmark to the batch's last event and commits.
+func (b *batch) commit(ctx context.Context) error {
+	if b.tx == nil {
+		return nil
+	}
+	tx := b.tx
+	b.tx = nil
+	defer tx.Rollback()
+	if err := setState(ctx, b.c.on(tx), eventsBookmark, strconv.FormatUint(b.events[len(b.events)-1].Seq, 10)); err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	if b.c.Observe != nil {
+		for _, e := range b.events {
+			b.c.Observe(e)
+		}
+	}
+	b.events = b.events[:0]
+	return nil
+}
+
+func (b *batch) rollback() {
+	if b.tx != nil {
+		b.tx.Rollback()
+		b.tx, b.events = nil, nil
+	}
 }
 
 // effect reads what an event changes in the catalog: the AIP an aip.stored
@@ -63,31 +170,6 @@ func effect(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.L
 		return nil, &r, nil
 	}
 	return nil, nil, nil
-}
-
-// record writes an event, its effect (m, r, either may be nil) and the
-// bookmark in one transaction, so a crash never leaves one without the others.
-func (c *Catalog) record(ctx context.Context, e queue.Event, m *aip.Manifest, r *queue.Receipt) error {
-	err := c.inTx(ctx, func(tx *sql.Tx) error {
-		if err := putEvent(ctx, tx, e); err != nil {
-			return err
-		}
-		if m != nil {
-			if err := putAIP(ctx, tx, m); err != nil {
-				return err
-			}
-		}
-		if r != nil {
-			if err := putReceipt(ctx, tx, r); err != nil {
-				return err
-			}
-		}
-		return setState(ctx, tx, eventsBookmark, strconv.FormatUint(e.Seq, 10))
-	})
-	if err == nil && c.Observe != nil {
-		c.Observe(e)
-	}
-	return err
 }
 
 // eventManifest is the manifest an aip.stored event announces: carried in

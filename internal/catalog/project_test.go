@@ -15,11 +15,13 @@ import (
 	"github.com/earkiv/earkiv/internal/testenv"
 )
 
-// TestFollow projects events from a real event stream: an AIP carried in its
-// event, one read from the "bucket" (the loader), a receipt, and a receipt
-// event naming another tenant, which is recorded but not applied. Each event
-// is recorded once with the bookmark, and a restarted Follow applies nothing
-// twice.
+// TestFollow projects events from a real event stream, sent in a burst so
+// they are applied in one transaction: an AIP carried in its event, one
+// read from the "bucket" (the loader), an AIP whose rows cannot be written
+// (two objects with one key), a receipt, and a receipt event naming another
+// tenant, which is recorded but not applied. The failed AIP leaves none of
+// its rows and does not undo the others. Each event is recorded once with
+// the bookmark, and a restarted Follow applies nothing twice.
 func TestFollow(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -33,13 +35,16 @@ func TestFollow(t *testing.T) {
 	}
 	defer c.Close()
 
-	inEvent, inBucket := manifest("alfa", "p1"), manifest("alfa", "p2")
+	inEvent, inBucket, broken := manifest("alfa", "p1"), manifest("alfa", "p2"), manifest("alfa", "p3")
+	broken.Objects = append(broken.Objects, broken.Objects[0])
 	data, _ := json.Marshal(inEvent)
+	brokenData, _ := json.Marshal(broken)
 	good, _ := json.Marshal(queue.Receipt{SubmissionID: "s-p1", Tenant: "alfa", Status: queue.Accepted, AIPID: inEvent.AIPID})
 	bad, _ := json.Marshal(queue.Receipt{SubmissionID: "s-x", Tenant: "beta", Status: queue.Accepted})
 	events := []queue.Event{
 		{Tenant: "alfa", Type: "aip.stored", AIPID: inEvent.AIPID, Data: data},
 		{Tenant: "alfa", Type: "aip.stored", AIPID: inBucket.AIPID},
+		{Tenant: "alfa", Type: "aip.stored", AIPID: broken.AIPID, Data: brokenData},
 		{Tenant: "alfa", Type: "receipt.issued", SubmissionID: "s-p1", Data: good},
 		{Tenant: "alfa", Type: "receipt.issued", SubmissionID: "s-x", Data: bad},
 	}
@@ -90,6 +95,9 @@ func TestFollow(t *testing.T) {
 	}
 	if got := count(`SELECT count(*) FROM aips WHERE tenant='alfa'`); got != 2 {
 		t.Fatalf("%d AIPs, want 2", got)
+	}
+	if got := count(`SELECT count(*) FROM aips WHERE aip_id=?`, broken.AIPID) + count(`SELECT count(*) FROM cases WHERE aip_id=?`, broken.AIPID); got != 0 {
+		t.Fatalf("the AIP that could not be written left %d rows", got)
 	}
 	if got := count(`SELECT count(*) FROM receipts`); got != 1 {
 		t.Fatalf("%d receipts, want 1 (the one naming beta is not applied)", got)

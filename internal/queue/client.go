@@ -85,6 +85,9 @@ type Event struct {
 	Detail       string          `json:"detail,omitempty"`
 	Data         json.RawMessage `json:"data,omitempty"`
 	Seq          uint64          `json:"seq,omitempty"` // stream sequence, when read back
+	// Pending is how many events followed this one in the stream when it
+	// was delivered: a follower that batches its work commits at 0.
+	Pending uint64 `json:"-"`
 }
 
 // Client is a NATS connection with JetStream.
@@ -889,7 +892,7 @@ func DecodeEvent(m jetstream.Msg) (Event, error) {
 		return e, fmt.Errorf("event on %s: %w", m.Subject(), err)
 	}
 	if md, err := m.Metadata(); err == nil {
-		e.Seq = md.Sequence.Stream
+		e.Seq, e.Pending = md.Sequence.Stream, md.NumPending
 	}
 	return e, nil
 }
