@@ -30,6 +30,7 @@ import (
 func BenchmarkIngestLarge(b *testing.B) {
 	size := testenv.BenchSetting("EARKIV_BENCH_BYTES", 1<<30)
 	const files, rounds = 10, 3
+	ingest.TuneGC() // as serve and worker run
 	e := newEnv(b)
 	e.startWorker(func(c *ingest.Config) { c.Concurrency = 1 })
 	ctx := context.Background()
@@ -96,6 +97,7 @@ func BenchmarkIngestLarge(b *testing.B) {
 func BenchmarkSmallPackages(b *testing.B) {
 	n := int(testenv.BenchSetting("EARKIV_BENCH_PACKAGES", 200))
 	const rounds = 3
+	ingest.TuneGC() // as serve and worker run
 	e := newEnv(b)
 	e.startWorker(func(c *ingest.Config) { c.Concurrency = 8; c.Uploads = 4 })
 	prod := e.nats.Producer(b, e.tenant("alfa"))

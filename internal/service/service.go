@@ -200,6 +200,7 @@ func (s *Stores) Locator(tenants func() *tenant.Registry) audit.Locator {
 // Run runs until ctx ends, then stops in order: intake first, then the
 // stores, so nothing in flight loses its storage.
 func Run(ctx context.Context, cfg Config) error {
+	ingest.TuneGC()
 	log := cfg.Log
 	if log == nil {
 		log = slog.Default()
