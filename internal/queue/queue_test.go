@@ -212,20 +212,27 @@ func TestEventsSurviveRestart(t *testing.T) {
 	}
 }
 
-// TestOpenPackage: a stored package reads back whole and checked, also when
-// the reader pauses longer than JetStream's 5 s API timeout (an object store
-// Get fails with "nats: timeout" there, which made ingests of big packages
-// retry when an S3 upload stalled); closing a half-read package stops the
-// read ahead; a missing package is ErrObjectNotFound.
-func TestOpenPackage(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+// packageStore starts NATS and returns the service connection and alfa's
+// package store, with a context that ends after d.
+func packageStore(t *testing.T, d time.Duration) (context.Context, *queue.Client, jetstream.ObjectStore) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
 	n, _, _ := setup(t)
 	svc := n.Service(t)
 	obs, err := svc.PackageStore(ctx, "alfa")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, svc, obs
+}
+
+// TestOpenPackage: a stored package reads back whole and checked, also when
+// the reader pauses longer than JetStream's 5 s API timeout (an object store
+// Get fails with "nats: timeout" there, which made ingests of big packages
+// retry when an S3 upload stalled); closing a half-read package stops the
+// read ahead; a missing package is ErrObjectNotFound.
+func TestOpenPackage(t *testing.T) {
+	ctx, svc, obs := packageStore(t, 60*time.Second)
 	data := make([]byte, 8<<20) // 16 chunks, more than are read ahead
 	rand.New(rand.NewSource(1)).Read(data)
 	if _, err := obs.PutBytes(ctx, "p", data); err != nil {
@@ -270,14 +277,7 @@ func TestOpenPackage(t *testing.T) {
 // stored as one chunk or many, and a size other than the stored one is
 // refused before anything is read.
 func TestReadPackage(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	n, _, _ := setup(t)
-	svc := n.Service(t)
-	obs, err := svc.PackageStore(ctx, "alfa")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, svc, obs := packageStore(t, 30*time.Second)
 	data := make([]byte, 300<<10)
 	rand.New(rand.NewSource(2)).Read(data)
 	for _, tc := range []struct {
