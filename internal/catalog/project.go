@@ -76,7 +76,7 @@ const (
 // batch is the open transaction of events applied but not yet committed;
 // the bookmark moves with the commit, so a crash replays exactly those.
 type batch struct {
-	c      *Catalog
+	c       *Catalog
 	tx      *sql.Tx
 	started time.Time
 	events  []queue.Event
@@ -123,7 +123,8 @@ func (b *batch) record(ctx context.Context, e queue.Event, m *aip.Manifest, r *q
 
 // commit moves the bookmark to the batch's last event and commits.
 func (b *batch) commit(ctx context.Context) error {
-	if b.tx == nil {
+	if b.tx == nil || len(b.events) == 0 {
+		b.rollback()
 		return nil
 	}
 	tx := b.tx
@@ -152,8 +153,9 @@ func (b *batch) rollback() {
 }
 
 // effect reads what an event changes in the catalog: the AIP an aip.stored
-// event announces, the receipt of receipt.issued. It runs before the
-// transaction, since a manifest may have to be read from the bucket.
+// event announces, the receipt of receipt.issued. Follow commits what it
+// holds before an effect that reads a manifest from the bucket, so no
+// transaction stays open while that is retried.
 func effect(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.Logger) (*aip.Manifest, *queue.Receipt, error) {
 	switch e.Type {
 	case "aip.stored":
