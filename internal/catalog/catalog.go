@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -130,13 +131,17 @@ func (w writer) exec(ctx context.Context, query string, args ...any) (sql.Result
 
 // writes are the statements prepared when the catalog opens. Preparing
 // later could wait forever: a transaction holds the one connection.
-var writes = []string{
+var writes = slices.Concat(deleteAIPRows, []string{
+	insertAIP, insertObject, insertCase, insertDocument, insertReceipt, insertEvent, insertState,
+	"SAVEPOINT event", "ROLLBACK TO event", "RELEASE event",
+})
+
+// deleteAIPRows remove an AIP's rows before its manifest is written again.
+var deleteAIPRows = []string{
 	"DELETE FROM aips WHERE tenant=? AND aip_id=?",
 	"DELETE FROM objects WHERE tenant=? AND aip_id=?",
 	"DELETE FROM cases WHERE tenant=? AND aip_id=?",
 	"DELETE FROM documents WHERE tenant=? AND aip_id=?",
-	insertAIP, insertObject, insertCase, insertDocument, insertReceipt, insertEvent, insertState,
-	"SAVEPOINT event", "ROLLBACK TO event", "RELEASE event",
 }
 
 const (
@@ -170,8 +175,8 @@ func putAIP(ctx context.Context, w writer, m *aip.Manifest) error {
 	if err != nil {
 		return err
 	}
-	for _, q := range []string{"DELETE FROM aips", "DELETE FROM objects", "DELETE FROM cases", "DELETE FROM documents"} {
-		if _, err := w.exec(ctx, q+" WHERE tenant=? AND aip_id=?", m.Tenant, m.AIPID); err != nil {
+	for _, q := range deleteAIPRows {
+		if _, err := w.exec(ctx, q, m.Tenant, m.AIPID); err != nil {
 			return fmt.Errorf("catalog: %w", err)
 		}
 	}

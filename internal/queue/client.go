@@ -525,9 +525,11 @@ func (c *Client) ReadPackage(ctx context.Context, tenant, name string, size int6
 		return nil, fmt.Errorf("package %s holds %d bytes, expected %d", name, r.info.Size, size)
 	}
 	var out []byte
-	for b := range r.chunks {
-		r.h.Write(b)
-		r.n += int64(len(b))
+	for {
+		b, ok := r.next()
+		if !ok {
+			break
+		}
 		switch {
 		case r.n > size:
 			// finish reports it
@@ -628,18 +630,26 @@ func (r *packageReader) Read(p []byte) (int, error) {
 		if r.done != nil {
 			return 0, r.done
 		}
-		b, ok := <-r.chunks
+		b, ok := r.next()
 		if !ok {
 			r.done = r.finish()
 			return 0, r.done
 		}
-		r.h.Write(b)
-		r.n += int64(len(b))
 		r.cur = b
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
 	return n, nil
+}
+
+// next takes the next chunk into the digest and the count; false at the end.
+func (r *packageReader) next() ([]byte, bool) {
+	b, ok := <-r.chunks
+	if ok {
+		r.h.Write(b)
+		r.n += int64(len(b))
+	}
+	return b, ok
 }
 
 // finish checks the package as read against what was stored.
