@@ -34,7 +34,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/fgs"
@@ -80,6 +79,7 @@ type Worker struct {
 	cfg        Config
 	maxDeliver int
 	buckets    sync.Map // buckets known to exist with Object Lock
+	uploaders  *uploaders
 }
 
 // New checks cfg and prepares the spool folder.
@@ -123,7 +123,7 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Hook == nil {
 		cfg.Hook = func(string, string) {}
 	}
-	return &Worker{cfg: cfg}, nil
+	return &Worker{cfg: cfg, uploaders: newUploaders(5 * time.Second)}, nil
 }
 
 // Run pulls requests until ctx is done. Each request is acknowledged only
@@ -933,7 +933,7 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 	for i := range m.Objects {
 		byPath[strings.TrimPrefix(m.Objects[i].Path, "submission/")] = &m.Objects[i]
 	}
-	put := func(o *aip.Object, open func() (io.ReadCloser, error), retry bool) error {
+	put := func(ctx context.Context, o *aip.Object, open func() (io.ReadCloser, error), retry bool) error {
 		attempt := func() error {
 			if j.resume.Load() {
 				if in, ok, err := j.store.Has(ctx, j.t.Bucket, o.Key, o.Size, o.SHA256); err != nil {
@@ -977,7 +977,7 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 				if o == nil {
 					return fmt.Errorf("%s was not hashed during validation", e.Name)
 				}
-				return put(o, func() (io.ReadCloser, error) { return io.NopCloser(r), nil }, false)
+				return put(ctx, o, func() (io.ReadCloser, error) { return io.NopCloser(r), nil }, false)
 			})
 			if err == nil {
 				err = j.sourceErr()
@@ -985,21 +985,15 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 			return err
 		}))
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(j.w.cfg.Uploads)
-	for _, e := range pkg.Entries() {
-		o := byPath[e.Name]
-		if o == nil {
+	entries := pkg.Entries()
+	for _, e := range entries {
+		if byPath[e.Name] == nil {
 			return fmt.Errorf("store: %s was not hashed during validation", e.Name)
 		}
-		g.Go(func() error {
-			if gctx.Err() != nil {
-				return gctx.Err()
-			}
-			return put(o, func() (io.ReadCloser, error) { return pkg.Open(e.Name) }, true)
-		})
 	}
-	return stage("store", g.Wait())
+	return stage("store", each(ctx, j.w.uploaders, j.w.cfg.Uploads, entries, func(ctx context.Context, e pkgfs.Entry) error {
+		return put(ctx, byPath[e.Name], func() (io.ReadCloser, error) { return pkg.Open(e.Name) }, true)
+	}))
 }
 
 // putObject stores an AIP object's bytes, which the store verifies against

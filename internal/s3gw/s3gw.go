@@ -44,7 +44,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := (meta.XattrMeta{}).Test(root); err != nil {
 		return fmt.Errorf("s3 gateway: %s has no extended attribute support, which Object Lock needs: %w", root, err)
 	}
-	opts := posix.PosixOpts{VersioningDir: versions, Concurrency: 64}
+	// DataIntegrityEtag makes each object's ETag its SHA-256 checksum, which
+	// earkiv always sends, instead of an MD5 the gateway computes on top:
+	// one hash per byte stored instead of two (MD5 was about a tenth of the
+	// gateway's CPU for small packages). earkiv never reads ETags as MD5.
+	opts := posix.PosixOpts{VersioningDir: versions, Concurrency: 64, DataIntegrityEtag: true}
 	be, err := posix.New(root, meta.XattrMeta{}, opts)
 	if err != nil {
 		return fmt.Errorf("s3 gateway: posix backend: %w", err)
