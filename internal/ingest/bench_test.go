@@ -93,7 +93,9 @@ func BenchmarkIngestLarge(b *testing.B) {
 // removed after the last: deleting thousands of files between rounds made
 // the file system's inode allocation (which avoids recently freed inodes)
 // slower for the S3 gateway in the next round, measuring the benchmark's own
-// clean-up rather than the pipeline.
+// clean-up rather than the pipeline. For the same reason `make bench` runs
+// it first, with TMPDIR in bench-out/ rather than /tmp, where test runs
+// delete thousands of files.
 func BenchmarkSmallPackages(b *testing.B) {
 	n := int(testenv.BenchSetting("EARKIV_BENCH_PACKAGES", 200))
 	const rounds = 3
