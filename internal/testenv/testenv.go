@@ -23,6 +23,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/storage"
@@ -203,6 +204,7 @@ func runS3GW(ctx context.Context, arg string) error {
 	if err := json.Unmarshal([]byte(arg), &a); err != nil {
 		return err
 	}
+	ingest.TuneGC() // as in serve, where the gateway runs inside the process TuneGC tunes
 	return s3gw.Run(ctx, s3gw.Config{Dir: a.Dir, Addr: a.Addr, AccessKey: a.Access, SecretKey: a.Secret})
 }
 
