@@ -392,12 +392,15 @@ type job struct {
 	req    queue.Request
 	rec    *queue.Receipt
 	store  *storage.Store
-	spool  string                   // mid-sized packages and zips: a local copy for random access
-	pkg    pkgfs.Package            // the package as validated, reused to store it
-	mu     sync.Mutex               // guards srcErr
-	srcErr error                    // a pass over the stored package failed its digest check
-	took   map[string]time.Duration // per stage, for the log
-	events []pendingEvent           // published, not yet known to be stored
+	spool  string        // mid-sized packages and zips: a local copy for random access
+	pkg    pkgfs.Package // the package as validated, reused to store it
+	mu     sync.Mutex    // guards srcErr
+	srcErr error         // a pass over the stored package failed its digest check
+	// verified is set once validation's passes read the stored package whole
+	// with its digest checked; later passes skip the digest (see source).
+	verified atomic.Bool
+	took     map[string]time.Duration // per stage, for the log
+	events   []pendingEvent           // published, not yet known to be stored
 	// resume is set when an earlier try may have stored objects: each is then
 	// checked before it is uploaded again.
 	resume atomic.Bool
@@ -440,6 +443,7 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	if err := j.sourceErr(); err != nil {
 		return nil, stage("fetch", err) // the package store returned other bytes than were sent
 	}
+	j.verified.Store(true) // every validation pass read the package whole, digest checked
 	rep := res.Report
 	rep.Package = j.req.Name
 	j.rec.Report = rep
@@ -553,11 +557,19 @@ func (j *job) head(ctx context.Context) ([]byte, error) {
 }
 
 // source opens the package for one in-order pass. Closing drains the rest,
-// so the store's digest check runs on every pass; a mismatch is kept in
-// srcErr and fails the attempt.
+// so a pass always reads to the end, where the package store's digest is
+// checked; a mismatch is kept in srcErr and fails the attempt. Validation's
+// passes are all checked so. The store pass that follows is not: it sends
+// each file's SHA-256 from those checked passes with the file's upload and
+// the S3 store refuses bytes that differ, so hashing the whole package again
+// would only repeat that check (about a second of CPU per GB).
 func (j *job) source(ctx context.Context) func() (io.ReadCloser, error) {
 	return func() (io.ReadCloser, error) {
-		obj, err := j.w.cfg.Queue.OpenPackage(ctx, j.t.ID, j.req.Object)
+		open := j.w.cfg.Queue.OpenPackage
+		if j.verified.Load() {
+			open = j.w.cfg.Queue.OpenPackageUnhashed
+		}
+		obj, err := open(ctx, j.t.ID, j.req.Object)
 		if err != nil {
 			return nil, err
 		}

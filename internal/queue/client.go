@@ -509,14 +509,23 @@ func (c *Client) CopyPackage(ctx context.Context, tenant, name string, w io.Writ
 // consumer's set-up and tear-down, and a reader that pauses for a long time
 // (an upload waiting on a slow S3) leaves no consumer waiting to time out.
 func (c *Client) OpenPackage(ctx context.Context, tenant, name string) (io.ReadCloser, error) {
-	return c.openPackage(ctx, tenant, name)
+	return c.openPackage(ctx, tenant, name, true)
+}
+
+// OpenPackageUnhashed reads a stored package like OpenPackage but checks only
+// its size, not its SHA-256 digest. It is for a later pass over a package a
+// full read has already verified, when the caller checks what it reads
+// another way (ingest's store pass sends every file's SHA-256 with the
+// upload): hashing a 1 GB package again cost about a second of CPU.
+func (c *Client) OpenPackageUnhashed(ctx context.Context, tenant, name string) (io.ReadCloser, error) {
+	return c.openPackage(ctx, tenant, name, false)
 }
 
 // ReadPackage reads a stored package of size bytes (the size the ingest
 // request gave) into memory, checked like OpenPackage. A package stored as
 // one chunk comes back as that chunk's bytes, without a copy.
 func (c *Client) ReadPackage(ctx context.Context, tenant, name string, size int64) ([]byte, error) {
-	r, err := c.openPackage(ctx, tenant, name)
+	r, err := c.openPackage(ctx, tenant, name, true)
 	if err != nil {
 		return nil, err
 	}
@@ -551,7 +560,7 @@ func (c *Client) ReadPackage(ctx context.Context, tenant, name string, size int6
 	return out, nil
 }
 
-func (c *Client) openPackage(ctx context.Context, tenant, name string) (*packageReader, error) {
+func (c *Client) openPackage(ctx context.Context, tenant, name string, hashed bool) (*packageReader, error) {
 	obs, err := c.PackageStore(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -565,7 +574,10 @@ func (c *Client) openPackage(ctx context.Context, tenant, name string) (*package
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &packageReader{name: name, info: info, chunks: make(chan []byte, prefetchChunks), cancel: cancel, h: sha256.New()}
+	r := &packageReader{name: name, info: info, chunks: make(chan []byte, prefetchChunks), cancel: cancel}
+	if hashed {
+		r.h = sha256.New()
+	}
 	go r.fetch(ctx, stream, "$O."+PackageStore(tenant)+".C."+info.NUID)
 	return r, nil
 }
@@ -588,11 +600,14 @@ type packageReader struct {
 	cancel context.CancelFunc
 	cur    []byte
 	n      int64
-	h      hash.Hash
-	done   error // the result at the end, once known
+	h      hash.Hash // written by fetch only; nil: the digest is not checked (OpenPackageUnhashed)
+	done   error     // the result at the end, once known
 }
 
-// fetch gets the chunks in order and hands them to the reader.
+// fetch gets the chunks in order, adds each to the digest and hands it to
+// the reader. Hashing here rather than in the reader puts the package's
+// digest on another core than whatever the reader does with the bytes
+// (validation hashes every file again).
 func (r *packageReader) fetch(ctx context.Context, stream jetstream.Stream, subj string) {
 	defer close(r.chunks)
 	seq := uint64(1)
@@ -614,6 +629,9 @@ func (r *packageReader) fetch(ctx context.Context, stream jetstream.Stream, subj
 			}
 			r.err = fmt.Errorf("package %s chunk %d: %w", r.name, i, err)
 			return
+		}
+		if r.h != nil {
+			r.h.Write(m.Data)
 		}
 		select {
 		case r.chunks <- m.Data:
@@ -642,11 +660,10 @@ func (r *packageReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// next takes the next chunk into the digest and the count; false at the end.
+// next takes the next chunk into the count; false at the end.
 func (r *packageReader) next() ([]byte, bool) {
 	b, ok := <-r.chunks
 	if ok {
-		r.h.Write(b)
 		r.n += int64(len(b))
 	}
 	return b, ok
@@ -659,7 +676,7 @@ func (r *packageReader) finish() error {
 		return r.err
 	case r.n != int64(r.info.Size):
 		return fmt.Errorf("package %s: read %d bytes, stored %d", r.name, r.n, r.info.Size)
-	case jetstream.GetObjectDigestValue(r.h) != r.info.Digest:
+	case r.h != nil && jetstream.GetObjectDigestValue(r.h) != r.info.Digest:
 		return fmt.Errorf("package %s: digest %s, stored %s: %w", r.name, jetstream.GetObjectDigestValue(r.h), r.info.Digest, jetstream.ErrDigestMismatch)
 	}
 	return io.EOF

@@ -273,6 +273,77 @@ func TestOpenPackage(t *testing.T) {
 	}
 }
 
+// TestPackageDigest: OpenPackage refuses a package whose chunks no longer
+// match the digest stored with it; OpenPackageUnhashed, for passes the
+// caller checks another way, reads the same bytes without that check but
+// still refuses a package of the wrong size.
+func TestPackageDigest(t *testing.T) {
+	ctx, svc, obs := packageStore(t, 60*time.Second)
+	data := make([]byte, 3<<20)
+	rand.New(rand.NewSource(2)).Read(data)
+	if _, err := obs.PutBytes(ctx, "p", data); err != nil {
+		t.Fatal(err)
+	}
+	info, err := obs.GetInfo(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := svc.JS.Stream(ctx, "OBJ_"+queue.PackageStore("alfa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj := "$O." + queue.PackageStore("alfa") + ".C." + info.NUID
+	// rewrite stores the package's chunks again as change makes them.
+	rewrite := func(change func(chunk int, b []byte) []byte) {
+		var chunks [][]byte
+		for seq := uint64(1); len(chunks) < int(info.Chunks); {
+			m, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+			if err != nil {
+				t.Fatal(err)
+			}
+			chunks, seq = append(chunks, m.Data), m.Sequence+1
+		}
+		if err := stream.Purge(ctx, jetstream.WithPurgeSubject(subj)); err != nil {
+			t.Fatal(err)
+		}
+		for i, b := range chunks {
+			if _, err := svc.JS.Publish(ctx, subj, change(i, bytes.Clone(b))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	read := func(open func(context.Context, string, string) (io.ReadCloser, error)) ([]byte, error) {
+		r, err := open(ctx, "alfa", "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		return io.ReadAll(r)
+	}
+	rewrite(func(i int, b []byte) []byte {
+		if i == 1 {
+			b[10] ^= 1
+		}
+		return b
+	})
+	if _, err := read(svc.OpenPackage); !errors.Is(err, jetstream.ErrDigestMismatch) {
+		t.Fatalf("changed chunk, checked read: %v, want a digest mismatch", err)
+	}
+	got, err := read(svc.OpenPackageUnhashed)
+	if err != nil || len(got) != len(data) || bytes.Equal(got, data) {
+		t.Fatalf("changed chunk, unhashed read: %v, %d bytes (equal to the original: %v)", err, len(got), bytes.Equal(got, data))
+	}
+	rewrite(func(i int, b []byte) []byte {
+		if i == int(info.Chunks)-1 {
+			return b[:len(b)-1]
+		}
+		return b
+	})
+	if _, err := read(svc.OpenPackageUnhashed); err == nil || !strings.Contains(err.Error(), "read 3145727 bytes, stored 3145728") {
+		t.Fatalf("short package, unhashed read: %v", err)
+	}
+}
+
 // TestReadPackage: a package read into memory comes back whole, whether
 // stored as one chunk or many, and a size other than the stored one is
 // refused before anything is read.
