@@ -125,6 +125,7 @@ type PutOptions struct {
 	SHA256      []byte // expected digest, when known; the upload fails if the bytes differ
 	ContentType string
 	Lock        Lock
+	Meta        map[string]string // user metadata (x-amz-meta-*), beside earkiv's own
 }
 
 // Info is what the store holds for an object.
@@ -161,6 +162,9 @@ func (s *Store) Put(ctx context.Context, bucket, key string, r io.Reader, o PutO
 		ContentType:          o.ContentType,
 		DisableContentSha256: true, // integrity comes from the checksum
 		UserMetadata:         map[string]string{},
+	}
+	for k, v := range o.Meta {
+		po.UserMetadata[k] = v
 	}
 	if o.Lock.LegalHold {
 		po.LegalHold = minio.LegalHoldEnabled
@@ -358,6 +362,73 @@ func (s *Store) RemoveVersion(ctx context.Context, bucket, key, versionID string
 		return fmt.Errorf("remove %s/%s version %s: %w", bucket, key, versionID, err)
 	}
 	return nil
+}
+
+// SetLock puts Object Lock on one stored version: a retention date, a legal
+// hold, or both. Ingest uploads a big package's files while it validates
+// them and locks them only once the package is accepted, so that a rejected
+// package's files can still be removed. A store refuses to shorten a
+// retention date it already holds.
+func (s *Store) SetLock(ctx context.Context, bucket, key, versionID string, l Lock) error {
+	if !l.RetainUntil.IsZero() {
+		mode := minio.RetentionMode(l.Mode)
+		until := l.RetainUntil.UTC()
+		if err := s.c.PutObjectRetention(ctx, bucket, key, minio.PutObjectRetentionOptions{Mode: &mode, RetainUntilDate: &until, VersionID: versionID}); err != nil {
+			return fmt.Errorf("lock %s/%s version %s on %s until %s: %w", bucket, key, versionID, s.endpoint, until.Format(time.RFC3339), err)
+		}
+	}
+	if l.LegalHold {
+		on := minio.LegalHoldEnabled
+		if err := s.c.PutObjectLegalHold(ctx, bucket, key, minio.PutObjectLegalHoldOptions{VersionID: versionID, Status: &on}); err != nil {
+			return fmt.Errorf("legal hold on %s/%s version %s on %s: %w", bucket, key, versionID, s.endpoint, err)
+		}
+	}
+	return nil
+}
+
+// Version is one stored version of an object, with its user metadata. Its
+// Lock is what the store reports, and versitygw 1.8 reports none for a
+// version that is no longer the current one; the store still enforces it.
+type Version struct {
+	Info
+	Meta map[string]string // user metadata, keys in canonical header form without x-amz-meta-
+}
+
+// Versions yields every version of every object under prefix, with its
+// metadata read from the version's own HEAD (listings do not carry it), for
+// clean-up after an interrupted ingest.
+func (s *Store) Versions(ctx context.Context, bucket, prefix string) iter.Seq2[Version, error] {
+	return func(yield func(Version, error) bool) {
+		for oi := range s.c.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+			if oi.Err != nil {
+				yield(Version{}, fmt.Errorf("list versions %s/%s on %s: %w", bucket, prefix, s.endpoint, oi.Err))
+				return
+			}
+			if oi.IsDeleteMarker {
+				continue
+			}
+			st, err := s.c.StatObject(ctx, bucket, oi.Key, minio.StatObjectOptions{VersionID: oi.VersionID})
+			if err != nil {
+				if isNotFound(err) {
+					continue // removed since the listing
+				}
+				if !yield(Version{}, fmt.Errorf("stat %s/%s version %s on %s: %w", bucket, oi.Key, oi.VersionID, s.endpoint, err)) {
+					return
+				}
+				continue
+			}
+			v := Version{Info: infoOf(st), Meta: map[string]string{}}
+			v.VersionID = oi.VersionID
+			for k, vals := range st.Metadata {
+				if name, ok := strings.CutPrefix(k, "X-Amz-Meta-"); ok && len(vals) > 0 {
+					v.Meta[name] = vals[0]
+				}
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
 }
 
 // Healthy reports whether the store answers.

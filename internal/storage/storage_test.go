@@ -116,19 +116,68 @@ func testStore(t *testing.T, srv *testenv.S3) {
 	if _, err := st.Stat(ctx, bucket, "nope"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("missing object: %v", err)
 	}
+	testLockLater(t, st, bucket)
 }
 
-// TestBucketWithoutLockRefused: a pre-existing bucket without Object Lock is
-// not used for records.
-func TestBucketWithoutLockRefused(t *testing.T) {
-	srv := testenv.Versity(t)
-	st := srv.Store(t)
+// testLockLater: a version stored without a lock can be removed until
+// SetLock locks it; afterwards the store refuses. Versions lists each
+// version with its own metadata.
+func testLockLater(t *testing.T, st *storage.Store, bucket string) {
 	ctx := context.Background()
-	if err := st.MakePlainBucket(ctx, "earkiv-plain"); err != nil {
+	put := func(key, body, sub string) storage.Info {
+		t.Helper()
+		sum := sha256.Sum256([]byte(body))
+		in, err := st.Put(ctx, bucket, key, strings.NewReader(body), storage.PutOptions{Size: int64(len(body)), SHA256: sum[:], Meta: map[string]string{"Earkiv-Submission": sub}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	until := time.Now().Add(24 * time.Hour).Truncate(time.Second)
+	first := put("later/a.txt", "first", "s1")
+	if err := st.SetLock(ctx, bucket, "later/a.txt", first.VersionID, storage.Lock{Mode: "GOVERNANCE", RetainUntil: until}); err != nil {
 		t.Fatal(err)
 	}
-	err := st.EnsureBucket(ctx, "earkiv-plain")
-	if err == nil || !strings.Contains(err.Error(), "without Object Lock") {
-		t.Fatalf("err %v", err)
+	if l, err := st.Retention(ctx, bucket, "later/a.txt"); err != nil || l.Mode != "GOVERNANCE" || !l.RetainUntil.Equal(until) {
+		t.Fatalf("lock after SetLock %+v %v", l, err)
+	}
+	hold := put("later/b.txt", "held", "s1")
+	if err := st.SetLock(ctx, bucket, "later/b.txt", hold.VersionID, storage.Lock{LegalHold: true}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := st.Retention(ctx, bucket, "later/b.txt"); err != nil || !l.LegalHold {
+		t.Fatalf("legal hold after SetLock %+v %v", l, err)
+	}
+	second := put("later/a.txt", "second", "s2")
+	got := map[string]storage.Version{}
+	for v, err := range st.Versions(ctx, bucket, "later/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[v.VersionID] = v
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d versions, want 3: %+v", len(got), got)
+	}
+	for _, want := range []struct {
+		in       storage.Info
+		sub, sha string
+	}{{first, "s1", first.SHA256}, {second, "s2", second.SHA256}, {hold, "s1", hold.SHA256}} {
+		if v := got[want.in.VersionID]; v.Meta["Earkiv-Submission"] != want.sub || v.SHA256 != want.sha || v.Key != want.in.Key {
+			t.Fatalf("version %+v, want %s of %s", v, want.sub, want.in.Key)
+		}
+	}
+	if err := st.RemoveVersion(ctx, bucket, "later/a.txt", first.VersionID); err == nil {
+		t.Fatal("the store deleted a version locked after upload")
+	}
+	if err := st.RemoveVersion(ctx, bucket, "later/b.txt", hold.VersionID); err == nil {
+		t.Fatal("the store deleted a version put on legal hold after upload")
+	}
+	if err := st.RemoveVersion(ctx, bucket, "later/a.txt", second.VersionID); err != nil {
+		t.Fatalf("remove the unlocked version: %v", err)
+	}
+	in, err := st.Stat(ctx, bucket, "later/a.txt")
+	if err != nil || in.VersionID != first.VersionID {
+		t.Fatalf("after removing the newer version: %+v %v", in, err)
 	}
 }
