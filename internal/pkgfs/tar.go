@@ -28,6 +28,36 @@ type tarPackage struct {
 	offsets map[string]int64              // plain tar: data offset by stored name
 	cache   map[string][]byte
 	sums    map[string][]byte // read in order: each entry's SHA-256, by stored name
+	tee     Tee               // stream source: offered each entry while indexing
+}
+
+// Tee is offered each regular file of a tar read from a stream while it is
+// indexed, with the file's name as stored (top folder included) and its
+// size, before the file's bytes are read; a non-nil writer gets a copy of
+// them. It lets a caller do its own work in the same pass over the stream
+// (ingest uploads the files while they are validated). The writer is closed
+// with nil once the file was read whole, or with the error that ended the
+// read. Its own write errors do not stop the scan: a writer that fails must
+// discard the rest of the file and report the failure its own way.
+type Tee func(name string, size int64) EntryWriter
+
+// EntryWriter receives one file's bytes from a Tee; *io.PipeWriter is one.
+type EntryWriter interface {
+	io.Writer
+	CloseWithError(err error) error
+}
+
+// teeWriter shields the scan from a tee's failures.
+type teeWriter struct {
+	w   EntryWriter
+	err error
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	if t.err == nil {
+		_, t.err = t.w.Write(p)
+	}
+	return len(p), nil
 }
 
 // cacheable files are kept in memory while a compressed tar is indexed, so that the
@@ -75,10 +105,16 @@ func archiveBase(name string) string {
 // archive from its start each time. Nothing is written to disk; small XML
 // files are cached in memory for Open.
 func OpenTarStream(name string, gz bool, open func() (io.ReadCloser, error), lim Limits) (Package, error) {
+	return OpenTarStreamTee(name, gz, open, lim, nil)
+}
+
+// OpenTarStreamTee is OpenTarStream with tee offered every file while the
+// archive is indexed.
+func OpenTarStreamTee(name string, gz bool, open func() (io.ReadCloser, error), lim Limits, tee Tee) (Package, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
-	t := &tarPackage{gz: gz, seq: true, src: open, offsets: map[string]int64{}, cache: map[string][]byte{}, sums: map[string][]byte{}, index: index{byName: map[string]int{}}}
+	t := &tarPackage{gz: gz, seq: true, src: open, tee: tee, offsets: map[string]int64{}, cache: map[string][]byte{}, sums: map[string][]byte{}, index: index{byName: map[string]int{}}}
 	if err := t.scan(lim, -1); err != nil {
 		return nil, err
 	}
@@ -160,7 +196,17 @@ func (t *tarPackage) scan(lim Limits, size int64) error {
 			buf = bytes.NewBuffer(make([]byte, 0, h.Size))
 			w = io.MultiWriter(hash, buf)
 		}
-		if _, err := io.CopyBuffer(w, &exactReader{r: tr, left: h.Size, name: name}, copyBuf); err != nil {
+		var tw EntryWriter
+		if t.tee != nil {
+			if tw = t.tee(name, h.Size); tw != nil {
+				w = io.MultiWriter(w, &teeWriter{w: tw})
+			}
+		}
+		_, err = io.CopyBuffer(w, &exactReader{r: tr, left: h.Size, name: name}, copyBuf)
+		if tw != nil {
+			tw.CloseWithError(err)
+		}
+		if err != nil {
 			return defect(DefectFormat, name, "truncated entry: %v", err)
 		}
 		t.sums[name] = hash.Sum(nil)
