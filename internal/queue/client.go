@@ -2,6 +2,7 @@ package queue
 
 import (
 	"archive/tar"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -11,7 +12,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -450,7 +453,28 @@ func listDir(ctx context.Context, dir string) ([]dirEntry, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("pack %s: %w", dir, err)
 	}
+	slices.SortStableFunc(out, func(a, b dirEntry) int { return cmp.Compare(metadataFirst(a), metadataFirst(b)) })
 	return out, est, nil
+}
+
+// metadataFirst orders a package's tar: the files at its root (the root
+// METS among them), then every other METS file (E-ARK representations),
+// then the rest as found. A worker reading the tar in order then knows the
+// package's identity and declared checksums before the content arrives, and
+// stores each file as it validates it instead of reading the package twice.
+func metadataFirst(e dirEntry) int {
+	switch {
+	case e.info.IsDir():
+		if !strings.Contains(e.name, "/") {
+			return 0 // the package's own folder
+		}
+		return 2
+	case strings.Count(e.name, "/") == 1: // base/file
+		return 0
+	case strings.EqualFold(path.Base(e.name), "mets.xml"):
+		return 1
+	}
+	return 2
 }
 
 // tarDir writes the listed folder as a tar stream, one copy buffer for all
@@ -600,16 +624,22 @@ type packageReader struct {
 	cancel context.CancelFunc
 	cur    []byte
 	n      int64
-	h      hash.Hash // written by fetch only; nil: the digest is not checked (OpenPackageUnhashed)
+	h      hash.Hash // written by digest only; nil: the digest is not checked (OpenPackageUnhashed)
 	done   error     // the result at the end, once known
 }
 
-// fetch gets the chunks in order, adds each to the digest and hands it to
-// the reader. Hashing here rather than in the reader puts the package's
-// digest on another core than whatever the reader does with the bytes
-// (validation hashes every file again).
+// fetch gets the chunks in order and hands them to the reader, through
+// digest when the digest is checked. Hashing on a goroutine of its own
+// rather than in the reader or here puts the digest on another core than
+// whatever the reader does with the bytes (validation hashes every file
+// again), and lets the next chunk be on its way while this one is hashed.
 func (r *packageReader) fetch(ctx context.Context, stream jetstream.Stream, subj string) {
-	defer close(r.chunks)
+	out := r.chunks
+	if r.h != nil {
+		out = make(chan []byte, cap(r.chunks))
+		go r.digest(ctx, out)
+	}
+	defer close(out)
 	seq := uint64(1)
 	for i := uint32(0); i < r.info.Chunks; i++ {
 		var m *jetstream.RawStreamMsg
@@ -630,16 +660,30 @@ func (r *packageReader) fetch(ctx context.Context, stream jetstream.Stream, subj
 			r.err = fmt.Errorf("package %s chunk %d: %w", r.name, i, err)
 			return
 		}
-		if r.h != nil {
-			r.h.Write(m.Data)
-		}
 		select {
-		case r.chunks <- m.Data:
+		case out <- m.Data:
 		case <-ctx.Done():
 			r.err = ctx.Err()
 			return
 		}
 		seq = m.Sequence + 1
+	}
+}
+
+// digest adds each chunk fetch got to the digest and hands it on to the
+// reader. It ends the reader's chunks once fetch has ended its own (having
+// set err, if any, before).
+func (r *packageReader) digest(ctx context.Context, in <-chan []byte) {
+	defer close(r.chunks)
+	for b := range in {
+		r.h.Write(b)
+		select {
+		case r.chunks <- b:
+		case <-ctx.Done():
+			for range in { // until fetch sees the cancellation too
+			}
+			return
+		}
 	}
 }
 

@@ -14,11 +14,13 @@ import (
 // TestTarDir: a folder goes out as a tar holding its files and folders under
 // the folder's name, the size estimate that picks the chunk size is not
 // below the real size (also for long Swedish names, which need PAX records),
-// and a link is refused.
+// files come metadata first (root files, then other METS files), and a link
+// is refused.
 func TestTarDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "paket")
 	long := strings.Repeat("överförmyndarnämnden-", 10) + "handling.pdf"
-	files := map[string]string{"METS.xml": "<mets/>", "data/a.txt": "a", "data/" + long: strings.Repeat("x", 1000), "tom.txt": ""}
+	files := map[string]string{"METS.xml": "<mets/>", "data/a.txt": "a", "data/" + long: strings.Repeat("x", 1000), "tom.txt": "",
+		"0-bilagor/b.txt": "b", "representations/r1/METS.xml": "<mets/>", "representations/r1/data/c.txt": "c"}
 	for name, body := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -41,6 +43,7 @@ func TestTarDir(t *testing.T) {
 		t.Errorf("tar is %d bytes, estimate %d", buf.Len(), est)
 	}
 	got := map[string]string{}
+	var order []string
 	tr := tar.NewReader(&buf)
 	for {
 		h, err := tr.Next()
@@ -55,6 +58,10 @@ func TestTarDir(t *testing.T) {
 		}
 		b, _ := io.ReadAll(tr)
 		got[strings.TrimPrefix(h.Name, "paket/")] = string(b)
+		order = append(order, strings.TrimPrefix(h.Name, "paket/"))
+	}
+	if want := "METS.xml tom.txt representations/r1/METS.xml 0-bilagor/b.txt"; strings.Join(order[:4], " ") != want {
+		t.Errorf("tar order %v, want %s first", order, want)
 	}
 	if len(got) != len(files) {
 		t.Fatalf("tar holds %d files, want %d: %v", len(got), len(files), got)
