@@ -223,6 +223,7 @@ type workerArg struct {
 	StopAt                  string // hook stage at which the child announces itself and hangs
 	StopAfter               int    // ... on the n-th time that stage is reached
 	Uploads                 int
+	Stream                  bool // every package streamed from the package store
 }
 
 // workerRole is a worker in a child process (to be killed with SIGKILL).
@@ -253,6 +254,9 @@ func workerRole(ctx context.Context, arg string) error {
 	}
 	cfg := workerConfig(reg, st, q, v, a.Spool)
 	cfg.Uploads = a.Uploads
+	if a.Stream {
+		cfg.MemoryBelow, cfg.SpoolBelow = 1, 1
+	}
 	var mu sync.Mutex
 	count := 0
 	cfg.Hook = func(stage, detail string) {
@@ -276,10 +280,10 @@ func workerRole(ctx context.Context, arg string) error {
 	return w.Run(ctx)
 }
 
-func (e *env) startWorkerChild(stopAt string, stopAfter int) *testenv.Child {
+func (e *env) startWorkerChild(stopAt string, stopAfter int, stream bool) *testenv.Child {
 	e.t.Helper()
 	arg, _ := json.Marshal(workerArg{NATSURL: e.nats.URL, User: e.nats.Cfg.ServiceUser, Password: e.nats.Cfg.ServicePassword,
-		S3: e.s3.Cfg, Tenants: e.regFile, Spool: e.spool, StopAt: stopAt, StopAfter: stopAfter, Uploads: 1})
+		S3: e.s3.Cfg, Tenants: e.regFile, Spool: e.spool, StopAt: stopAt, StopAfter: stopAfter, Uploads: 1, Stream: stream})
 	return testenv.StartChild(e.t, "worker", string(arg))
 }
 

@@ -17,12 +17,15 @@ import (
 // an accepted receipt, and that nothing looked complete in between.
 func TestWorkerKilled(t *testing.T) {
 	for _, c := range []struct {
-		name  string
-		stage string
-		after int
+		name   string
+		stage  string
+		after  int
+		stream bool
 	}{
-		{"mid-upload", "object-stored", 5},
-		{"after-manifest-before-receipt", "aip-complete", 1},
+		{"mid-upload", "object-stored", 5, false},
+		{"mid-upload-while-validating", "object-stored-early", 5, true},
+		{"after-manifest-before-receipt", "aip-complete", 1, false},
+		{"streamed-after-manifest-before-receipt", "aip-complete", 1, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -30,7 +33,7 @@ func TestWorkerKilled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			child := e.startWorkerChild(c.stage, c.after)
+			child := e.startWorkerChild(c.stage, c.after, c.stream)
 			id := e.submit("alfa", p)
 			waitOutput(t, child, "STOPPED-AT", time.Minute)
 			child.Kill()
@@ -49,7 +52,11 @@ func TestWorkerKilled(t *testing.T) {
 				t.Fatalf("receipt %s issued before the work was done", r.Status)
 			}
 
-			e.startWorker() // redelivery after AckWait
+			e.startWorker(func(cfg *ingest.Config) { // redelivery after AckWait
+				if c.stream {
+					cfg.MemoryBelow, cfg.SpoolBelow = 1, 1
+				}
+			})
 			r := e.receipt("alfa", id, time.Minute)
 			if r.Status != queue.Accepted {
 				t.Fatalf("after restart: %s %s", r.Status, r.Reason)

@@ -21,9 +21,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"mime"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -70,6 +68,7 @@ type Config struct {
 	Log                     *slog.Logger
 	Now                     func() time.Time
 	// Hook, if set, is called at named points of an ingest ("object-stored",
+	// "object-stored-early" for a file stored while it is validated,
 	// "aip-complete"); fault tests use it to stop a worker at an exact point.
 	Hook func(stage, detail string)
 }
@@ -404,6 +403,9 @@ type job struct {
 	// resume is set when an earlier try may have stored objects: each is then
 	// checked before it is uploaded again.
 	resume atomic.Bool
+	eager  *eagerStore     // a big streamed package: files stored while validated
+	aipID  string          // the AIP the package would become, once known
+	kept   map[string]bool // versions the AIP's manifest lists
 }
 
 // timed runs f and records its duration under stage.
@@ -431,10 +433,21 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 		return rec, err
 	}
 	var res *validate.Result
-	if err := j.timed("validate", func() (err error) {
+	err = j.timed("validate", func() (err error) {
 		res, j.pkg, err = w.cfg.Validator.ValidateOpen(ctx, j.req.Name, open)
 		return err
-	}); err != nil {
+	})
+	if j.eager != nil {
+		j.eager.wait()
+		defer func() {
+			// Whatever this attempt stored and the AIP does not keep goes,
+			// also when the worker is being stopped.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventWait)
+			defer cancel()
+			j.eager.discard(ctx)
+		}()
+	}
+	if err != nil {
 		return nil, stage("validate", err)
 	}
 	if j.pkg != nil {
@@ -450,6 +463,9 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	j.rec.Files, j.rec.Bytes = rep.Files, rep.Bytes
 	if res.Package != nil {
 		j.rec.PackageID = res.Package.ObjID
+		if res.Package.ObjID != "" {
+			j.aipID = aip.ID(j.t.ID, res.Package.ObjID)
+		}
 	}
 	if !rep.Valid {
 		j.event(queue.Event{Tenant: j.t.ID, Type: "validation.failed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
@@ -508,8 +524,16 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 		return j.spooled(ctx)
 	}
 	gz := len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b
+	var tee pkgfs.Tee
+	if !j.resume.Load() {
+		// A first attempt stores the files as validation reads them. A
+		// redelivery stores the ordinary way, which reuses what the
+		// interrupted attempt stored and locked.
+		j.eager = newEagerStore(ctx, j)
+		tee = j.eager.tee
+	}
 	return nil, func() (pkgfs.Package, error) {
-		return pkgfs.OpenTarStream(j.req.Name, gz, j.source(ctx), pkgfs.Limits{})
+		return pkgfs.OpenTarStreamTee(j.req.Name, gz, j.source(ctx), pkgfs.Limits{}, tee)
 	}, nil
 }
 
@@ -670,6 +694,13 @@ func (j *job) finish(ctx context.Context, status, reason string) (*queue.Receipt
 	w := j.w
 	j.rec.Status, j.rec.Reason = status, reason
 	j.rec.Finished = w.cfg.Now().UTC()
+	// Nothing this submission stored outside its AIP outlives its receipt.
+	if j.eager != nil {
+		j.eager.discard(ctx)
+	}
+	if j.resume.Load() {
+		j.sweep(ctx)
+	}
 	j.flushEvents(ctx)
 	if err := w.cfg.Queue.PutReceipt(ctx, j.rec); err != nil {
 		return nil, stage("receipt", err)
@@ -733,11 +764,8 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	for _, f := range files {
 		j.rec.Checksums = append(j.rec.Checksums, queue.FileSum{Path: f.Path, Size: f.Size, SHA256: f.SHA256})
 	}
-	if _, ok := w.buckets.Load(j.t.Bucket); !ok {
-		if err := j.retry(ctx, "bucket", func() error { return j.store.EnsureBucket(ctx, j.t.Bucket) }); err != nil {
-			return nil, stage("store", err)
-		}
-		w.buckets.Store(j.t.Bucket, true)
+	if err := j.ensureBucket(ctx, true); err != nil {
+		return nil, stage("store", err)
 	}
 
 	// Is this package archived already?
@@ -749,6 +777,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 		switch {
 		case existing.SubmissionID == j.req.SubmissionID:
 			// This very submission finished storing before a crash: announce and receipt it.
+			j.keep(existing)
 			if err := j.replicate(ctx, existing); err != nil {
 				return nil, err
 			}
@@ -786,15 +815,20 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	}
 	m.Archivist, m.Creator, m.Submitter = party(p.Archivist()), party(p.Creator()), party(p.Submitter())
 	for _, f := range files {
-		mt := mimes[f.Path]
-		if mt == "" {
-			mt = mime.TypeByExtension(path.Ext(f.Path))
-		}
 		m.Objects = append(m.Objects, aip.Object{Key: aip.SubmissionKey(aipID, f.Path), Path: "submission/" + f.Path,
-			Role: aip.RoleSubmission, Size: f.Size, SHA256: f.SHA256, MIME: mt})
+			Role: aip.RoleSubmission, Size: f.Size, SHA256: f.SHA256, MIME: contentType(mimes, f.Path)})
 	}
 	m.Cases = describe(pkg, res.Metadata)
-	if err := j.timed("store", func() error { return j.storeSubmission(ctx, pkg, m, lock) }); err != nil {
+	if err := j.timed("store", func() error {
+		var stored map[string]bool
+		if j.eager != nil {
+			var err error
+			if stored, err = j.eager.adopt(ctx, m.Objects, lock); err != nil {
+				return stage("store", err)
+			}
+		}
+		return j.storeSubmission(ctx, pkg, m, lock, stored)
+	}); err != nil {
 		return nil, err
 	}
 	storedAt := w.cfg.Now().UTC()
@@ -839,6 +873,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	if _, err := j.putBytes(ctx, aip.ManifestKey(aipID), mb, "application/json", lock); err != nil {
 		return nil, err
 	}
+	j.keep(m)
 	w.cfg.Hook("aip-complete", aipID)
 	if err := j.replicate(ctx, m); err != nil {
 		return nil, err
@@ -879,7 +914,7 @@ func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
 				return err
 			}
 			defer rc.Close()
-			_, err = putObject(ctx, rst, rbucket, o, rc, lock)
+			_, err = putObject(ctx, rst, rbucket, o, rc, lock, nil)
 			return err
 		})
 		if err != nil {
@@ -937,13 +972,20 @@ func (j *job) readManifest(ctx context.Context, aipID string) (*aip.Manifest, er
 	return m, err
 }
 
-// storeSubmission uploads every submitted file, skipping files a previous
-// attempt already stored with the same SHA-256. The expected digest from
-// validation goes with each upload, so the bytes stored are the bytes validated.
-func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Manifest, lock storage.Lock) error {
+// storeSubmission uploads every submitted file but those in stored (done
+// while validating), skipping files a previous attempt already stored with
+// the same SHA-256 (and locking them, if that attempt had not). The
+// expected digest from validation goes with each upload, so the bytes
+// stored are the bytes validated.
+func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Manifest, lock storage.Lock, stored map[string]bool) error {
 	byPath := map[string]*aip.Object{}
 	for i := range m.Objects {
-		byPath[strings.TrimPrefix(m.Objects[i].Path, "submission/")] = &m.Objects[i]
+		if p := strings.TrimPrefix(m.Objects[i].Path, "submission/"); !stored[p] {
+			byPath[p] = &m.Objects[i]
+		}
+	}
+	if len(byPath) == 0 {
+		return nil
 	}
 	put := func(ctx context.Context, o *aip.Object, open func() (io.ReadCloser, error), retry bool) error {
 		attempt := func() error {
@@ -951,8 +993,15 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 				if in, ok, err := j.store.Has(ctx, j.t.Bucket, o.Key, o.Size, o.SHA256); err != nil {
 					return err
 				} else if ok {
+					// Stored by an earlier attempt, perhaps one that was
+					// killed before it locked what it stored while validating.
+					if !covers(in.Lock, lock) {
+						if err := j.store.SetLock(ctx, j.t.Bucket, o.Key, in.VersionID, lock); err != nil {
+							return err
+						}
+					}
 					o.VersionID = in.VersionID
-					return nil // stored by an earlier attempt
+					return nil
 				}
 			}
 			rc, err := open()
@@ -960,7 +1009,7 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 				return err
 			}
 			defer rc.Close()
-			in, err := putObject(ctx, j.store, j.t.Bucket, *o, rc, lock)
+			in, err := putObject(ctx, j.store, j.t.Bucket, *o, rc, lock, j.meta())
 			if err != nil {
 				return err
 			}
@@ -985,6 +1034,9 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 		// objects already stored are skipped by their checksum.
 		return stage("store", j.retry(ctx, "store "+j.req.Object, func() error {
 			err := pkg.Walk(ctx, func(e pkgfs.Entry, r io.Reader) error {
+				if stored[e.Name] {
+					return nil
+				}
 				o := byPath[e.Name]
 				if o == nil {
 					return fmt.Errorf("%s was not hashed during validation", e.Name)
@@ -997,25 +1049,93 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 			return err
 		}))
 	}
-	entries := pkg.Entries()
-	for _, e := range entries {
+	var entries []pkgfs.Entry
+	for _, e := range pkg.Entries() {
+		if stored[e.Name] {
+			continue
+		}
 		if byPath[e.Name] == nil {
 			return fmt.Errorf("store: %s was not hashed during validation", e.Name)
 		}
+		entries = append(entries, e)
 	}
 	return stage("store", each(ctx, j.w.uploaders, j.w.cfg.Uploads, entries, func(ctx context.Context, e pkgfs.Entry) error {
 		return put(ctx, byPath[e.Name], func() (io.ReadCloser, error) { return pkg.Open(e.Name) }, true)
 	}))
 }
 
+// covers tells whether an object's lock is at least the lock wanted: held
+// if a hold is wanted, retained as long, in the same or the stricter mode.
+func covers(have, want storage.Lock) bool {
+	if want.LegalHold && !have.LegalHold {
+		return false
+	}
+	if want.RetainUntil.IsZero() {
+		return true
+	}
+	return !have.RetainUntil.Before(want.RetainUntil) && (have.Mode == want.Mode || have.Mode == "COMPLIANCE")
+}
+
+// meta is the user metadata of a submitted file's object.
+func (j *job) meta() map[string]string { return map[string]string{metaSubmission: j.req.SubmissionID} }
+
+// ensureBucket makes sure the tenant's bucket exists with Object Lock, once
+// per worker; retry keeps trying while the store is unavailable.
+func (j *job) ensureBucket(ctx context.Context, retry bool) error {
+	if _, ok := j.w.buckets.Load(j.t.Bucket); ok {
+		return nil
+	}
+	op := func() error { return j.store.EnsureBucket(ctx, j.t.Bucket) }
+	var err error
+	if retry {
+		err = j.retry(ctx, "bucket", op)
+	} else {
+		err = op()
+	}
+	if err == nil {
+		j.w.buckets.Store(j.t.Bucket, true)
+	}
+	return err
+}
+
+// keep records the versions m lists, which sweep leaves alone.
+func (j *job) keep(m *aip.Manifest) {
+	j.kept = map[string]bool{}
+	for _, o := range m.Objects {
+		j.kept[o.VersionID] = true
+	}
+}
+
+// sweep removes what an interrupted attempt of this submission stored in
+// the package's AIP folder and the AIP does not list: files uploaded while
+// validating, left unlocked by a worker killed before the package was
+// accepted or rejected. Versions of other submissions are not touched.
+func (j *job) sweep(ctx context.Context) {
+	if j.aipID == "" {
+		return
+	}
+	for v, err := range j.store.Versions(ctx, j.t.Bucket, j.aipID+"/") {
+		if err != nil {
+			j.w.cfg.Log.Warn("sweep after an interrupted attempt", "aip", j.aipID, "err", err)
+			return
+		}
+		if v.Meta[metaSubmission] != j.req.SubmissionID || j.kept[v.VersionID] {
+			continue
+		}
+		if err := j.store.RemoveVersion(ctx, j.t.Bucket, v.Key, v.VersionID); err != nil {
+			j.w.cfg.Log.Warn("remove a file an interrupted attempt stored", "key", v.Key, "version", v.VersionID, "err", err)
+		}
+	}
+}
+
 // putObject stores an AIP object's bytes, which the store verifies against
 // the SHA-256 the AIP records.
-func putObject(ctx context.Context, st *storage.Store, bucket string, o aip.Object, r io.Reader, lock storage.Lock) (storage.Info, error) {
+func putObject(ctx context.Context, st *storage.Store, bucket string, o aip.Object, r io.Reader, lock storage.Lock, meta map[string]string) (storage.Info, error) {
 	sum, err := storage.ParseSHA256(o.SHA256)
 	if err != nil {
 		return storage.Info{}, err
 	}
-	return st.Put(ctx, bucket, o.Key, r, storage.PutOptions{Size: o.Size, SHA256: sum, ContentType: o.MIME, Lock: lock})
+	return st.Put(ctx, bucket, o.Key, r, storage.PutOptions{Size: o.Size, SHA256: sum, ContentType: o.MIME, Lock: lock, Meta: meta})
 }
 
 // putDoc stores an XML document the AIP writes itself and lists it in m.

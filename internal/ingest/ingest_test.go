@@ -172,6 +172,32 @@ func checkAIP(t *testing.T, e *env, tenantID string, r *queue.Receipt) {
 	if _, err := e.store.Stat(ctx, tn.Bucket, aip.METSKey(r.AIPID)); err != nil {
 		t.Errorf("AIP METS: %v", err)
 	}
+	// Nothing else in the AIP's folder: one version per object, the one the
+	// manifest lists (no copy left by an interrupted or rejected attempt).
+	listed := map[string]string{}
+	for _, o := range m.Objects {
+		listed[o.Key] = o.VersionID
+	}
+	seen := map[string]int{}
+	for v, err := range e.store.Versions(ctx, tn.Bucket, r.AIPID+"/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[v.Key]++
+		if want, ok := listed[v.Key]; ok && v.VersionID != want {
+			t.Errorf("%s: version %s stored, manifest lists %s", v.Key, v.VersionID, want)
+		} else if !ok && v.Key != aip.ManifestKey(r.AIPID) {
+			t.Errorf("%s: stored, not in the manifest", v.Key)
+		}
+	}
+	for key, n := range seen {
+		if n != 1 {
+			t.Errorf("%s: %d versions, want 1", key, n)
+		}
+	}
+	if len(seen) != len(listed)+1 {
+		t.Errorf("%d objects in the AIP folder, manifest lists %d and itself", len(seen), len(listed))
+	}
 }
 
 // TestDuplicateAndConflict: the same package twice gives one AIP and a

@@ -116,8 +116,8 @@ func (v *Validator) ValidateOpen(ctx context.Context, label string, open func() 
 	return res, pkg, nil
 }
 
-// rootNames are the root METS names each family uses, in order of preference.
-var rootNames = []string{"METS.xml", "mets.xml", "sip.xml"}
+// RootNames are the root METS names each family uses, in order of preference.
+var RootNames = []string{"METS.xml", "mets.xml", "sip.xml"}
 
 // Validate checks an opened package and completes rep.
 func (v *Validator) Validate(ctx context.Context, pkg pkgfs.Package, rep *report.Report) (*Result, error) {
@@ -134,7 +134,7 @@ func (v *Validator) Validate(ctx context.Context, pkg pkgfs.Package, rep *report
 			dirs[d] = true
 		}
 	}
-	for _, n := range rootNames {
+	for _, n := range RootNames {
 		if entries[n] {
 			res.METS = n
 			break

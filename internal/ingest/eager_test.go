@@ -1,0 +1,240 @@
+package ingest_test
+
+import (
+	"archive/tar"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/ingest"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/samplegen"
+	"github.com/earkiv/earkiv/internal/tenant"
+)
+
+// TestStoreWhileValidating: a streamed package is stored while it is
+// validated. An accepted one ends with exactly the AIP's versions, locked;
+// a duplicate stores nothing; a rejected one (a file that does not match
+// its declared checksum, or a package for another archive) leaves nothing
+// in the bucket; a tar without its METS first is stored after validation.
+func TestStoreWhileValidating(t *testing.T) {
+	e := newEnv(t)
+	var early atomic.Int64
+	e.startWorker(func(c *ingest.Config) {
+		c.MemoryBelow, c.SpoolBelow = 1, 1
+		c.Hook = func(stage, _ string) {
+			if stage == "object-stored-early" {
+				early.Add(1)
+			}
+		}
+	})
+	ctx := context.Background()
+	dir := t.TempDir()
+	gen := func(name string, spec samplegen.Spec) string {
+		t.Helper()
+		spec.ID, spec.Seed = name, uint64(len(name))
+		p, err := samplegen.Generate(ctx, filepath.Join(dir, name), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bucket := e.tenant("alfa").Bucket
+	versions := func(prefix string) int {
+		t.Helper()
+		n := 0
+		for _, err := range e.store.Versions(ctx, bucket, prefix) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		return n
+	}
+
+	for _, fam := range []fgs.Family{fgs.FamilyFGS1, fgs.FamilyEARK} {
+		early.Store(0)
+		p := gen("early-"+string(fam), samplegen.Spec{Family: fam, Cases: 2, Files: 3, Size: 30000})
+		r := e.receipt("alfa", e.submit("alfa", p), time.Minute)
+		if r.Status != queue.Accepted {
+			t.Fatalf("%s: %s %s", fam, r.Status, r.Reason)
+		}
+		if n := early.Load(); n != int64(r.Files) {
+			t.Errorf("%s: %d of %d files stored while validating", fam, n, r.Files)
+		}
+		checkAIP(t, e, "alfa", r)
+
+		early.Store(0)
+		before := versions(r.AIPID + "/")
+		again := e.receipt("alfa", e.submit("alfa", p), time.Minute)
+		if again.Status != queue.Duplicate || early.Load() != 0 || versions(r.AIPID+"/") != before {
+			t.Errorf("%s again: %s, %d files stored while validating, %d versions (were %d)", fam, again.Status, early.Load(), versions(r.AIPID+"/"), before)
+		}
+	}
+
+	// A file whose bytes differ from its declared checksum: the store refuses
+	// it, the rest is stored, and all of it goes with the rejection.
+	early.Store(0)
+	bad := gen("early-bad", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 2, Files: 3, Size: 30000})
+	flipLastContentFile(t, bad)
+	r := e.receipt("alfa", e.submit("alfa", bad), time.Minute)
+	if r.Status != queue.Rejected {
+		t.Fatalf("changed file: %s %s", r.Status, r.Reason)
+	}
+	if early.Load() == 0 {
+		t.Error("nothing was stored while validating the package with a changed file")
+	}
+	if r.PackageID == "" {
+		t.Fatal("rejection without the package id")
+	}
+	if n := versions(aip.ID("alfa", r.PackageID) + "/"); n != 0 {
+		t.Errorf("%d versions left after the rejection", n)
+	}
+
+	// Addressed to another archive: nothing is stored at all.
+	early.Store(0)
+	other := gen("early-other", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 2, OrgName: "Sjöstad kommun", OrgID: "2120000019"})
+	r = e.receipt("alfa", e.submit("alfa", other), time.Minute)
+	if r.Status != queue.Rejected || early.Load() != 0 || r.PackageID == "" {
+		t.Errorf("other archive: %s (package %q), %d files stored while validating", r.Status, r.PackageID, early.Load())
+	}
+	if n := versions(aip.ID("alfa", r.PackageID) + "/"); n != 0 {
+		t.Errorf("%d versions left for another archive's package", n)
+	}
+
+	// METS last: validated first, then stored.
+	early.Store(0)
+	last := gen("early-mets-last", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: 2, Size: 30000})
+	r = e.receipt("alfa", e.submit("alfa", tarMETSLast(t, last)), time.Minute)
+	if r.Status != queue.Accepted || early.Load() != 0 {
+		t.Fatalf("METS last: %s %s, %d files stored while validating", r.Status, r.Reason, early.Load())
+	}
+	checkAIP(t, e, "alfa", r)
+}
+
+// TestSweepAfterKill: a worker killed while storing a package as it
+// validates it leaves unlocked files without a manifest; the redelivery,
+// which here rejects the package (the municipality's organisation number
+// changed in between), removes them.
+func TestSweepAfterKill(t *testing.T) {
+	e := newEnv(t)
+	p, err := samplegen.Generate(context.Background(), t.TempDir(), samplegen.Spec{Family: fgs.FamilyFGS1, ID: "sweep", Cases: 2, Files: 3, Size: 30000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := e.startWorkerChild("object-stored-early", 3, true)
+	id := e.submit("alfa", p)
+	waitOutput(t, child, "STOPPED-AT", time.Minute)
+	child.Kill()
+	bucket := e.tenant("alfa").Bucket
+	prefix := aip.ID("alfa", "UUID:sweep") + "/"
+	count := func() (n int) {
+		for v, err := range e.store.Versions(context.Background(), bucket, prefix) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Lock.LegalHold || !v.Lock.RetainUntil.IsZero() {
+				t.Errorf("%s: locked before the package was accepted", v.Key)
+			}
+			n++
+		}
+		return n
+	}
+	if n := count(); n < 3 {
+		t.Fatalf("%d versions after the kill, want at least 3", n)
+	}
+
+	moved := *e.tenant("alfa")
+	moved.OrgNumber = "2120000027"
+	reg := &tenant.Registry{}
+	if err := reg.Add(&moved); err != nil {
+		t.Fatal(err)
+	}
+	e.startWorker(func(c *ingest.Config) {
+		c.MemoryBelow, c.SpoolBelow = 1, 1
+		c.Tenants = func() *tenant.Registry { return reg }
+	})
+	r := e.receipt("alfa", id, time.Minute)
+	if r.Status != queue.Rejected || r.PackageID != "UUID:sweep" {
+		t.Fatalf("after restart: %s %s (package %s)", r.Status, r.Reason, r.PackageID)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d versions left after the redelivery's rejection", n)
+	}
+}
+
+// flipLastContentFile changes one byte of the package's last content file
+// (in name order), keeping its size.
+func flipLastContentFile(t *testing.T, dir string) {
+	t.Helper()
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".xml") {
+			files = append(files, p)
+		}
+		return err
+	})
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatal("no content file")
+	}
+	b, err := os.ReadFile(files[len(files)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(files[len(files)-1], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tarMETSLast packs a package folder as a tar with its root METS last.
+func tarMETSLast(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".tar")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tw := tar.NewWriter(f)
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return err
+	})
+	sort.SliceStable(files, func(i, j int) bool { return isRootMETS(dir, files[j]) && !isRootMETS(dir, files[i]) })
+	if !isRootMETS(dir, files[len(files)-1]) {
+		t.Fatal("no root METS")
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(filepath.Dir(dir), p)
+		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(b)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func isRootMETS(dir, p string) bool {
+	return filepath.Dir(p) == dir && strings.EqualFold(filepath.Ext(p), ".xml") && strings.Contains(strings.ToLower(filepath.Base(p)), "mets") ||
+		filepath.Dir(p) == dir && filepath.Base(p) == "sip.xml"
+}
