@@ -51,13 +51,14 @@ type eagerStore struct {
 	sem    chan struct{} // uploads in flight
 	wg     sync.WaitGroup
 
-	// Used by the scan goroutine only.
-	off      bool
+	// Used by the scan goroutine, and read once it has ended.
+	first    bool   // the next file is the tar's first
+	storing  bool   // files are uploaded (set once the root METS allows it)
 	prefix   string // the tar's top folder with its slash, or ""
 	root     string // the root METS's name
 	aipID    string
-	mimes    map[string]string // MIME type the root METS gives, by package path
-	declared map[string][]byte // SHA-256 a METS declares, by package path
+	mimes    map[string]string      // MIME type the root METS gives, by package path
+	declared map[string]declaration // SHA-256 a METS declares, by package path
 
 	mu      sync.Mutex
 	stored  map[string]storage.Info // package path -> version uploaded
@@ -68,24 +69,22 @@ type eagerStore struct {
 const maxEagerMETS = 64 << 20
 
 func newEagerStore(ctx context.Context, j *job) *eagerStore {
-	return &eagerStore{j: j, ctx: ctx, bucket: j.t.Bucket, sem: make(chan struct{}, j.w.cfg.Uploads),
-		declared: map[string][]byte{}, stored: map[string]storage.Info{}, adopted: map[string]bool{}}
+	return &eagerStore{j: j, ctx: ctx, bucket: j.t.Bucket, sem: make(chan struct{}, j.w.cfg.Uploads), first: true,
+		declared: map[string]declaration{}, stored: map[string]storage.Info{}, adopted: map[string]bool{}}
 }
 
 // stop turns eager storing off for the rest of the scan.
 func (e *eagerStore) stop(why string) {
-	if !e.off {
-		e.off = true
-		e.j.w.cfg.Log.Debug("package stored after validation, not while", "submission", e.j.req.SubmissionID, "why", why)
-	}
+	e.storing = false
+	e.j.w.cfg.Log.Debug("package stored after validation, not while", "submission", e.j.req.SubmissionID, "why", why)
 }
 
-// tee is the pkgfs.Tee: it is offered each file of the tar in order.
+// tee is the pkgfs.Tee: it is offered each file of the tar in order. The
+// METS files are read for their declared checksums even when nothing is
+// uploaded, for vouched.
 func (e *eagerStore) tee(name string, size int64) pkgfs.EntryWriter {
-	if e.off {
-		return nil
-	}
-	if e.root == "" {
+	if e.first {
+		e.first = false
 		dir, base := path.Split(name)
 		if strings.Count(dir, "/") > 1 || !slices.Contains(validate.RootNames, base) {
 			e.stop("the tar does not start with the root METS")
@@ -95,21 +94,18 @@ func (e *eagerStore) tee(name string, size int64) pkgfs.EntryWriter {
 		return &xmlBuffer{done: e.rootMETS}
 	}
 	rel, ok := strings.CutPrefix(name, e.prefix)
-	if !ok {
+	if !ok || e.root == "" {
 		e.stop("files outside the package folder")
 		return nil
-	}
-	if e.aipID == "" {
-		return nil // the root METS was cut short; validation says so
 	}
 	if isRepresentationMETS(rel) {
 		return &xmlBuffer{done: func(b []byte) { e.representationMETS(rel, b) }}
 	}
-	sum := e.declared[rel]
-	if sum == nil {
-		return nil // no SHA-256 declared before the file: the store pass stores it
+	d, ok := e.declared[rel]
+	if !e.storing || !ok {
+		return nil // nothing stored now, or no SHA-256 declared before the file: the store pass stores it
 	}
-	return e.upload(rel, size, sum, nil)
+	return e.upload(rel, size, d.sum, nil)
 }
 
 // isRepresentationMETS tells an E-ARK representation METS
@@ -132,6 +128,7 @@ func (e *eagerStore) rootMETS(b []byte) {
 		return
 	}
 	p := fgs.Parse(doc.Root(), doc.Line)
+	e.declare("", e.root, p.Files)
 	if p.ObjID == "" {
 		e.stop("no package id")
 		return
@@ -160,33 +157,84 @@ func (e *eagerStore) rootMETS(b []byte) {
 			e.mimes[f.Path] = f.MIME
 		}
 	}
-	e.declare("", p.Files)
+	e.storing = true
 	e.upload(e.root, int64(len(b)), sha256Bytes(b), bytes.NewReader(b))
 }
 
 // representationMETS adds a representation's declared checksums and stores
 // its METS.
 func (e *eagerStore) representationMETS(rel string, b []byte) {
-	if b == nil || e.off {
+	if b == nil {
 		return
 	}
 	doc, err := xmlsafe.ParseBytes(b, xmlsafe.DefaultLimits)
 	if err == nil && fgs.IsMETS(doc.Root(), "mets") {
-		e.declare(path.Dir(rel)+"/", fgs.Parse(doc.Root(), doc.Line).Files)
+		e.declare(path.Dir(rel)+"/", rel, fgs.Parse(doc.Root(), doc.Line).Files)
 	}
-	e.upload(rel, int64(len(b)), sha256Bytes(b), bytes.NewReader(b))
+	if e.storing {
+		e.upload(rel, int64(len(b)), sha256Bytes(b), bytes.NewReader(b))
+	}
 }
 
-// declare records the SHA-256 a METS declares for its files.
-func (e *eagerStore) declare(folder string, files []fgs.File) {
+// declare records the SHA-256 the METS mets declares for its files.
+func (e *eagerStore) declare(folder, mets string, files []fgs.File) {
 	for _, f := range files {
 		if alg, ok := fixity.Parse(f.ChecksumType); !ok || alg != fixity.SHA256 || f.Path == "" {
 			continue
 		}
 		if sum, err := hex.DecodeString(strings.TrimSpace(f.Checksum)); err == nil && len(sum) == 32 {
-			e.declared[folder+f.Path] = sum
+			if _, ok := e.declared[folder+f.Path]; !ok { // the first declaration; validation checks them all
+				e.declared[folder+f.Path] = declaration{sum: sum, by: mets}
+			}
 		}
 	}
+}
+
+// declaration is a SHA-256 a METS file declares for a file.
+type declaration struct {
+	sum []byte
+	by  string // the METS file, by package path
+}
+
+// vouched tells whether every file of pkg, as read, has the SHA-256 that
+// something the producer wrote says it has: the request's sums (computed
+// by the producer's client while packing the metadata files) or a METS file
+// that is itself vouched for. When it holds, the package digest adds
+// nothing, and the package can be read once without it; when it does not
+// (a file without a declared SHA-256, a mismatch, a tar from elsewhere),
+// the digest must be checked before any verdict, so that bytes changed in
+// the package store are not archived or blamed on the producer.
+func (e *eagerStore) vouched(pkg pkgfs.Package) bool {
+	s, ok := pkg.(pkgfs.Summed)
+	if !ok || e.root == "" || len(e.j.req.Sums) == 0 {
+		return false
+	}
+	sums := map[string][]byte{}
+	for _, en := range pkg.Entries() {
+		sum, ok := s.SHA256(en.Name)
+		if !ok {
+			return false
+		}
+		sums[en.Name] = sum
+	}
+	var check func(rel string, depth int) bool
+	check = func(rel string, depth int) bool {
+		got, ok := sums[rel]
+		if !ok || depth > 2 { // root METS, representation METS, file
+			return false
+		}
+		if want, ok := e.j.req.Sums[e.prefix+rel]; ok {
+			return want == hex.EncodeToString(got)
+		}
+		d, ok := e.declared[rel]
+		return ok && bytes.Equal(d.sum, got) && check(d.by, depth+1)
+	}
+	for rel := range sums {
+		if !check(rel, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // upload stores one file without Object Lock, from src or, when src is nil,

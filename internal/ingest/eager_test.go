@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -12,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/fgs"
+	"github.com/earkiv/earkiv/internal/fixity"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/samplegen"
@@ -27,12 +31,15 @@ import (
 // in the bucket; a tar without its METS first is stored after validation.
 func TestStoreWhileValidating(t *testing.T) {
 	e := newEnv(t)
-	var early atomic.Int64
+	var early, digestPasses atomic.Int64
 	e.startWorker(func(c *ingest.Config) {
 		c.MemoryBelow, c.SpoolBelow = 1, 1
 		c.Hook = func(stage, _ string) {
-			if stage == "object-stored-early" {
+			switch stage {
+			case "object-stored-early":
 				early.Add(1)
+			case "digest-pass":
+				digestPasses.Add(1)
 			}
 		}
 	})
@@ -71,6 +78,9 @@ func TestStoreWhileValidating(t *testing.T) {
 			t.Errorf("%s: %d of %d files stored while validating", fam, n, r.Files)
 		}
 		checkAIP(t, e, "alfa", r)
+		if n := digestPasses.Load(); n != 0 {
+			t.Errorf("%s: %d reads only for the package digest; the producer's sums and the METS vouch for every file", fam, n)
+		}
 
 		early.Store(0)
 		before := versions(r.AIPID + "/")
@@ -80,17 +90,32 @@ func TestStoreWhileValidating(t *testing.T) {
 		}
 	}
 
+	if n := digestPasses.Load(); n != 0 {
+		t.Errorf("%d reads only for the package digest for duplicates", n)
+	}
+
+	// MD5 checksums vouch for nothing: stored after validation, and the
+	// package digest is checked by a read of its own.
+	early.Store(0)
+	md5 := gen("early-md5", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 2, Size: 30000, Checksum: fixity.MD5})
+	r := e.receipt("alfa", e.submit("alfa", md5), time.Minute)
+	if r.Status != queue.Accepted || digestPasses.Load() != 1 {
+		t.Fatalf("MD5: %s %s, %d digest reads", r.Status, r.Reason, digestPasses.Load())
+	}
+	checkAIP(t, e, "alfa", r)
+	digestPasses.Store(0)
+
 	// A file whose bytes differ from its declared checksum: the store refuses
 	// it, the rest is stored, and all of it goes with the rejection.
 	early.Store(0)
 	bad := gen("early-bad", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 2, Files: 3, Size: 30000})
 	flipLastContentFile(t, bad)
-	r := e.receipt("alfa", e.submit("alfa", bad), time.Minute)
+	r = e.receipt("alfa", e.submit("alfa", bad), time.Minute)
 	if r.Status != queue.Rejected {
 		t.Fatalf("changed file: %s %s", r.Status, r.Reason)
 	}
-	if early.Load() == 0 {
-		t.Error("nothing was stored while validating the package with a changed file")
+	if early.Load() == 0 || digestPasses.Load() != 1 {
+		t.Errorf("changed file: %d files stored while validating, %d digest reads (before blaming the producer)", early.Load(), digestPasses.Load())
 	}
 	if r.PackageID == "" {
 		t.Fatal("rejection without the package id")
@@ -237,4 +262,135 @@ func tarMETSLast(t *testing.T, dir string) string {
 func isRootMETS(dir, p string) bool {
 	return filepath.Dir(p) == dir && strings.EqualFold(filepath.Ext(p), ".xml") && strings.Contains(strings.ToLower(filepath.Base(p)), "mets") ||
 		filepath.Dir(p) == dir && filepath.Base(p) == "sip.xml"
+}
+
+// TestChangedInPackageStore: bytes changed in the package store after the
+// producer sent them are caught although a streamed package is read only
+// once without its digest: a changed METS that still validates (the
+// producer's sums disagree) and a changed content file (its declared
+// checksum disagrees) each lead to a read that checks the digest, which
+// fails the attempt; nothing is receipted and nothing stays in the bucket.
+func TestChangedInPackageStore(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(chunk []byte, contentFile []byte) int // offset to flip, and the bit
+	}{
+		{"METS label", func(b, _ []byte) int { return bytes.Index(b, []byte(`LABEL="Avslutade`)) + len(`LABEL="`) }},
+		{"content file", func(b, content []byte) int { return bytes.Index(b, content[:200]) + 100 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
+			p, err := samplegen.Generate(ctx, t.TempDir(), samplegen.Spec{Family: fgs.FamilyFGS1, ID: "changed", Cases: 1, Files: 2, Size: 30000, Seed: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			content := firstContentFile(t, p)
+			id := e.submit("alfa", p)
+			rewriteChunks(t, e, "alfa", id, func(b []byte) {
+				at := c.change(b, content)
+				if at < 100 {
+					t.Fatalf("nothing to change found in the package")
+				}
+				b[at] ^= 0x20 // a letter's case: the METS stays valid
+			})
+			digestErr := make(chan string, 10)
+			e.startWorker(func(c *ingest.Config) {
+				c.MemoryBelow, c.SpoolBelow = 1, 1
+				c.Hook = func(stage, detail string) {
+					if stage == "digest-pass" {
+						digestErr <- detail
+					}
+				}
+			})
+			select {
+			case d := <-digestErr:
+				if !strings.Contains(d, "digest") {
+					t.Fatalf("digest read: %s", d)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("no read checked the package digest")
+			}
+			if r, err := e.svc.Receipt(ctx, "alfa", id); err == nil {
+				t.Fatalf("receipt %s (%s) for a package changed in the store", r.Status, r.Reason)
+			}
+			prefix := aip.ID("alfa", "UUID:changed") + "/"
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				n := 0
+				for _, err := range e.store.Versions(ctx, e.tenant("alfa").Bucket, prefix) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					n++
+				}
+				if n == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d versions stay in the bucket", n)
+				}
+			}
+		})
+	}
+}
+
+// rewriteChunks stores a submitted package's chunks again as change makes
+// them (in place), as a fault in the package store would.
+func rewriteChunks(t *testing.T, e *env, tenantID, object string, change func([]byte)) {
+	t.Helper()
+	ctx := context.Background()
+	obs, err := e.svc.PackageStore(ctx, tenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := obs.GetInfo(ctx, object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := e.svc.JS.Stream(ctx, "OBJ_"+queue.PackageStore(tenantID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj := "$O." + queue.PackageStore(tenantID) + ".C." + info.NUID
+	var all []byte
+	var sizes []int
+	for seq := uint64(1); len(sizes) < int(info.Chunks); {
+		m, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, sizes, seq = append(all, m.Data...), append(sizes, len(m.Data)), m.Sequence+1
+	}
+	change(all)
+	if err := stream.Purge(ctx, jetstream.WithPurgeSubject(subj)); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range sizes {
+		if _, err := e.svc.JS.Publish(ctx, subj, all[:n]); err != nil {
+			t.Fatal(err)
+		}
+		all = all[n:]
+	}
+}
+
+// firstContentFile returns the bytes of the package's first content file
+// (in name order).
+func firstContentFile(t *testing.T, dir string) []byte {
+	t.Helper()
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".xml") {
+			files = append(files, p)
+		}
+		return err
+	})
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatal("no content file")
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

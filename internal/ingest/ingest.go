@@ -69,7 +69,8 @@ type Config struct {
 	Now                     func() time.Time
 	// Hook, if set, is called at named points of an ingest ("object-stored",
 	// "object-stored-early" for a file stored while it is validated,
-	// "aip-complete"); fault tests use it to stop a worker at an exact point.
+	// "digest-pass" with its error for a read only to check the package
+	// digest, "aip-complete"); fault tests use it to stop a worker at an exact point.
 	Hook func(stage, detail string)
 }
 
@@ -403,9 +404,13 @@ type job struct {
 	// resume is set when an earlier try may have stored objects: each is then
 	// checked before it is uploaded again.
 	resume atomic.Bool
-	eager  *eagerStore     // a big streamed package: files stored while validated
-	aipID  string          // the AIP the package would become, once known
-	kept   map[string]bool // versions the AIP's manifest lists
+	eager  *eagerStore // a big streamed package: files stored while validated
+	// vouch: validation reads the package without its digest, and the
+	// digest is checked by a read of its own only if eager cannot vouch for
+	// every file (see eagerStore.vouched).
+	vouch bool
+	aipID string          // the AIP the package would become, once known
+	kept  map[string]bool // versions the AIP's manifest lists
 }
 
 // timed runs f and records its duration under stage.
@@ -456,7 +461,15 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	if err := j.sourceErr(); err != nil {
 		return nil, stage("fetch", err) // the package store returned other bytes than were sent
 	}
-	j.verified.Store(true) // every validation pass read the package whole, digest checked
+	if j.vouch && (j.pkg == nil || !j.eager.vouched(j.pkg)) {
+		w.cfg.Log.Debug("package read again to check its digest: not every file has a SHA-256 from the producer", "submission", j.req.SubmissionID)
+		err := j.checkDigest(ctx)
+		w.cfg.Hook("digest-pass", fmt.Sprint(err))
+		if err != nil {
+			return nil, stage("fetch", err)
+		}
+	}
+	j.verified.Store(true) // the package as read is the package as sent
 	rep := res.Report
 	rep.Package = j.req.Name
 	j.rec.Report = rep
@@ -531,6 +544,7 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 		// interrupted attempt stored and locked.
 		j.eager = newEagerStore(ctx, j)
 		tee = j.eager.tee
+		j.vouch = len(j.req.Sums) > 0
 	}
 	return nil, func() (pkgfs.Package, error) {
 		return pkgfs.OpenTarStreamTee(j.req.Name, gz, j.source(ctx), pkgfs.Limits{}, tee)
@@ -583,14 +597,16 @@ func (j *job) head(ctx context.Context) ([]byte, error) {
 // source opens the package for one in-order pass. Closing drains the rest,
 // so a pass always reads to the end, where the package store's digest is
 // checked; a mismatch is kept in srcErr and fails the attempt. Validation's
-// passes are all checked so. The store pass that follows is not: it sends
-// each file's SHA-256 from those checked passes with the file's upload and
-// the S3 store refuses bytes that differ, so hashing the whole package again
-// would only repeat that check (about a second of CPU per GB).
+// passes are all checked so, unless the producer's sums let every file be
+// vouched for by a SHA-256 the producer wrote (vouch; then the digest is
+// checked only when that fails). The store pass that follows is not: it
+// sends each file's SHA-256 from those checked passes with the file's
+// upload and the S3 store refuses bytes that differ, so hashing the whole
+// package again would only repeat that check (about a second of CPU per GB).
 func (j *job) source(ctx context.Context) func() (io.ReadCloser, error) {
 	return func() (io.ReadCloser, error) {
 		open := j.w.cfg.Queue.OpenPackage
-		if j.verified.Load() {
+		if j.verified.Load() || j.vouch {
 			open = j.w.cfg.Queue.OpenPackageUnhashed
 		}
 		obj, err := open(ctx, j.t.ID, j.req.Object)
@@ -599,6 +615,17 @@ func (j *job) source(ctx context.Context) func() (io.ReadCloser, error) {
 		}
 		return &drainCloser{r: obj, c: obj, fail: j.setSourceErr}, nil
 	}
+}
+
+// checkDigest reads the package once more, only to check its digest.
+func (j *job) checkDigest(ctx context.Context) error {
+	rc, err := j.w.cfg.Queue.OpenPackage(ctx, j.t.ID, j.req.Object)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = io.CopyBuffer(io.Discard, struct{ io.Reader }{rc}, make([]byte, 1<<20))
+	return err
 }
 
 func (j *job) setSourceErr(err error) {

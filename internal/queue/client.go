@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,12 @@ type Request struct {
 	Digest       string    `json:"digest"` // object store SHA-256 digest
 	Submitted    time.Time `json:"submitted"`
 	Producer     string    `json:"producer,omitempty"`
+	// Sums holds the SHA-256 (hex) of the files a folder's tar holds before
+	// its content (root files and METS files, see metadataFirst), by name
+	// in the tar. With them and the checksums the METS files declare, a
+	// worker can vouch for every file of a package it reads once, without
+	// the package digest (see ingest).
+	Sums map[string]string `json:"sums,omitempty"`
 }
 
 // Receipt statuses.
@@ -267,8 +274,9 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 	}
 	req := &Request{SubmissionID: id, Tenant: tenant, Object: id, Name: filepath.Base(path), Submitted: time.Now().UTC()}
 	var r io.Reader
-	var size int64 = -1 // exact, for a file
-	est := int64(-1)    // from above, for a folder
+	var size int64 = -1             // exact, for a file
+	est := int64(-1)                // from above, for a folder
+	var sums chan map[string]string // a folder's metadata sums, once it is packed
 	switch {
 	case fi.IsDir():
 		req.Format = "dir"
@@ -278,7 +286,13 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		}
 		est = n
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(tarDir(ctx, pw, path, entries)) }()
+		sums = make(chan map[string]string, 1)
+		go func() {
+			s := map[string]string{}
+			err := tarDir(ctx, pw, path, entries, s)
+			sums <- s
+			pw.CloseWithError(err)
+		}()
 		defer pr.Close()
 		r = &fullReader{r: pr} // whole chunks: a pipe returns each small tar write on its own
 	default:
@@ -318,6 +332,9 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		return nil, fmt.Errorf("submit %s: uploaded %d bytes of %d (file changed while sending?)", path, info.Size, size)
 	}
 	req.Size, req.Digest = int64(info.Size), info.Digest
+	if sums != nil {
+		req.Sums = <-sums // the upload read the tar to its end
+	}
 	data, _ := json.Marshal(req)
 	msg := &nats.Msg{Subject: IngestSubject(tenant), Data: data, Header: nats.Header{}}
 	if _, err := c.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(StreamIngest)); err != nil {
@@ -478,8 +495,9 @@ func metadataFirst(e dirEntry) int {
 }
 
 // tarDir writes the listed folder as a tar stream, one copy buffer for all
-// files.
-func tarDir(ctx context.Context, w io.Writer, dir string, entries []dirEntry) error {
+// files, and puts the SHA-256 of its metadata files (those metadataFirst
+// puts first) in sums.
+func tarDir(ctx context.Context, w io.Writer, dir string, entries []dirEntry, sums map[string]string) error {
 	tw := tar.NewWriter(w)
 	buf := make([]byte, 64<<10)
 	for _, e := range entries {
@@ -499,10 +517,19 @@ func tarDir(ctx context.Context, w io.Writer, dir string, entries []dirEntry) er
 		if err != nil {
 			return fmt.Errorf("pack %s: %w", dir, err)
 		}
+		var dst io.Writer = tw
+		var h hash.Hash
+		if metadataFirst(e) < 2 {
+			h = sha256.New()
+			dst = io.MultiWriter(tw, h)
+		}
 		// Hiding the file's WriteTo makes io.CopyBuffer use buf instead of
 		// allocating a buffer per file.
-		n, err := io.CopyBuffer(tw, struct{ io.Reader }{f}, buf)
+		n, err := io.CopyBuffer(dst, struct{ io.Reader }{f}, buf)
 		f.Close()
+		if h != nil {
+			sums[e.name] = hex.EncodeToString(h.Sum(nil))
+		}
 		if err == nil && n != e.info.Size() {
 			err = fmt.Errorf("%s changed size while sending", e.path)
 		}

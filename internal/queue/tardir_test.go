@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
@@ -36,7 +38,8 @@ func TestTarDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := tarDir(ctx, &buf, dir, entries); err != nil {
+	sums := map[string]string{}
+	if err := tarDir(ctx, &buf, dir, entries, sums); err != nil {
 		t.Fatal(err)
 	}
 	if int64(buf.Len()) > est {
@@ -62,6 +65,16 @@ func TestTarDir(t *testing.T) {
 	}
 	if want := "METS.xml tom.txt representations/r1/METS.xml 0-bilagor/b.txt"; strings.Join(order[:4], " ") != want {
 		t.Errorf("tar order %v, want %s first", order, want)
+	}
+	// The metadata files' SHA-256, by name in the tar, and no other file's.
+	if len(sums) != 3 {
+		t.Errorf("sums of %d files, want 3: %v", len(sums), sums)
+	}
+	for _, name := range []string{"METS.xml", "tom.txt", "representations/r1/METS.xml"} {
+		sum := sha256.Sum256([]byte(files[name]))
+		if got := sums["paket/"+name]; got != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: sum %q", name, got)
+		}
 	}
 	if len(got) != len(files) {
 		t.Fatalf("tar holds %d files, want %d: %v", len(got), len(files), got)
