@@ -22,6 +22,7 @@ import (
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/samplegen"
 	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // TestStoreWhileValidating: a streamed package is stored while it is
@@ -29,8 +30,15 @@ import (
 // a duplicate stores nothing; a rejected one (a file that does not match
 // its declared checksum, or a package for another archive) leaves nothing
 // in the bucket; a tar without its METS first is stored after validation.
+// On every S3 implementation.
 func TestStoreWhileValidating(t *testing.T) {
-	e := newEnv(t)
+	for _, s3 := range testenv.Backends(t) {
+		e := newEnvOn(t, s3)
+		t.Run(e.s3.Name, func(t *testing.T) { e.t = t; testStoreWhileValidating(t, e) })
+	}
+}
+
+func testStoreWhileValidating(t *testing.T, e *env) {
 	var early, digestPasses atomic.Int64
 	e.startWorker(func(c *ingest.Config) {
 		c.MemoryBelow, c.SpoolBelow = 1, 1
