@@ -204,9 +204,9 @@ func TestSweepAfterKill(t *testing.T) {
 	}
 }
 
-// flipLastContentFile changes one byte of the package's last content file
-// (in name order), keeping its size.
-func flipLastContentFile(t *testing.T, dir string) {
+// contentFiles lists a package folder's content files (all but XML), in
+// name order.
+func contentFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var files []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -219,6 +219,14 @@ func flipLastContentFile(t *testing.T, dir string) {
 	if len(files) == 0 {
 		t.Fatal("no content file")
 	}
+	return files
+}
+
+// flipLastContentFile changes one byte of the package's last content file,
+// keeping its size.
+func flipLastContentFile(t *testing.T, dir string) {
+	t.Helper()
+	files := contentFiles(t, dir)
 	b, err := os.ReadFile(files[len(files)-1])
 	if err != nil {
 		t.Fatal(err)
@@ -381,22 +389,10 @@ func rewriteChunks(t *testing.T, e *env, tenantID, object string, change func([]
 	}
 }
 
-// firstContentFile returns the bytes of the package's first content file
-// (in name order).
+// firstContentFile returns the bytes of the package's first content file.
 func firstContentFile(t *testing.T, dir string) []byte {
 	t.Helper()
-	var files []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".xml") {
-			files = append(files, p)
-		}
-		return err
-	})
-	sort.Strings(files)
-	if len(files) == 0 {
-		t.Fatal("no content file")
-	}
-	b, err := os.ReadFile(files[0])
+	b, err := os.ReadFile(contentFiles(t, dir)[0])
 	if err != nil {
 		t.Fatal(err)
 	}
