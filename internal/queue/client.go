@@ -333,7 +333,9 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 	}
 	req.Size, req.Digest = int64(info.Size), info.Digest
 	if sums != nil {
-		req.Sums = <-sums // the upload read the tar to its end
+		if s := <-sums; len(s) <= maxRequestSums { // the upload read the tar to its end
+			req.Sums = s
+		}
 	}
 	data, _ := json.Marshal(req)
 	msg := &nats.Msg{Subject: IngestSubject(tenant), Data: data, Header: nats.Header{}}
@@ -342,6 +344,11 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 	}
 	return req, nil
 }
+
+// maxRequestSums bounds the metadata sums a request carries, so that a
+// package with thousands of files at its root still fits a NATS message;
+// without sums the worker checks the package digest instead.
+const maxRequestSums = 1000
 
 // pacingWindow is how far an upload may run ahead of what the server stored;
 // smaller packages need no pacing.

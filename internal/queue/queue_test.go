@@ -3,11 +3,14 @@ package queue_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,6 +47,12 @@ func TestSubmitAndReceipt(t *testing.T) {
 	}
 	if req.Format != "dir" || req.Size == 0 || req.Digest == "" {
 		t.Fatalf("request %+v", req)
+	}
+	// The metadata files' SHA-256 go with the request: here the root METS.
+	if b, err := os.ReadFile(filepath.Join(dir, "mets.xml")); err != nil {
+		t.Fatal(err)
+	} else if sum := sha256.Sum256(b); req.Sums["fgs1-valid-arenden/mets.xml"] != hex.EncodeToString(sum[:]) {
+		t.Fatalf("request sums %v", req.Sums)
 	}
 	// The worker side sees the request and the package.
 	cons, err := svc.JS.Consumer(ctx, queue.StreamIngest, queue.Consumer)
@@ -100,6 +109,17 @@ func TestSubmitAndReceipt(t *testing.T) {
 	}
 	if _, err := prod.Receipt(ctx, "alfa", "nope"); !errors.Is(err, queue.ErrNoReceipt) {
 		t.Fatalf("missing receipt: %v", err)
+	}
+	// Too many to carry: none are sent (the worker checks the digest).
+	many := filepath.Join(t.TempDir(), "many")
+	os.MkdirAll(many, 0o755)
+	for i := range 1001 {
+		os.WriteFile(filepath.Join(many, fmt.Sprintf("f%04d.txt", i)), nil, 0o644)
+	}
+	if r, err := prod.Submit(ctx, "alfa", many, queue.SubmitOptions{}); err != nil {
+		t.Fatal(err)
+	} else if r.Sums != nil {
+		t.Fatalf("1001 root files: %d sums sent", len(r.Sums))
 	}
 }
 
