@@ -499,8 +499,10 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 // typical closed case, a few documents and their metadata, is well under
 // the default). A zip, or a tar up to SpoolBelow, is copied to the spool
 // folder for random access. A big tar is read from the store on each pass
-// and never touches the worker's disk. Every way, the store checks the
-// package's SHA-256 digest on every full read.
+// and never touches the worker's disk; on a first attempt its files are
+// stored as validation reads them (eagerStore). Every way, each full read
+// checks the package's SHA-256 digest, except where every file can be
+// vouched for instead (see source).
 func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
 	size := j.req.Size
 	if size <= 0 || size > j.w.cfg.MemoryBelow {
