@@ -98,7 +98,7 @@ func (e *eagerStore) tee(name string, size int64) pkgfs.EntryWriter {
 		e.stop("files outside the package folder")
 		return nil
 	}
-	if isRepresentationMETS(rel) {
+	if validate.IsRepresentationMETS(rel) {
 		return &xmlBuffer{done: func(b []byte) { e.representationMETS(rel, b) }}
 	}
 	d, ok := e.declared[rel]
@@ -106,13 +106,6 @@ func (e *eagerStore) tee(name string, size int64) pkgfs.EntryWriter {
 		return nil // nothing stored now, or no SHA-256 declared before the file: the store pass stores it
 	}
 	return e.upload(rel, size, d.sum, nil)
-}
-
-// isRepresentationMETS tells an E-ARK representation METS
-// (representations/<name>/METS.xml).
-func isRepresentationMETS(rel string) bool {
-	parts := strings.Split(rel, "/")
-	return len(parts) == 3 && parts[0] == "representations" && parts[2] == "METS.xml"
 }
 
 // rootMETS reads the package's identity and declared checksums from the
@@ -151,12 +144,7 @@ func (e *eagerStore) rootMETS(b []byte) {
 		e.stop("manifest: " + err.Error())
 		return
 	}
-	e.mimes = map[string]string{}
-	for _, f := range p.Files {
-		if f.Path != "" && f.MIME != "" {
-			e.mimes[f.Path] = f.MIME
-		}
-	}
+	e.mimes = mimeTypes(p.Files)
 	e.storing = true
 	e.upload(e.root, int64(len(b)), sha256Bytes(b), bytes.NewReader(b))
 }
@@ -326,8 +314,19 @@ func (e *eagerStore) discard(ctx context.Context) {
 	}
 }
 
+// mimeTypes are the MIME types the root METS gives its files, by path.
+func mimeTypes(files []fgs.File) map[string]string {
+	out := map[string]string{}
+	for _, f := range files {
+		if f.Path != "" && f.MIME != "" {
+			out[f.Path] = f.MIME
+		}
+	}
+	return out
+}
+
 // contentType is the MIME type an AIP object gets: the one the root METS
-// gives, else the one its extension suggests.
+// gives (mimes), else the one its extension suggests.
 func contentType(mimes map[string]string, rel string) string {
 	if mt := mimes[rel]; mt != "" {
 		return mt

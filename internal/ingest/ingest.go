@@ -829,12 +829,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	}
 	lock := ret.Lock()
 	pkg := j.pkg
-	mimes := map[string]string{}
-	for _, f := range p.Files {
-		if f.Path != "" && f.MIME != "" {
-			mimes[f.Path] = f.MIME
-		}
-	}
+	mimes := mimeTypes(p.Files)
 	m := &aip.Manifest{
 		Format: aip.ManifestFormat, Tenant: j.t.ID, Bucket: j.t.Bucket, AIPID: aipID, PackageID: p.ObjID, SubmissionID: j.req.SubmissionID,
 		Family: string(p.Family), Profile: p.Profile, Label: p.Label, ContentType: p.ContentType,

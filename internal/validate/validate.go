@@ -268,13 +268,19 @@ type repMETS struct {
 	files []listedFile
 }
 
+// IsRepresentationMETS tells an E-ARK representation METS
+// (representations/<name>/METS.xml) by its package path.
+func IsRepresentationMETS(name string) bool {
+	parts := strings.Split(name, "/")
+	return len(parts) == 3 && parts[0] == "representations" && parts[2] == "METS.xml"
+}
+
 // representations validates each representations/<name>/METS.xml of an E-ARK package.
 func (v *Validator) representations(ctx context.Context, pkg pkgfs.Package, rep *report.Report, root *fgs.Package, entries, dirs map[string]bool, now string) ([]repMETS, error) {
 	var out []repMETS
 	var names []string
 	for e := range entries {
-		parts := strings.Split(e, "/")
-		if len(parts) == 3 && parts[0] == "representations" && parts[2] == "METS.xml" {
+		if IsRepresentationMETS(e) {
 			names = append(names, e)
 		}
 	}
