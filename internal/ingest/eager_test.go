@@ -40,8 +40,7 @@ func TestStoreWhileValidating(t *testing.T) {
 
 func testStoreWhileValidating(t *testing.T, e *env) {
 	var early, digestPasses atomic.Int64
-	e.startWorker(func(c *ingest.Config) {
-		c.MemoryBelow, c.SpoolBelow = 1, 1
+	e.startWorker(streamed, func(c *ingest.Config) {
 		c.Hook = func(stage, _ string) {
 			switch stage {
 			case "object-stored-early":
@@ -191,10 +190,7 @@ func TestSweepAfterKill(t *testing.T) {
 	if err := reg.Add(&moved); err != nil {
 		t.Fatal(err)
 	}
-	e.startWorker(func(c *ingest.Config) {
-		c.MemoryBelow, c.SpoolBelow = 1, 1
-		c.Tenants = func() *tenant.Registry { return reg }
-	})
+	e.startWorker(streamed, func(c *ingest.Config) { c.Tenants = func() *tenant.Registry { return reg } })
 	r := e.receipt("alfa", id, time.Minute)
 	if r.Status != queue.Rejected || r.PackageID != "UUID:sweep" {
 		t.Fatalf("after restart: %s %s (package %s)", r.Status, r.Reason, r.PackageID)
@@ -311,8 +307,7 @@ func TestChangedInPackageStore(t *testing.T) {
 				b[at] ^= 0x20 // a letter's case: the METS stays valid
 			})
 			digestErr := make(chan string, 10)
-			e.startWorker(func(c *ingest.Config) {
-				c.MemoryBelow, c.SpoolBelow = 1, 1
+			e.startWorker(streamed, func(c *ingest.Config) {
 				c.Hook = func(stage, detail string) {
 					if stage == "digest-pass" {
 						digestErr <- detail

@@ -153,6 +153,10 @@ func (e *env) startWorker(mod ...func(*ingest.Config)) (stop func()) {
 	return stop
 }
 
+// streamed makes a worker stream every package from the package store, as
+// it does the packages over SpoolBelow.
+func streamed(c *ingest.Config) { c.MemoryBelow, c.SpoolBelow = 1, 1 }
+
 // submit sends a package as tenant's producer and returns the submission id.
 func (e *env) submit(tenantID, p string) string {
 	e.t.Helper()
@@ -255,7 +259,7 @@ func workerRole(ctx context.Context, arg string) error {
 	cfg := workerConfig(reg, st, q, v, a.Spool)
 	cfg.Uploads = a.Uploads
 	if a.Stream {
-		cfg.MemoryBelow, cfg.SpoolBelow = 1, 1
+		streamed(&cfg)
 	}
 	var mu sync.Mutex
 	count := 0

@@ -54,7 +54,7 @@ func TestWorkerKilled(t *testing.T) {
 
 			e.startWorker(func(cfg *ingest.Config) { // redelivery after AckWait
 				if c.stream {
-					cfg.MemoryBelow, cfg.SpoolBelow = 1, 1
+					streamed(cfg)
 				}
 			})
 			r := e.receipt("alfa", id, time.Minute)

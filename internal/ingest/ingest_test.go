@@ -331,7 +331,7 @@ func TestReadPaths(t *testing.T) {
 	// A new package streamed end to end: validation reads it once with the
 	// package store's digest check, the store pass again without it (each
 	// upload carries the file's SHA-256 instead), and every object is there.
-	stop := e.startWorker(func(c *ingest.Config) { c.MemoryBelow, c.SpoolBelow = 1, 1 })
+	stop := e.startWorker(streamed)
 	defer stop()
 	r := e.receipt("alfa", e.submit("alfa", sample(t, "fgs1-valid-arenden")), time.Minute)
 	if r.Status != queue.Accepted {
