@@ -184,47 +184,6 @@ type declaration struct {
 	by  string // the METS file, by package path
 }
 
-// vouched tells whether every file of pkg, as read, has the SHA-256 that
-// something the producer wrote says it has: the request's sums (computed
-// by the producer's client while packing the metadata files) or a METS file
-// that is itself vouched for. When it holds, the package digest adds
-// nothing, and the package can be read once without it; when it does not
-// (a file without a declared SHA-256, a mismatch, a tar from elsewhere),
-// the digest must be checked before any verdict, so that bytes changed in
-// the package store are not archived or blamed on the producer.
-func (e *eagerStore) vouched(pkg pkgfs.Package) bool {
-	s, ok := pkg.(pkgfs.Summed)
-	if !ok || e.root == "" || len(e.j.req.Sums) == 0 {
-		return false
-	}
-	sums := map[string][]byte{}
-	for _, en := range pkg.Entries() {
-		sum, ok := s.SHA256(en.Name)
-		if !ok {
-			return false
-		}
-		sums[en.Name] = sum
-	}
-	var check func(rel string, depth int) bool
-	check = func(rel string, depth int) bool {
-		got, ok := sums[rel]
-		if !ok || depth > 2 { // root METS, representation METS, file
-			return false
-		}
-		if want, ok := e.j.req.Sums[e.prefix+rel]; ok {
-			return want == hex.EncodeToString(got)
-		}
-		d, ok := e.declared[rel]
-		return ok && bytes.Equal(d.sum, got) && check(d.by, depth+1)
-	}
-	for rel := range sums {
-		if !check(rel, 0) {
-			return false
-		}
-	}
-	return true
-}
-
 // upload stores one file without Object Lock, from src or, when src is nil,
 // from the returned writer as the scan reads the file. The store refuses
 // bytes that differ from sum.

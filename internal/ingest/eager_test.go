@@ -277,19 +277,28 @@ func isRootMETS(dir, p string) bool {
 }
 
 // TestChangedInPackageStore: bytes changed in the package store after the
-// producer sent them are caught although a streamed package is read only
-// once without its digest: a changed METS that still validates (the
+// producer sent them are caught although a package (read into memory, or
+// streamed) is read only once without its digest: a changed METS that still validates (the
 // producer's sums disagree) and a changed content file (its declared
 // checksum disagrees) each lead to a read that checks the digest, which
 // fails the attempt; nothing is receipted and nothing stays in the bucket.
 func TestChangedInPackageStore(t *testing.T) {
-	for _, c := range []struct {
+	type change struct {
 		name   string
+		mode   func(*ingest.Config)
 		change func(chunk []byte, contentFile []byte) int // offset to flip, and the bit
-	}{
-		{"METS label", func(b, _ []byte) int { return bytes.Index(b, []byte(`LABEL="Avslutade`)) + len(`LABEL="`) }},
-		{"content file", func(b, content []byte) int { return bytes.Index(b, content[:200]) + 100 }},
-	} {
+	}
+	var cases []change
+	// Read into memory (the default for a small package), and streamed.
+	for _, mode := range []struct {
+		name string
+		cfg  func(*ingest.Config)
+	}{{"memory", func(*ingest.Config) {}}, {"streamed", streamed}} {
+		cases = append(cases,
+			change{mode.name + "/METS label", mode.cfg, func(b, _ []byte) int { return bytes.Index(b, []byte(`LABEL="Avslutade`)) + len(`LABEL="`) }},
+			change{mode.name + "/content file", mode.cfg, func(b, content []byte) int { return bytes.Index(b, content[:200]) + 100 }})
+	}
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
 			ctx := context.Background()
@@ -307,7 +316,7 @@ func TestChangedInPackageStore(t *testing.T) {
 				b[at] ^= 0x20 // a letter's case: the METS stays valid
 			})
 			digestErr := make(chan string, 10)
-			e.startWorker(streamed, func(c *ingest.Config) {
+			e.startWorker(c.mode, func(c *ingest.Config) {
 				c.Hook = func(stage, detail string) {
 					if stage == "digest-pass" {
 						digestErr <- detail
@@ -326,6 +335,11 @@ func TestChangedInPackageStore(t *testing.T) {
 				t.Fatalf("receipt %s (%s) for a package changed in the store", r.Status, r.Reason)
 			}
 			prefix := aip.ID("alfa", "UUID:changed") + "/"
+			// A package read into memory is not stored before its verdict, and
+			// its bucket may not exist yet.
+			if err := e.store.EnsureBucket(ctx, e.tenant("alfa").Bucket); err != nil {
+				t.Fatal(err)
+			}
 			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 				n := 0
 				for _, err := range e.store.Versions(ctx, e.tenant("alfa").Bucket, prefix) {
@@ -392,4 +406,52 @@ func firstContentFile(t *testing.T, dir string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestVouchInMemory: a small package, read into memory, is read without the
+// package store's digest when the producer's sums and the METS vouch for
+// every file; otherwise its digest is checked before the verdict, and the
+// verdict is the same either way.
+func TestVouchInMemory(t *testing.T) {
+	e := newEnv(t)
+	var digestChecks atomic.Int64
+	e.startWorker(func(c *ingest.Config) {
+		c.Hook = func(stage, _ string) {
+			if stage == "digest-pass" {
+				digestChecks.Add(1)
+			}
+		}
+	})
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		spec   samplegen.Spec
+		flip   bool // a content file no longer matches its checksum
+		status string
+		checks int64
+	}{
+		{"fgs1", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 2, Files: 3}, false, queue.Accepted, 0},
+		{"eark", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 2, Files: 3}, false, queue.Accepted, 0},
+		{"md5", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 2, Checksum: fixity.MD5}, false, queue.Accepted, 1},
+		{"bad", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: 2}, true, queue.Rejected, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.spec.ID, c.spec.Seed, c.spec.Size = "mem-"+c.name, 7, 20000
+			p, err := samplegen.Generate(ctx, t.TempDir(), c.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.flip {
+				flipLastContentFile(t, p)
+			}
+			digestChecks.Store(0)
+			r := e.receipt("alfa", e.submit("alfa", p), time.Minute)
+			if r.Status != c.status || digestChecks.Load() != c.checks {
+				t.Fatalf("%s (%s), %d digest checks; want %s, %d", r.Status, r.Reason, digestChecks.Load(), c.status, c.checks)
+			}
+			if r.Status == queue.Accepted {
+				checkAIP(t, e, "alfa", r)
+			}
+		})
+	}
 }

@@ -406,9 +406,11 @@ type job struct {
 	resume atomic.Bool
 	eager  *eagerStore // a big streamed package: files stored while validated
 	// vouch: validation reads the package without its digest, and the
-	// digest is checked by a read of its own only if eager cannot vouch for
-	// every file (see eagerStore.vouched).
-	vouch bool
+	// digest is checked only if not every file can be vouched for (see
+	// vouched): for a package in memory by hashing those bytes (memDigest),
+	// otherwise by a read of its own.
+	vouch     bool
+	memDigest func() error
 	aipID string          // the AIP the package would become, once known
 	kept  map[string]bool // versions the AIP's manifest lists
 }
@@ -461,8 +463,8 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	if err := j.sourceErr(); err != nil {
 		return nil, stage("fetch", err) // the package store returned other bytes than were sent
 	}
-	if j.vouch && (j.pkg == nil || !j.eager.vouched(j.pkg)) {
-		w.cfg.Log.Debug("package read again to check its digest: not every file has a SHA-256 from the producer", "submission", j.req.SubmissionID)
+	if j.vouch && !vouched(j.pkg, res, j.req.Sums) {
+		w.cfg.Log.Debug("package digest checked: not every file has a SHA-256 from the producer", "submission", j.req.SubmissionID)
 		err := j.checkDigest(ctx)
 		w.cfg.Hook("digest-pass", fmt.Sprint(err))
 		if err != nil {
@@ -502,7 +504,7 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 // and never touches the worker's disk; on a first attempt its files are
 // stored as validation reads them (eagerStore). Every way, each full read
 // checks the package's SHA-256 digest, except where every file can be
-// vouched for instead (see source).
+// vouched for instead (see vouched).
 func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
 	size := j.req.Size
 	if size <= 0 || size > j.w.cfg.MemoryBelow {
@@ -527,6 +529,7 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 		if err != nil {
 			return j.fetchFailed(ctx, err)
 		}
+		j.vouch = j.memDigest != nil
 		return nil, func() (pkgfs.Package, error) { return pkgfs.OpenBytes(j.req.Name, data, pkgfs.Limits{}) }, nil
 	case j.req.Format == "zip" || size <= j.w.cfg.SpoolBelow:
 		return j.spooled(ctx)
@@ -572,9 +575,18 @@ func (j *job) spooled(ctx context.Context) (*queue.Receipt, func() (pkgfs.Packag
 }
 
 // memCopy reads a small package into memory, refusing a package whose
-// size is not the one the request or the store gave.
+// size is not the one the request or the store gave. A package with the
+// producer's sums is read without its digest, kept in memDigest for when
+// the sums cannot vouch for every file.
 func (j *job) memCopy(ctx context.Context, size int64) ([]byte, error) {
-	data, err := j.w.cfg.Queue.ReadPackage(ctx, j.t.ID, j.req.Object, size)
+	read := j.w.cfg.Queue.ReadPackage
+	if len(j.req.Sums) > 0 {
+		read = func(ctx context.Context, tenant, name string, size int64) (data []byte, err error) {
+			data, j.memDigest, err = j.w.cfg.Queue.ReadPackageUnhashed(ctx, tenant, name, size)
+			return data, err
+		}
+	}
+	data, err := read(ctx, j.t.ID, j.req.Object, size)
 	if err != nil {
 		return nil, fmt.Errorf("package %s: %w", j.req.Object, err)
 	}
@@ -619,8 +631,12 @@ func (j *job) source(ctx context.Context) func() (io.ReadCloser, error) {
 	}
 }
 
-// checkDigest reads the package once more, only to check its digest.
+// checkDigest checks the package's digest: by hashing the bytes read, for
+// a package in memory, or else by reading the package once more.
 func (j *job) checkDigest(ctx context.Context) error {
+	if j.memDigest != nil {
+		return j.memDigest()
+	}
 	rc, err := j.w.cfg.Queue.OpenPackage(ctx, j.t.ID, j.req.Object)
 	if err != nil {
 		return err

@@ -35,6 +35,9 @@ type Package interface {
 	Name() string
 	// Entries lists the regular files, sorted by name.
 	Entries() []Entry
+	// StoredName is the name an entry has inside its archive: with the top
+	// folder that Name and the entry names leave out, if any.
+	StoredName(name string) string
 	// Open opens one file for reading. Its reader fails if the file yields more
 	// bytes than its entry size.
 	Open(name string) (io.ReadCloser, error)
@@ -256,8 +259,7 @@ func (x *index) sortEntries() {
 	}
 }
 
-// stored maps a root-relative name back to the name inside the archive.
-func (x *index) stored(name string) string { return x.prefix + name }
+func (x *index) StoredName(name string) string { return x.prefix + name }
 
 func (x *index) lookup(name string) (Entry, bool) {
 	i, ok := x.byName[name]

@@ -226,7 +226,7 @@ func (t *tarPackage) Open(name string) (io.ReadCloser, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
-	stored := t.stored(name)
+	stored := t.StoredName(name)
 	if !t.seq {
 		sr := io.NewSectionReader(t.ra, t.offsets[stored], e.Size)
 		return io.NopCloser(&exactReader{r: sr, left: e.Size, name: name}), nil
@@ -255,7 +255,7 @@ func (t *tarPackage) Concurrent() bool { return !t.seq }
 
 // SHA256 implements Summed for tars read in order.
 func (t *tarPackage) SHA256(name string) ([]byte, bool) {
-	sum, ok := t.sums[t.stored(name)]
+	sum, ok := t.sums[t.StoredName(name)]
 	return sum, ok
 }
 

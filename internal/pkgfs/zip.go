@@ -96,7 +96,7 @@ func (z *zipPackage) Open(name string) (io.ReadCloser, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
-	zf := z.files[z.stored(name)]
+	zf := z.files[z.StoredName(name)]
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, fmt.Errorf("open %s in zip: %w", name, err)

@@ -583,13 +583,38 @@ func (c *Client) OpenPackageUnhashed(ctx context.Context, tenant, name string) (
 // request gave) into memory, checked like OpenPackage. A package stored as
 // one chunk comes back as that chunk's bytes, without a copy.
 func (c *Client) ReadPackage(ctx context.Context, tenant, name string, size int64) ([]byte, error) {
-	r, err := c.openPackage(ctx, tenant, name, true)
+	data, _, err := c.readPackage(ctx, tenant, name, size, true)
+	return data, err
+}
+
+// ReadPackageUnhashed reads a package like ReadPackage but checks only its
+// size. It is for a caller that checks the bytes another way first (ingest
+// vouches for every file with a SHA-256 the producer wrote) and calls check
+// only when that fails: check hashes the bytes read and compares them with
+// the package store's digest.
+func (c *Client) ReadPackageUnhashed(ctx context.Context, tenant, name string, size int64) (data []byte, check func() error, err error) {
+	data, info, err := c.readPackage(ctx, tenant, name, size, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	return data, func() error {
+		h := sha256.New()
+		h.Write(data)
+		if got := jetstream.GetObjectDigestValue(h); got != info.Digest {
+			return fmt.Errorf("package %s: digest %s, stored %s: %w", name, got, info.Digest, jetstream.ErrDigestMismatch)
+		}
+		return nil
+	}, nil
+}
+
+func (c *Client) readPackage(ctx context.Context, tenant, name string, size int64, hashed bool) ([]byte, *jetstream.ObjectInfo, error) {
+	r, err := c.openPackage(ctx, tenant, name, hashed)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer r.Close()
 	if int64(r.info.Size) != size {
-		return nil, fmt.Errorf("package %s holds %d bytes, expected %d", name, r.info.Size, size)
+		return nil, nil, fmt.Errorf("package %s holds %d bytes, expected %d", name, r.info.Size, size)
 	}
 	var out []byte
 	for {
@@ -610,12 +635,12 @@ func (c *Client) ReadPackage(ctx context.Context, tenant, name string, size int6
 		}
 	}
 	if err := r.finish(); err != io.EOF {
-		return nil, err
+		return nil, nil, err
 	}
 	if out == nil {
 		out = []byte{}
 	}
-	return out, nil
+	return out, r.info, nil
 }
 
 func (c *Client) openPackage(ctx context.Context, tenant, name string, hashed bool) (*packageReader, error) {

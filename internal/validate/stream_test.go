@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/earkiv/earkiv/internal/pkgfs"
@@ -92,4 +93,47 @@ func tarOf(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TestSHA256By: validation names the METS that declares each file's SHA-256,
+// only where the declaration matches the bytes read.
+func TestSHA256By(t *testing.T) {
+	v := validator(t)
+	for _, c := range []struct {
+		name       string
+		allContent bool // every content file has its declaring METS
+		none       bool // no file has one (MD5 declared)
+	}{
+		{"eark-valid-erms", true, false},
+		{"fgs1-valid-arenden", true, false},
+		{"eark-bad-checksum", false, false},
+		{"fgs1-bad-checksum", false, false},
+		{"fgs1-valid-md5.tar", false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := v.ValidatePath(context.Background(), filepath.Join("..", "..", "packages-sample", c.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.none != (len(res.SHA256By) == 0) {
+				t.Fatalf("declaring METS: %v", res.SHA256By)
+			}
+			content, declared := 0, 0
+			for p := range res.Digests {
+				by, ok := res.SHA256By[p]
+				if ok && (p == res.METS || by != res.METS && !IsRepresentationMETS(by)) {
+					t.Errorf("%s declared by %q", p, by)
+				}
+				if strings.Contains(p, "handling-") {
+					content++
+					if ok {
+						declared++
+					}
+				}
+			}
+			if content == 0 || c.allContent != (declared == content) {
+				t.Fatalf("%d of %d content files have their declaring METS: %v", declared, content, res.SHA256By)
+			}
+		})
+	}
 }

@@ -77,6 +77,11 @@ type Result struct {
 	// ERMS, FGS Ärendehantering) the package holds, by path, so ingest reads
 	// cases from those files only instead of parsing every XML file again.
 	Metadata map[string]string
+	// SHA256By names, for each file whose SHA-256 a METS declares and that
+	// has that SHA-256 as read, the METS that declares it (package paths).
+	// Ingest follows these declarations to the producer's own sums to vouch
+	// for a package's bytes without the package store's digest.
+	SHA256By map[string]string
 }
 
 // ValidatePath opens and validates the package at p. The error is for failures to
@@ -121,7 +126,7 @@ var RootNames = []string{"METS.xml", "mets.xml", "sip.xml"}
 
 // Validate checks an opened package and completes rep.
 func (v *Validator) Validate(ctx context.Context, pkg pkgfs.Package, rep *report.Report) (*Result, error) {
-	res := &Result{Report: rep, Digests: map[string]fixity.Result{}}
+	res := &Result{Report: rep, Digests: map[string]fixity.Result{}, SHA256By: map[string]string{}}
 	defer rep.Finish()
 	rep.Name = pkg.Name()
 	entries := map[string]bool{}
@@ -420,6 +425,8 @@ func (v *Validator) checkFiles(ctx context.Context, pkg pkgfs.Package, rep *repo
 					rep.Add(fr.checksum, report.MUST, loc, "checksum %q of %s is not a %s digest", f.Checksum, f.Path, alg)
 				case !fixity.Equal(f.Checksum, got.Digests[alg]):
 					rep.Add(fr.checksum, report.MUST, loc, "%s of %s is %s, METS says %s", alg, f.Path, got.Digests[alg], f.Checksum)
+				case alg == fixity.SHA256 && res.SHA256By[p] == "":
+					res.SHA256By[p] = f.mets
 				}
 			}
 		}
