@@ -58,7 +58,7 @@ type eagerStore struct {
 	root     string // the root METS's name
 	aipID    string
 	mimes    map[string]string      // MIME type the root METS gives, by package path
-	declared map[string]declaration // SHA-256 a METS declares, by package path
+	declared map[string][]byte // SHA-256 a METS declares, by package path
 
 	mu      sync.Mutex
 	stored  map[string]storage.Info // package path -> version uploaded
@@ -70,7 +70,7 @@ const maxEagerMETS = 64 << 20
 
 func newEagerStore(ctx context.Context, j *job) *eagerStore {
 	return &eagerStore{j: j, ctx: ctx, bucket: j.t.Bucket, sem: make(chan struct{}, j.w.cfg.Uploads), first: true,
-		declared: map[string]declaration{}, stored: map[string]storage.Info{}, adopted: map[string]bool{}}
+		declared: map[string][]byte{}, stored: map[string]storage.Info{}, adopted: map[string]bool{}}
 }
 
 // stop turns eager storing off for the rest of the scan.
@@ -79,9 +79,7 @@ func (e *eagerStore) stop(why string) {
 	e.j.w.cfg.Log.Debug("package stored after validation, not while", "submission", e.j.req.SubmissionID, "why", why)
 }
 
-// tee is the pkgfs.Tee: it is offered each file of the tar in order. The
-// METS files are read for their declared checksums even when nothing is
-// uploaded, for vouched.
+// tee is the pkgfs.Tee: it is offered each file of the tar in order.
 func (e *eagerStore) tee(name string, size int64) pkgfs.EntryWriter {
 	if e.first {
 		e.first = false
@@ -93,19 +91,22 @@ func (e *eagerStore) tee(name string, size int64) pkgfs.EntryWriter {
 		e.prefix, e.root = dir, base
 		return &xmlBuffer{done: e.rootMETS}
 	}
+	if !e.storing {
+		return nil // the store pass stores it
+	}
 	rel, ok := strings.CutPrefix(name, e.prefix)
-	if !ok || e.root == "" {
+	if !ok {
 		e.stop("files outside the package folder")
 		return nil
 	}
 	if validate.IsRepresentationMETS(rel) {
 		return &xmlBuffer{done: func(b []byte) { e.representationMETS(rel, b) }}
 	}
-	d, ok := e.declared[rel]
-	if !e.storing || !ok {
-		return nil // nothing stored now, or no SHA-256 declared before the file: the store pass stores it
+	sum, ok := e.declared[rel]
+	if !ok {
+		return nil // no SHA-256 declared before the file: the store pass stores it
 	}
-	return e.upload(rel, size, d.sum, nil)
+	return e.upload(rel, size, sum, nil)
 }
 
 // rootMETS reads the package's identity and declared checksums from the
@@ -121,7 +122,7 @@ func (e *eagerStore) rootMETS(b []byte) {
 		return
 	}
 	p := fgs.Parse(doc.Root(), doc.Line)
-	e.declare("", e.root, p.Files)
+	e.declare("", p.Files)
 	if p.ObjID == "" {
 		e.stop("no package id")
 		return
@@ -157,31 +158,25 @@ func (e *eagerStore) representationMETS(rel string, b []byte) {
 	}
 	doc, err := xmlsafe.ParseBytes(b, xmlsafe.DefaultLimits)
 	if err == nil && fgs.IsMETS(doc.Root(), "mets") {
-		e.declare(path.Dir(rel)+"/", rel, fgs.Parse(doc.Root(), doc.Line).Files)
+		e.declare(path.Dir(rel)+"/", fgs.Parse(doc.Root(), doc.Line).Files)
 	}
-	if e.storing {
+	if e.storing { // may have stopped while the METS was read
 		e.upload(rel, int64(len(b)), sha256Bytes(b), bytes.NewReader(b))
 	}
 }
 
-// declare records the SHA-256 the METS mets declares for its files.
-func (e *eagerStore) declare(folder, mets string, files []fgs.File) {
+// declare records the SHA-256 a METS declares for its files (paths relative to folder).
+func (e *eagerStore) declare(folder string, files []fgs.File) {
 	for _, f := range files {
 		if alg, ok := fixity.Parse(f.ChecksumType); !ok || alg != fixity.SHA256 || f.Path == "" {
 			continue
 		}
 		if sum, err := hex.DecodeString(strings.TrimSpace(f.Checksum)); err == nil && len(sum) == 32 {
 			if _, ok := e.declared[folder+f.Path]; !ok { // the first declaration; validation checks them all
-				e.declared[folder+f.Path] = declaration{sum: sum, by: mets}
+				e.declared[folder+f.Path] = sum
 			}
 		}
 	}
-}
-
-// declaration is a SHA-256 a METS file declares for a file.
-type declaration struct {
-	sum []byte
-	by  string // the METS file, by package path
 }
 
 // upload stores one file without Object Lock, from src or, when src is nil,
