@@ -57,7 +57,7 @@ type eagerStore struct {
 	prefix   string // the tar's top folder with its slash, or ""
 	root     string // the root METS's name
 	aipID    string
-	mimes    map[string]string      // MIME type the root METS gives, by package path
+	mimes    map[string]string // MIME type the root METS gives, by package path
 	declared map[string][]byte // SHA-256 a METS declares, by package path
 
 	mu      sync.Mutex

@@ -411,8 +411,8 @@ type job struct {
 	// otherwise by a read of its own.
 	vouch     bool
 	memDigest func() error
-	aipID string          // the AIP the package would become, once known
-	kept  map[string]bool // versions the AIP's manifest lists
+	aipID     string          // the AIP the package would become, once known
+	kept      map[string]bool // versions the AIP's manifest lists
 }
 
 // timed runs f and records its duration under stage.
