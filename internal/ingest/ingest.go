@@ -579,14 +579,13 @@ func (j *job) spooled(ctx context.Context) (*queue.Receipt, func() (pkgfs.Packag
 // producer's sums is read without its digest, kept in memDigest for when
 // the sums cannot vouch for every file.
 func (j *job) memCopy(ctx context.Context, size int64) ([]byte, error) {
-	read := j.w.cfg.Queue.ReadPackage
+	var data []byte
+	var err error
 	if len(j.req.Sums) > 0 {
-		read = func(ctx context.Context, tenant, name string, size int64) (data []byte, err error) {
-			data, j.memDigest, err = j.w.cfg.Queue.ReadPackageUnhashed(ctx, tenant, name, size)
-			return data, err
-		}
+		data, j.memDigest, err = j.w.cfg.Queue.ReadPackageUnhashed(ctx, j.t.ID, j.req.Object, size)
+	} else {
+		data, err = j.w.cfg.Queue.ReadPackage(ctx, j.t.ID, j.req.Object, size)
 	}
-	data, err := read(ctx, j.t.ID, j.req.Object, size)
 	if err != nil {
 		return nil, fmt.Errorf("package %s: %w", j.req.Object, err)
 	}

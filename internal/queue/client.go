@@ -600,10 +600,7 @@ func (c *Client) ReadPackageUnhashed(ctx context.Context, tenant, name string, s
 	return data, func() error {
 		h := sha256.New()
 		h.Write(data)
-		if got := jetstream.GetObjectDigestValue(h); got != info.Digest {
-			return fmt.Errorf("package %s: digest %s, stored %s: %w", name, got, info.Digest, jetstream.ErrDigestMismatch)
-		}
-		return nil
+		return checkDigest(name, h, info)
 	}, nil
 }
 
@@ -779,10 +776,21 @@ func (r *packageReader) finish() error {
 		return r.err
 	case r.n != int64(r.info.Size):
 		return fmt.Errorf("package %s: read %d bytes, stored %d", r.name, r.n, r.info.Size)
-	case r.h != nil && jetstream.GetObjectDigestValue(r.h) != r.info.Digest:
-		return fmt.Errorf("package %s: digest %s, stored %s: %w", r.name, jetstream.GetObjectDigestValue(r.h), r.info.Digest, jetstream.ErrDigestMismatch)
+	case r.h != nil:
+		if err := checkDigest(r.name, r.h, r.info); err != nil {
+			return err
+		}
 	}
 	return io.EOF
+}
+
+// checkDigest compares the SHA-256 of a package as read (h) with the digest
+// the package store holds for it.
+func checkDigest(name string, h hash.Hash, info *jetstream.ObjectInfo) error {
+	if got := jetstream.GetObjectDigestValue(h); got != info.Digest {
+		return fmt.Errorf("package %s: digest %s, stored %s: %w", name, got, info.Digest, jetstream.ErrDigestMismatch)
+	}
+	return nil
 }
 
 // Close stops the read ahead.
