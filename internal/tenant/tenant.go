@@ -17,6 +17,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/earkiv/earkiv/internal/ids"
 )
 
 // Tenant is one municipality (or other archive authority).
@@ -152,7 +154,10 @@ func ValidOrgNumber(s string) bool {
 // Validate reports the first thing wrong with t.
 func (t *Tenant) Validate() error {
 	if !idRe.MatchString(t.ID) {
-		return fmt.Errorf("tenant id %q: want 3-40 characters a-z, 0-9 and '-'", t.ID)
+		return fmt.Errorf("tenant id %s: want 3-40 characters a-z, 0-9 and '-'", ids.Quote(t.ID))
+	}
+	if ids.IsReserved(t.ID) {
+		return fmt.Errorf("tenant id %q is reserved for earkiv's own use", t.ID)
 	}
 	if strings.TrimSpace(t.Name) == "" {
 		return fmt.Errorf("tenant %s: name is empty", t.ID)
@@ -168,6 +173,9 @@ func (t *Tenant) Validate() error {
 	}
 	if t.Producer.User == "" || t.Producer.PasswordHash == "" {
 		return fmt.Errorf("tenant %s: producer user and password_hash are required", t.ID)
+	}
+	if err := ids.User(t.Producer.User); err != nil {
+		return fmt.Errorf("tenant %s: %w", t.ID, err)
 	}
 	if _, err := bcrypt.Cost([]byte(t.Producer.PasswordHash)); err != nil {
 		return fmt.Errorf("tenant %s: producer password_hash is not a bcrypt hash: %w", t.ID, err)

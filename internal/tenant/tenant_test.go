@@ -67,6 +67,18 @@ func TestValidate(t *testing.T) {
 		{"plain password", func(x *Tenant) { x.Producer.PasswordHash = "secret" }, "bcrypt"},
 		{"bad period", func(x *Tenant) { x.Retention.Default = "10 years" }, "period"},
 		{"bad mode", func(x *Tenant) { x.Retention.Mode = "strict" }, "mode"},
+		// The service's own NATS login and names NATS gives a meaning.
+		{"service id", func(x *Tenant) { x.ID, x.Producer.User = "earkiv", "alfa" }, "reserved"},
+		{"service user", func(x *Tenant) { x.Producer.User = "earkiv" }, "reserved"},
+		{"service-like user", func(x *Tenant) { x.Producer.User = "earkiv-worker" }, "reserved"},
+		{"sys user", func(x *Tenant) { x.Producer.User = "sys" }, "reserved"},
+		{"inbox user", func(x *Tenant) { x.Producer.User = "_inbox_alfa" }, "want a-z"},
+		{"user with space", func(x *Tenant) { x.Producer.User = "alfa beta" }, "no spaces"},
+		{"user with wildcard", func(x *Tenant) { x.Producer.User = "alfa*" }, "wildcards"},
+		{"user with dot", func(x *Tenant) { x.Producer.User = "alfa.beta" }, "dots"},
+		{"user upper case", func(x *Tenant) { x.Producer.User = "Alfa" }, "upper case"},
+		{"user too long", func(x *Tenant) { x.Producer.User = strings.Repeat("a", 65) }, "3 to 64"},
+		{"user NUL", func(x *Tenant) { x.Producer.User = "alfa\x00" }, "want a-z"},
 	} {
 		x := testTenant(t, "alfa", "2120000001")
 		c.mod(x)
