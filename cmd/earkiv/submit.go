@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 )
 
@@ -75,6 +76,11 @@ rejected or failed, 2 could not submit.`,
 			if c.NArg() > 1 && c.String("submission-id") != "" {
 				return exitErr(exitFailure, "submit: --submission-id names one submission; give one PACKAGE")
 			}
+			if id := c.String("submission-id"); id != "" {
+				if err := ids.Submission(id); err != nil {
+					return exitErr(exitFailure, "submit: --submission-id: %v", err)
+				}
+			}
 			q, err := producerConnect(c)
 			if err != nil {
 				return err
@@ -90,28 +96,28 @@ rejected or failed, 2 could not submit.`,
 					return exitErr(exitFailure, "%v", err)
 				}
 			}
-			var ids []string
+			var subs []string
 			for _, p := range c.Args().Slice() {
 				req, err := q.Submit(c.Context, tenantID, p, queue.SubmitOptions{SubmissionID: c.String("submission-id")})
 				if err != nil {
-					return exitErr(exitFailure, "%v (submitted before it: %s)", err, strings.Join(ids, ", "))
+					return exitErr(exitFailure, "%v (submitted before it: %s)", err, strings.Join(subs, ", "))
 				}
 				fmt.Fprintf(os.Stderr, "submitted %s as %s (%d bytes)\n", req.Name, req.SubmissionID, req.Size)
-				ids = append(ids, req.SubmissionID)
+				subs = append(subs, req.SubmissionID)
 			}
 			if !c.Bool("wait") {
-				fmt.Println(strings.Join(ids, "\n"))
+				fmt.Println(strings.Join(subs, "\n"))
 				return nil
 			}
 			if watch == nil {
-				r, err := q.WaitReceipt(ctx, tenantID, ids[0])
+				r, err := q.WaitReceipt(ctx, tenantID, subs[0])
 				if err != nil {
-					return exitErr(exitFailure, "%v (the submission %s is queued; ask later with earkiv receipt)", err, ids[0])
+					return exitErr(exitFailure, "%v (the submission %s is queued; ask later with earkiv receipt)", err, subs[0])
 				}
 				return printReceipt(os.Stdout, r, c.Bool("json"))
 			}
 			want := map[string]bool{}
-			for _, id := range ids {
+			for _, id := range subs {
 				want[id] = true
 			}
 			failed := 0
@@ -122,7 +128,11 @@ rejected or failed, 2 could not submit.`,
 				case <-ctx.Done():
 				}
 				if r == nil {
-					return exitErr(exitFailure, "%d receipts still missing (%v); ask later with earkiv receipt", len(want), ctx.Err())
+					why := ctx.Err()
+					if err := q.Err(); err != nil {
+						why = err
+					}
+					return exitErr(exitFailure, "%d receipts still missing (%v); ask later with earkiv receipt", len(want), why)
 				}
 				if !want[r.SubmissionID] {
 					continue
@@ -161,7 +171,7 @@ func receiptCommand() *cli.Command {
 			defer cancel()
 			r, err := q.Receipt(ctx, c.String("tenant"), c.Args().First())
 			if errors.Is(err, queue.ErrNoReceipt) {
-				return exitErr(exitFailure, "no receipt for %s yet", c.Args().First())
+				return exitErr(exitFailure, "no receipt for %s yet", ids.Quote(c.Args().First()))
 			}
 			if err != nil {
 				return exitErr(exitFailure, "%v", err)

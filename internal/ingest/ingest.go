@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,6 +37,7 @@ import (
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/fixity"
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/pkgfs"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/records"
@@ -180,13 +182,20 @@ func (w *Worker) handle(ctx context.Context, m jetstream.Msg) {
 	tenantID := strings.TrimPrefix(m.Subject(), "earkiv.ingest.")
 	log := w.cfg.Log.With("tenant", tenantID, "delivery", delivered)
 	var req queue.Request
-	if err := json.Unmarshal(m.Data(), &req); err != nil || req.SubmissionID == "" {
-		log.Error("malformed ingest request dropped to dead letters", "err", err, "data", string(m.Data()))
-		w.deadLetter(ctx, tenantID, m.Data(), fmt.Errorf("malformed request: %v", err))
-		m.Term()
+	if err := json.Unmarshal(m.Data(), &req); err != nil {
+		err = fmt.Errorf("the request is not JSON of an ingest request: %w", err)
+		log.Error("ingest request refused and dead-lettered", "submission", ids.Quote(req.SubmissionID), "err", err, "bytes", len(m.Data()))
+		w.refuse(ctx, tenantID, req, m.Data(), err)
+		if err := m.Term(); err != nil {
+			log.Warn("term", "err", err)
+		}
 		return
 	}
-	log = log.With("submission", req.SubmissionID)
+	sub := req.SubmissionID
+	if ids.Submission(sub) != nil {
+		sub = ids.Quote(sub) // refused by Process; a log line stays short
+	}
+	log = log.With("submission", sub)
 
 	// Keep the message ours while we work: long packages outlive AckWait.
 	hbCtx, stopHB := context.WithCancel(ctx)
@@ -284,6 +293,29 @@ func (w *Worker) fail(ctx context.Context, tenantID string, req queue.Request, c
 	w.event(ctx, receiptEvent(rec))
 }
 
+// refuse answers a request earkiv's client would not have sent (not JSON,
+// an id that is not a UUID, a name that is a path) with a "rejected"
+// receipt under its submission id, whatever that is (see
+// queue.PutReceipt), and a dead-letter record of the request as it came.
+func (w *Worker) refuse(ctx context.Context, tenantID string, req queue.Request, data []byte, cause error) *queue.Receipt {
+	w.deadLetter(ctx, tenantID, data, cause)
+	now := w.cfg.Now().UTC()
+	rec := &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: tenantID, Status: queue.Rejected,
+		Reason:    "the request cannot be processed: " + cause.Error(),
+		Submitted: req.Submitted, Started: now, Finished: now}
+	if err := w.cfg.Queue.PutReceipt(ctx, rec); err != nil {
+		w.cfg.Log.Error("store receipt of a refused request", "submission", ids.Quote(req.SubmissionID), "err", err)
+	}
+	w.cfg.Metrics.Packages.WithLabelValues(tenantID, queue.Rejected).Inc()
+	// The event log and the catalog name a submission by a valid id only.
+	shown := *rec
+	if ids.Submission(req.SubmissionID) != nil {
+		shown.SubmissionID = ""
+	}
+	w.event(ctx, receiptEvent(&shown))
+	return rec
+}
+
 func (w *Worker) deadLetter(ctx context.Context, tenantID string, data []byte, cause error) {
 	msg := &nats.Msg{Subject: queue.DeadSubject(tenantID), Data: data, Header: nats.Header{}}
 	msg.Header.Set("Earkiv-Error", cause.Error())
@@ -363,6 +395,10 @@ func receiptEvent(r *queue.Receipt) queue.Event {
 // attempt should be retried (the store or queue is unavailable, the worker
 // is shutting down); every verdict on the package itself is a receipt.
 func (w *Worker) Process(ctx context.Context, tenantID string, delivered uint64, req queue.Request) (*queue.Receipt, error) {
+	if err := req.Check(); err != nil {
+		data, _ := json.Marshal(req)
+		return w.refuse(ctx, tenantID, req, data, err), nil
+	}
 	if delivered > 1 {
 		// A redelivery may be of finished work (the ack was lost).
 		if prev, err := w.cfg.Queue.Receipt(ctx, tenantID, req.SubmissionID); err == nil {
@@ -476,11 +512,14 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	rep.Package = j.req.Name
 	j.rec.Report = rep
 	j.rec.Files, j.rec.Bytes = rep.Files, rep.Bytes
-	if res.Package != nil {
-		j.rec.PackageID = res.Package.ObjID
-		if res.Package.ObjID != "" {
-			j.aipID = aip.ID(j.t.ID, res.Package.ObjID)
+	if res.Package != nil && res.Package.ObjID != "" {
+		// The package id becomes a receipt key and an event field: one
+		// validation has not bounded is refused before it reaches them.
+		if err := ids.Package(res.Package.ObjID); err != nil {
+			return j.finish(ctx, queue.Rejected, fmt.Sprintf("the package is not valid: %v", err))
 		}
+		j.rec.PackageID = res.Package.ObjID
+		j.aipID = aip.ID(j.t.ID, res.Package.ObjID)
 	}
 	if !rep.Valid {
 		j.event(queue.Event{Tenant: j.t.ID, Type: "validation.failed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
@@ -686,8 +725,11 @@ func (d *drainCloser) Close() error {
 
 // spoolCopy copies the package to the spool folder (mid-sized packages, zips).
 func (j *job) spoolCopy(ctx context.Context) error {
+	if err := ids.Submission(j.req.SubmissionID); err != nil {
+		return err // Process refuses such a request; never a path
+	}
 	j.spool = filepath.Join(j.w.cfg.SpoolDir, j.req.SubmissionID+".pkg")
-	f, err := os.Create(j.spool)
+	f, err := os.OpenFile(j.spool, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/report"
 )
 
@@ -77,6 +79,9 @@ type Receipt struct {
 	Submitted    time.Time      `json:"submitted"`
 	Started      time.Time      `json:"started"`
 	Finished     time.Time      `json:"finished"`
+	// receiptParts is set on the head entry of a receipt stored in parts;
+	// a receipt as read (Receipt, WaitReceipt) is always whole.
+	receiptParts
 }
 
 // OK reports whether the package is archived (accepted now or before).
@@ -109,6 +114,10 @@ type Client struct {
 	stores  sync.Map // tenant -> jetstream.ObjectStore
 	streams sync.Map // tenant -> jetstream.Stream of the package store
 	kvs     sync.Map // tenant -> jetstream.KeyValue
+	// ReceiptPart is the size of a stored receipt's parts
+	// (DefaultReceiptPart if 0).
+	ReceiptPart int
+	closed      chan struct{} // closed when the connection is closed for good
 }
 
 // PackageStore returns tenant's package store.
@@ -142,6 +151,9 @@ type ConnectOptions struct {
 	Password string
 	Tenant   string // producer connections: the tenant, for its private inbox
 	Name     string
+	// Log receives the connection's asynchronous errors, disconnects and
+	// its final close (slog.Default if nil).
+	Log *slog.Logger
 }
 
 // Connect dials NATS; it keeps reconnecting for ever, since a NATS restart
@@ -159,6 +171,32 @@ func Connect(ctx context.Context, o ConnectOptions) (*Client, error) {
 	if o.Tenant != "" {
 		opts = append(opts, nats.CustomInboxPrefix(InboxPrefix(o.Tenant)))
 	}
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	closed := make(chan struct{})
+	opts = append(opts,
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subj := ""
+			if sub != nil {
+				subj = sub.Subject
+			}
+			log.Error("nats", "conn", o.Name, "subject", subj, "err", err)
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected; reconnecting", "conn", o.Name, "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "conn", o.Name, "url", nc.ConnectedUrlRedacted()) }),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if err := nc.LastError(); err != nil {
+				log.Error("nats connection closed", "conn", o.Name, "err", err)
+			}
+			close(closed)
+		}),
+	)
 	nc, err := nats.Connect(o.URL, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to nats %s: %w", o.URL, err)
@@ -168,7 +206,29 @@ func Connect(ctx context.Context, o ConnectOptions) (*Client, error) {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	return &Client{NC: nc, JS: js, tenant: o.Tenant}, nil
+	return &Client{NC: nc, JS: js, tenant: o.Tenant, closed: closed}, nil
+}
+
+// Closed is closed when the connection is closed for good: by Close, or
+// by the server (NATS does not reconnect after some protocol errors).
+func (c *Client) Closed() <-chan struct{} { return c.closed }
+
+// closedErr says why the connection was closed.
+func (c *Client) closedErr() error {
+	if err := c.NC.LastError(); err != nil {
+		return fmt.Errorf("nats connection closed: %w", err)
+	}
+	return nats.ErrConnectionClosed
+}
+
+// Err is why the connection was closed, once Closed is.
+func (c *Client) Err() error {
+	select {
+	case <-c.closed:
+		return c.closedErr()
+	default:
+		return nil
+	}
 }
 
 // Close drains and closes the connection.
@@ -271,8 +331,13 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 			return nil, err
 		}
 		id = u.String()
+	} else if err := ids.Submission(id); err != nil {
+		return nil, fmt.Errorf("submit: %w", err)
 	}
 	req := &Request{SubmissionID: id, Tenant: tenant, Object: id, Name: filepath.Base(path), Submitted: time.Now().UTC()}
+	if err := ids.Name(req.Name); err != nil {
+		return nil, fmt.Errorf("submit %s: %w", path, err)
+	}
 	var r io.Reader
 	var size int64 = -1             // exact, for a file
 	est := int64(-1)                // from above, for a folder
@@ -336,6 +401,9 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		if s := <-sums; len(s) <= maxRequestSums { // the upload read the tar to its end
 			req.Sums = s
 		}
+	}
+	if err := req.Check(); err != nil {
+		return nil, fmt.Errorf("submit %s: %w", path, err) // a bug of this client, never sent
 	}
 	data, _ := json.Marshal(req)
 	msg := &nats.Msg{Subject: IngestSubject(tenant), Data: data, Header: nats.Header{}}
@@ -821,163 +889,6 @@ func (c *Client) mayActFor(tenant string) error {
 		return fmt.Errorf("%w: logged in for %s, asked for %s", ErrOtherTenant, c.tenant, tenant)
 	}
 	return nil
-}
-
-// ErrNoReceipt is returned while a submission has no receipt yet.
-var ErrNoReceipt = errors.New("no receipt yet")
-
-func (c *Client) receipts(ctx context.Context, tenant string) (jetstream.KeyValue, error) {
-	if err := c.mayActFor(tenant); err != nil {
-		return nil, err
-	}
-	return cached(&c.kvs, tenant, func() (jetstream.KeyValue, error) {
-		kv, err := c.JS.KeyValue(ctx, ReceiptBucket(tenant))
-		if err != nil {
-			return nil, fmt.Errorf("receipts of %s: %w", tenant, err)
-		}
-		return kv, nil
-	})
-}
-
-// PutReceipt stores a receipt under its submission id and its package id.
-func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
-	kv, err := c.receipts(ctx, r.Tenant)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	// The key by package id first: the one by submission id is what the
-	// producer waits for and what a redelivery looks for, so it is written
-	// last, once the receipt is stored under both.
-	if r.PackageID != "" && !keepPackageReceipt(ctx, kv, r) {
-		if _, err := kv.Put(ctx, packageKey(r.PackageID), data); err != nil {
-			return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
-		}
-	}
-	if _, err := kv.Put(ctx, submissionKey(r.SubmissionID), data); err != nil {
-		return fmt.Errorf("store receipt %s: %w", r.SubmissionID, err)
-	}
-	return nil
-}
-
-// keepPackageReceipt tells whether the receipt that archived a package
-// stands: later duplicate or conflicting submissions do not hide it.
-func keepPackageReceipt(ctx context.Context, kv jetstream.KeyValue, r *Receipt) bool {
-	if r.Status == Accepted {
-		return false
-	}
-	e, err := kv.Get(ctx, packageKey(r.PackageID))
-	if err != nil {
-		return false
-	}
-	var prev Receipt
-	return json.Unmarshal(e.Value(), &prev) == nil && prev.Status == Accepted
-}
-
-// Receipt returns tenant's receipt for a submission id or a package id.
-func (c *Client) Receipt(ctx context.Context, tenant, id string) (*Receipt, error) {
-	kv, err := c.receipts(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	var e jetstream.KeyValueEntry
-	if uuid.Validate(id) == nil {
-		e, err = kv.Get(ctx, submissionKey(id))
-	} else {
-		err = jetstream.ErrKeyNotFound
-	}
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		e, err = kv.Get(ctx, packageKey(id))
-	}
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, fmt.Errorf("%s: %w", id, ErrNoReceipt)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("receipt %s: %w", id, err)
-	}
-	var r Receipt
-	if err := json.Unmarshal(e.Value(), &r); err != nil {
-		return nil, fmt.Errorf("receipt %s: %w", id, err)
-	}
-	return &r, nil
-}
-
-// WaitReceipt blocks until the submission's receipt exists or ctx ends.
-func (c *Client) WaitReceipt(ctx context.Context, tenant, submissionID string) (*Receipt, error) {
-	kv, err := c.receipts(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	w, err := kv.Watch(ctx, submissionKey(submissionID))
-	if err != nil {
-		return nil, fmt.Errorf("wait for receipt %s: %w", submissionID, err)
-	}
-	defer w.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("wait for receipt %s: %w", submissionID, ctx.Err())
-		case e := <-w.Updates():
-			if e == nil || e.Operation() != jetstream.KeyValuePut {
-				continue
-			}
-			var r Receipt
-			if err := json.Unmarshal(e.Value(), &r); err != nil {
-				return nil, fmt.Errorf("receipt %s: %w", submissionID, err)
-			}
-			return &r, nil
-		}
-	}
-}
-
-// WatchReceipts delivers tenant's receipts through one subscription, so a
-// case system submitting many packages waits for all of them at once: first
-// the latest receipt of every submission so far (unless newOnly), then each
-// new one as it is issued.
-func (c *Client) WatchReceipts(ctx context.Context, tenant string, newOnly bool) (<-chan *Receipt, error) {
-	kv, err := c.receipts(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	var opts []jetstream.WatchOpt
-	if newOnly {
-		opts = append(opts, jetstream.UpdatesOnly())
-	}
-	w, err := kv.Watch(ctx, "sub.*", opts...)
-	if err != nil {
-		return nil, fmt.Errorf("watch receipts of %s: %w", tenant, err)
-	}
-	out := make(chan *Receipt, 64)
-	go func() {
-		defer close(out)
-		defer w.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if e == nil || e.Operation() != jetstream.KeyValuePut {
-					continue
-				}
-				var r Receipt
-				if json.Unmarshal(e.Value(), &r) != nil {
-					continue
-				}
-				select {
-				case out <- &r:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out, nil
 }
 
 // Publish records an event on the event stream (and waits for it to be stored).

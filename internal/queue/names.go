@@ -13,10 +13,7 @@
 //	_INBOX_<tenant>.>               the producer's reply subjects
 package queue
 
-import (
-	"encoding/base64"
-	"strings"
-)
+import "encoding/base64"
 
 const (
 	StreamIngest = "EARKIV_INGEST"
@@ -45,10 +42,4 @@ func ReceiptBucket(tenant string) string { return "receipts-" + tenant }
 // (_INBOX) would let any producer subscribe to every other producer's replies.
 func InboxPrefix(tenant string) string { return "_INBOX_" + tenant }
 
-// submissionKey and packageKey are receipt KV keys. Package ids are free
-// text (OBJID), so they are base64url-encoded into the KV key alphabet.
-func submissionKey(id string) string { return "sub." + id }
-
-func packageKey(id string) string {
-	return "pkg." + strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(id)), "=")
-}
+func base64URL(s string) string { return base64.URLEncoding.EncodeToString([]byte(s)) }

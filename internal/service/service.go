@@ -296,7 +296,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 
-	q, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL, User: natsUser, Password: natsPass, Name: "earkiv-" + cfg.Version})
+	q, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL, User: natsUser, Password: natsPass, Name: "earkiv-" + cfg.Version, Log: log})
 	if err != nil {
 		return err
 	}
@@ -461,6 +461,11 @@ func Run(ctx context.Context, cfg Config) error {
 	case <-ctx.Done():
 		err = nil
 	case err = <-errc:
+	case <-q.Closed():
+		// The server closed the connection for good (nats.go does not
+		// reconnect after some protocol errors): stop with the reason, so
+		// a supervisor restarts the service rather than it idling on.
+		err = fmt.Errorf("service NATS connection: %w", q.Err())
 	}
 	log.Info("stopping")
 	stopWork()

@@ -1,0 +1,293 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/earkiv/earkiv/internal/ids"
+)
+
+// ErrNoReceipt is returned while a submission has no receipt yet.
+var ErrNoReceipt = errors.New("no receipt yet")
+
+// DefaultReceiptPart is the largest receipt stored as one KV value. A
+// bigger one (a delivery of tens of thousands of files, each with its
+// SHA-256) is stored in parts of this size, and its head entry says how
+// many: a NATS message, and so a KV value, holds at most 8 MiB.
+const DefaultReceiptPart = 512 << 10
+
+// receiptParts is what a receipt's head entry says of its parts.
+type receiptParts struct {
+	Parts       int    `json:"receiptParts,omitempty"`
+	PartsSHA256 string `json:"receiptSHA256,omitempty"`
+}
+
+func (c *Client) receipts(ctx context.Context, tenant string) (jetstream.KeyValue, error) {
+	if err := c.mayActFor(tenant); err != nil {
+		return nil, err
+	}
+	return cached(&c.kvs, tenant, func() (jetstream.KeyValue, error) {
+		kv, err := c.JS.KeyValue(ctx, ReceiptBucket(tenant))
+		if err != nil {
+			return nil, fmt.Errorf("receipts of %s: %w", tenant, err)
+		}
+		return kv, nil
+	})
+}
+
+func (c *Client) partSize() int {
+	if c.ReceiptPart > 0 {
+		return c.ReceiptPart
+	}
+	return DefaultReceiptPart
+}
+
+// PutReceipt stores a receipt under its submission id and its package id.
+// A receipt bigger than a part is written as parts first and its head
+// last, so a reader never sees a head whose parts are not there.
+func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
+	kv, err := c.receipts(ctx, r.Tenant)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if size := c.partSize(); len(data) > size {
+		tok := strings.TrimPrefix(submissionKey(r.SubmissionID), "sub.")
+		n := 0
+		for off := 0; off < len(data); off += size {
+			if _, err := kv.Put(ctx, partKey(tok, n), data[off:min(off+size, len(data))]); err != nil {
+				return fmt.Errorf("store receipt %s: part %d: %w", ids.Quote(r.SubmissionID), n, err)
+			}
+			n++
+		}
+		sum := sha256.Sum256(data)
+		head := *r
+		head.Checksums, head.Report = nil, nil
+		head.receiptParts = receiptParts{Parts: n, PartsSHA256: hex.EncodeToString(sum[:])}
+		if data, err = json.Marshal(&head); err != nil {
+			return err
+		}
+	}
+	// The key by package id first: the one by submission id is what the
+	// producer waits for and what a redelivery looks for, so it is written
+	// last, once the receipt is stored under both.
+	if r.PackageID != "" && !keepPackageReceipt(ctx, c, kv, r) {
+		if _, err := kv.Put(ctx, packageKey(r.PackageID), data); err != nil {
+			return fmt.Errorf("store receipt %s: %w", ids.Quote(r.SubmissionID), err)
+		}
+	}
+	if _, err := kv.Put(ctx, submissionKey(r.SubmissionID), data); err != nil {
+		return fmt.Errorf("store receipt %s: %w", ids.Quote(r.SubmissionID), err)
+	}
+	return nil
+}
+
+// keepPackageReceipt tells whether the receipt that archived a package
+// stands: later duplicate or conflicting submissions do not hide it.
+func keepPackageReceipt(ctx context.Context, c *Client, kv jetstream.KeyValue, r *Receipt) bool {
+	if r.Status == Accepted {
+		return false
+	}
+	e, err := kv.Get(ctx, packageKey(r.PackageID))
+	if err != nil {
+		return false
+	}
+	prev, err := c.decodeReceipt(ctx, kv, e.Value())
+	return err == nil && prev.Status == Accepted
+}
+
+// decodeReceipt reads a stored receipt, fetching its parts if it has any.
+func (c *Client) decodeReceipt(ctx context.Context, kv jetstream.KeyValue, data []byte) (*Receipt, error) {
+	var r Receipt
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, err
+	}
+	if r.Parts == 0 {
+		return &r, nil
+	}
+	tok := strings.TrimPrefix(submissionKey(r.SubmissionID), "sub.")
+	var buf bytes.Buffer
+	for i := range r.Parts {
+		e, err := kv.Get(ctx, partKey(tok, i))
+		if err != nil {
+			return nil, fmt.Errorf("part %d of %d: %w", i, r.Parts, err)
+		}
+		buf.Write(e.Value())
+	}
+	if sum := sha256.Sum256(buf.Bytes()); hex.EncodeToString(sum[:]) != r.PartsSHA256 {
+		// A newer receipt for the same submission is being written.
+		return nil, errPartsChanged
+	}
+	var full Receipt
+	if err := json.Unmarshal(buf.Bytes(), &full); err != nil {
+		return nil, fmt.Errorf("parts: %w", err)
+	}
+	return &full, nil
+}
+
+var errPartsChanged = errors.New("the receipt's parts changed while they were read")
+
+// get reads the receipt under key, reading it again if its parts were
+// being rewritten.
+func (c *Client) get(ctx context.Context, kv jetstream.KeyValue, key string) (*Receipt, error) {
+	for try := 0; ; try++ {
+		e, err := kv.Get(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		r, err := c.decodeReceipt(ctx, kv, e.Value())
+		if errors.Is(err, errPartsChanged) && try < 5 {
+			continue
+		}
+		return r, err
+	}
+}
+
+// Receipt returns tenant's receipt for a submission id or a package id.
+func (c *Client) Receipt(ctx context.Context, tenant, id string) (*Receipt, error) {
+	kv, err := c.receipts(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.get(ctx, kv, submissionKey(id))
+	if errors.Is(err, jetstream.ErrKeyNotFound) && ids.Package(id) == nil {
+		r, err = c.get(ctx, kv, packageKey(id))
+	}
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, fmt.Errorf("%s: %w", ids.Quote(id), ErrNoReceipt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receipt %s: %w", ids.Quote(id), err)
+	}
+	return r, nil
+}
+
+// WaitReceipt blocks until the submission's receipt exists, ctx ends or the
+// connection is closed for good.
+func (c *Client) WaitReceipt(ctx context.Context, tenant, submissionID string) (*Receipt, error) {
+	kv, err := c.receipts(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	w, err := kv.Watch(ctx, submissionKey(submissionID))
+	if err != nil {
+		return nil, fmt.Errorf("wait for receipt %s: %w", ids.Quote(submissionID), err)
+	}
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for receipt %s: %w", ids.Quote(submissionID), ctx.Err())
+		case <-c.closed:
+			return nil, fmt.Errorf("wait for receipt %s: %w", ids.Quote(submissionID), c.closedErr())
+		case e := <-w.Updates():
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue
+			}
+			r, err := c.decodeReceipt(ctx, kv, e.Value())
+			if errors.Is(err, errPartsChanged) {
+				// Superseded while read: the next update, or a read now, has it whole.
+				r, err = c.get(ctx, kv, e.Key())
+			}
+			if err != nil {
+				return nil, fmt.Errorf("receipt %s: %w", ids.Quote(submissionID), err)
+			}
+			return r, nil
+		}
+	}
+}
+
+// WatchReceipts delivers tenant's receipts through one subscription, so a
+// case system submitting many packages waits for all of them at once: first
+// the latest receipt of every submission so far (unless newOnly), then each
+// new one as it is issued. The channel is closed when ctx ends or the
+// connection is closed for good.
+func (c *Client) WatchReceipts(ctx context.Context, tenant string, newOnly bool) (<-chan *Receipt, error) {
+	kv, err := c.receipts(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	var opts []jetstream.WatchOpt
+	if newOnly {
+		opts = append(opts, jetstream.UpdatesOnly())
+	}
+	w, err := kv.Watch(ctx, "sub.*", opts...)
+	if err != nil {
+		return nil, fmt.Errorf("watch receipts of %s: %w", tenant, err)
+	}
+	out := make(chan *Receipt, 64)
+	go func() {
+		defer close(out)
+		defer w.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.closed:
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e == nil || e.Operation() != jetstream.KeyValuePut {
+					continue
+				}
+				r, err := c.decodeReceipt(ctx, kv, e.Value())
+				if errors.Is(err, errPartsChanged) {
+					r, err = c.get(ctx, kv, e.Key())
+				}
+				if err != nil {
+					continue
+				}
+				select {
+				case out <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// submissionKey is a receipt's KV key by submission id. An id earkiv's
+// client made is a UUID and is used as it is; a request with any other id
+// is refused with a receipt under a digest of the id, so that the key stays
+// short and in the KV alphabet whatever the producer sent.
+func submissionKey(id string) string {
+	if ids.Submission(id) == nil {
+		return "sub." + id
+	}
+	return "sub.x" + digestToken(id)
+}
+
+// packageKey is a receipt's KV key by package id. Package ids are free text
+// (OBJID), so they are base64url-encoded into the KV key alphabet; one
+// longer than ids.MaxPackageID (refused by validation) is keyed by digest.
+func packageKey(id string) string {
+	if len(id) > ids.MaxPackageID {
+		return "pkg.x" + digestToken(id)
+	}
+	return "pkg." + strings.TrimRight(base64URL(id), "=")
+}
+
+// partKey is the key of part n of the receipt whose submission key token
+// is tok.
+func partKey(tok string, n int) string { return "part." + tok + "." + strconv.Itoa(n) }
+
+func digestToken(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:20])
+}
