@@ -205,6 +205,10 @@ func (e *eagerStore) upload(rel string, size int64, sum []byte, src io.Reader) p
 			pr.CloseWithError(err) // the scan's writes end here, if any are left
 		}
 		if err != nil {
+			// The store may have kept a version even so (an answer lost
+			// under load): the store pass checks before it uploads, and
+			// finish sweeps what the AIP does not keep.
+			e.j.resume.Store(true)
 			e.j.w.cfg.Log.Debug("upload while validating failed; the store pass retries", "key", key, "err", err)
 			return
 		}

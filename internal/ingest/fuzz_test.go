@@ -1,0 +1,111 @@
+package ingest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/earkiv/earkiv/internal/ingest"
+	"github.com/earkiv/earkiv/internal/queue"
+)
+
+// FuzzWorkerRequest publishes random requests on a producer's own ingest
+// subject, as a broken or hostile case system may, to a real worker on a
+// real NATS server and S3 gateway. Each must be settled (acknowledged or
+// terminated) with a receipt or a dead letter, and the worker must stay
+// connected and working: no panic, no closed connection, no message left
+// to come back.
+func FuzzWorkerRequest(f *testing.F) {
+	valid := queue.Request{SubmissionID: "0190f0c8-0000-7000-8000-00000000f001", Tenant: "alfa", Object: "0190f0c8-0000-7000-8000-00000000f001",
+		Name: "p.tar", Format: "tar", Size: 10240, Submitted: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)}
+	seed := func(mod func(*queue.Request)) {
+		r := valid
+		mod(&r)
+		b, _ := json.Marshal(r)
+		f.Add(b)
+	}
+	seed(func(*queue.Request) {})
+	seed(func(r *queue.Request) { r.SubmissionID = strings.Repeat("x", 5000) })
+	seed(func(r *queue.Request) { r.SubmissionID, r.Object = "../../etc/passwd", "../../etc/passwd" })
+	seed(func(r *queue.Request) { r.Object = strings.Repeat("o", 5000) })
+	seed(func(r *queue.Request) { r.Tenant = "beta" })
+	seed(func(r *queue.Request) { r.Format = "rar" })
+	seed(func(r *queue.Request) { r.Size = -1 })
+	seed(func(r *queue.Request) { r.Name = "a/b" })
+	seed(func(r *queue.Request) { r.Sums = map[string]string{"mets.xml": strings.Repeat("0", 64)} })
+	for _, s := range []string{"", "null", "[]", "{}", `{"submissionId":5}`, `{"size":"big"}`, "\x00\xff", `{"submissionId":"` + strings.Repeat("é", 3000) + `"}`} {
+		f.Add([]byte(s))
+	}
+
+	e := newEnv(f)
+	e.startWorker(func(c *ingest.Config) { c.Heartbeat = 200 * time.Millisecond })
+	prod := e.nats.Producer(f, e.tenant("alfa"))
+	ctx := context.Background()
+	cons, err := e.svc.JS.Consumer(ctx, queue.StreamIngest, queue.Consumer)
+	if err != nil {
+		f.Fatal(err)
+	}
+	dead, err := e.svc.JS.Stream(ctx, queue.StreamDead)
+	if err != nil {
+		f.Fatal(err)
+	}
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		before, err := dead.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now().Add(-time.Second) // the worker's clock is this one; a little slack
+		if _, err := prod.JS.Publish(ctx, queue.IngestSubject("alfa"), data); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || !prod.NC.IsConnected() {
+				t.Fatalf("publish: %v", err)
+			}
+			t.Skip("the server refused the message itself:", err)
+		}
+		var req queue.Request
+		wellFormed := json.Unmarshal(data, &req) == nil && req.Check() == nil
+		// The outcome: a receipt issued now for a well-formed request, a
+		// dead letter for any other.
+		for {
+			if wellFormed {
+				if r, err := prod.Receipt(ctx, "alfa", req.SubmissionID); err == nil && r.Finished.After(start) {
+					if r.Status != queue.Rejected {
+						t.Fatalf("a request for a package never uploaded got %s", r.Status)
+					}
+					break
+				}
+			} else {
+				after, err := dead.Info(ctx)
+				if err == nil && after.State.Msgs > before.State.Msgs {
+					if after.State.Msgs != before.State.Msgs+1 {
+						t.Fatalf("refused request: %d dead letters before, %d after", before.State.Msgs, after.State.Msgs)
+					}
+					break
+				}
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("no receipt or dead letter within 30 s (well-formed: %v)", wellFormed)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		// Settled: nothing left to be delivered again.
+		for {
+			ci, err := cons.Info(ctx)
+			if err != nil {
+				t.Fatalf("consumer: %v", err)
+			}
+			if ci.NumPending == 0 && ci.NumAckPending == 0 && ci.NumRedelivered == 0 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if !e.svc.NC.IsConnected() || !prod.NC.IsConnected() {
+			t.Fatal("a connection was lost")
+		}
+	})
+}
