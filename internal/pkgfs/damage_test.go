@@ -76,8 +76,8 @@ func wantDefect(t *testing.T, err error, kind, entry string) {
 func TestZipDamage(t *testing.T) {
 	body := strings.Repeat("Kommunstyrelsens protokoll 2019-04-01. ", 200)
 	for _, tc := range []struct {
-		name  string
-		kind  string
+		name   string
+		kind   string
 		break_ func(t *testing.T, data []byte)
 	}{
 		{"stored entry with a wrong CRC", DefectCorrupt, func(t *testing.T, data []byte) {
