@@ -1,8 +1,10 @@
 package validate
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/earkiv/earkiv/internal/pkgfs"
 )
 
 // peakHeap runs fn and returns the highest heap in use seen while it ran,
@@ -86,5 +90,56 @@ func TestMETSCommentsCostNoMemory(t *testing.T) {
 	t.Logf("METS of %d MiB: peak heap %d MiB above the start", size>>20, peak>>20)
 	if limit := uint64(64 << 20); peak > limit {
 		t.Fatalf("peak heap %d MiB above the start, want under %d MiB for a METS of %d MiB that is mostly one comment", peak>>20, limit>>20, size>>20)
+	}
+}
+
+// TestMemoryNeedHolds: validating a zip of many tiny files (each one
+// unlisted, so each also costs a finding) stays within MemoryNeed.
+func TestMemoryNeedHolds(t *testing.T) {
+	v := validator(t)
+	n := 100_000
+	if testing.Short() {
+		n = 20_000
+	}
+	src := filepath.Join("..", "..", "packages-sample", "eark-valid-erms")
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		w, _ := zw.Create("pkg/" + filepath.ToSlash(rel))
+		b, _ := os.ReadFile(p)
+		w.Write(b)
+		return nil
+	})
+	for i := range n {
+		w, _ := zw.Create(fmt.Sprintf("pkg/representations/rep1/data/extra/f%06d.txt", i))
+		fmt.Fprintf(w, "%d\n", i)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := zb.Bytes()
+	pkg, err := pkgfs.OpenBytes("p.zip", data, pkgfs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := v.MemoryNeed(pkg)
+	pkg.Close()
+	peak := peakHeap(t, func() {
+		res, pkg, err := v.ValidateOpen(context.Background(), "p.zip", func() (pkgfs.Package, error) { return pkgfs.OpenBytes("p.zip", data, pkgfs.Limits{}) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg.Close()
+		if res.Report.Valid {
+			t.Error("unlisted files passed")
+		}
+	})
+	t.Logf("%d files: peak heap %d MiB, MemoryNeed %d MiB", n, peak>>20, need>>20)
+	if int64(peak) > need {
+		t.Fatalf("peak heap %d MiB over MemoryNeed %d MiB", peak>>20, need>>20)
 	}
 }

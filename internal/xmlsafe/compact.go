@@ -14,7 +14,7 @@ type compactReader struct {
 	r     *bufio.Reader
 	n     int64
 	state int
-	first bool // at the document's first byte
+	first bool   // at the document's first byte
 	out   []byte // decoded, not yet returned
 }
 

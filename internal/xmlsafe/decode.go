@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -27,7 +26,7 @@ var (
 // UTF-8 sees the document's own text. An encoding it cannot read is an
 // *Error of KindEncoding. Lines stay where they are.
 func Decode(r io.Reader) (io.Reader, string, error) {
-	br := bufio.NewReaderSize(r, 4096)
+	br := bufio.NewReaderSize(r, 512)
 	head, _ := br.Peek(4)
 	switch {
 	case bytes.HasPrefix(head, bomUTF8):
@@ -65,8 +64,20 @@ func checkDeclared(br *bufio.Reader, bom string) error {
 	return &Error{Kind: KindEncoding, Line: 1, Msg: fmt.Sprintf("the byte order mark says %s, the XML declaration names encoding %q", bom, declared(br))}
 }
 
+// normEncoding folds an encoding name for comparison: lower case, without
+// '-', '_' and spaces.
 func normEncoding(s string) string {
-	return strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(s))
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '-' || c == '_' || c == ' ':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // declared is the encoding named in an ASCII-compatible XML declaration.

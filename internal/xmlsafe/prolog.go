@@ -35,7 +35,7 @@ func Sniff(r io.Reader) (p Prolog, isXML bool, err error) {
 		return Prolog{Encoding: enc}, true, err
 	}
 	p.Encoding = enc
-	s := &sniffer{r: bufio.NewReaderSize(dec, 4096), line: 1}
+	s := &sniffer{r: bufio.NewReaderSize(dec, 512), line: 1}
 	p, isXML, err = s.prolog()
 	p.Encoding = enc
 	return p, isXML, err
