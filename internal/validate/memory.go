@@ -13,7 +13,7 @@ const (
 	modelPerByte = 4
 	// perEntry is the heap per package file: its index entry, the digests
 	// computed for it and their place in the report.
-	perEntry = 4 << 10
+	perEntry = 6 << 10
 	// baseNeed covers the rest: hashing buffers, one schema validation at
 	// a time (it streams), the report's findings.
 	baseNeed = 32 << 20
