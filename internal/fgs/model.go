@@ -101,6 +101,7 @@ type File struct {
 	HrefProblem  string // why Path is empty
 	Size         int64
 	HasSize      bool
+	BadSize      string // a SIZE that is not a byte count, as written
 	MIME         string
 	Checksum     string
 	ChecksumType string
@@ -269,7 +270,7 @@ func Parse(root *etree.Element, line func(*etree.Element) int) *Package {
 				f.ID = A(fe, "ID")
 				f.Use = use
 				f.MIME = A(fe, "MIMETYPE")
-				f.Size, f.HasSize = parseSize(A(fe, "SIZE"))
+				f.Size, f.HasSize, f.BadSize = parseSize(A(fe, "SIZE"))
 				f.Checksum = A(fe, "CHECKSUM")
 				f.ChecksumType = A(fe, "CHECKSUMTYPE")
 				f.Created = A(fe, "CREATED")
@@ -313,7 +314,7 @@ func fileFrom(loc *etree.Element, line func(*etree.Element) int) File {
 	f.Line = line(loc)
 	f.Href = A(loc, "xlink:href")
 	f.MIME = A(loc, "MIMETYPE")
-	f.Size, f.HasSize = parseSize(A(loc, "SIZE"))
+	f.Size, f.HasSize, f.BadSize = parseSize(A(loc, "SIZE"))
 	f.Checksum = A(loc, "CHECKSUM")
 	f.ChecksumType = A(loc, "CHECKSUMTYPE")
 	f.Created = A(loc, "CREATED")
@@ -321,12 +322,18 @@ func fileFrom(loc *etree.Element, line func(*etree.Element) int) File {
 	return f
 }
 
-func parseSize(s string) (int64, bool) {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n < 0 {
-		return 0, false
+// parseSize reads a SIZE attribute: the byte count, whether there is one,
+// and the text if it is there but no byte count (negative, not a number).
+func parseSize(s string) (int64, bool, string) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, false, ""
 	}
-	return n, true
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, s
+	}
+	return n, true, ""
 }
 
 // HrefPath turns a METS xlink:href into a package-relative path. It accepts relative

@@ -57,6 +57,14 @@ type Summed interface {
 	SHA256(name string) (sum []byte, ok bool)
 }
 
+// CheapOpener is implemented by packages read in order (Concurrent is
+// false), where Open costs a pass over the archive for most files:
+// CheapOpen tells the files it does not (those kept in memory while the
+// archive was indexed: XML files, by name or by their first bytes).
+type CheapOpener interface {
+	CheapOpen(name string) bool
+}
+
 // Limits bound what a package may contain.
 type Limits struct {
 	MaxEntries    int   // files in one package
@@ -85,6 +93,7 @@ const (
 	DefectDuplicate = "PKG-DUPLICATE" // the same name twice
 	DefectSize      = "PKG-SIZE"      // over a size or count limit
 	DefectBomb      = "PKG-BOMB"      // compression ratio or overlap typical of a zip bomb
+	DefectCorrupt   = "PKG-CORRUPT"   // an entry's stored data are damaged (CRC, deflate stream, length)
 )
 
 // Defect is a property of the package that makes it unacceptable.
@@ -103,6 +112,42 @@ func (d *Defect) Error() string {
 
 func defect(kind, entry, format string, args ...any) error {
 	return &Defect{Kind: kind, Entry: entry, Msg: fmt.Sprintf(format, args...)}
+}
+
+// sourceError marks a failure to read the package's own bytes (a disk, the
+// package store): an outage to retry, never the producer's fault. Readers
+// that decode an archive pass such errors through, so wrapping the source
+// lets a decoding error be told from damage in the bytes that were read.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+func isSourceError(err error) bool {
+	var se *sourceError
+	return errors.As(err, &se)
+}
+
+// sourceReader marks the errors of r as source errors.
+type sourceReader struct{ r io.Reader }
+
+func (s sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &sourceError{err}
+	}
+	return n, err
+}
+
+// sourceReaderAt marks the errors of ra as source errors.
+type sourceReaderAt struct{ ra io.ReaderAt }
+
+func (s sourceReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := s.ra.ReadAt(p, off)
+	if err != nil && err != io.EOF {
+		err = &sourceError{err}
+	}
+	return n, err
 }
 
 // Open opens the package at p, choosing the reader from what p is.
@@ -143,7 +188,10 @@ func OpenBytes(name string, data []byte, lim Limits) (Package, error) {
 // closed with the package.
 func openArchive(ra io.ReaderAt, c io.Closer, size int64, name string, lim Limits) (Package, error) {
 	var hdr [512]byte
-	n, _ := ra.ReadAt(hdr[:], 0)
+	n, err := ra.ReadAt(hdr[:], 0)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read package: %w", err)
+	}
 	switch {
 	case n >= 4 && (string(hdr[:4]) == "PK\x03\x04" || string(hdr[:4]) == "PK\x05\x06"):
 		return openZip(ra, c, size, name, lim)
@@ -282,9 +330,15 @@ type exactReader struct {
 
 func (e *exactReader) Read(p []byte) (int, error) {
 	if e.left <= 0 {
+		// Read on to the underlying end: a decoder checks what it can
+		// (a zip entry's CRC-32) only there.
 		var one [1]byte
-		if n, _ := e.r.Read(one[:]); n > 0 {
+		n, err := e.r.Read(one[:])
+		if n > 0 {
 			return 0, defect(DefectBomb, e.name, "entry holds more data than its declared size")
+		}
+		if err != nil && err != io.EOF {
+			return 0, err
 		}
 		return 0, io.EOF
 	}

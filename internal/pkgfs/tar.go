@@ -2,6 +2,7 @@ package pkgfs
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -29,6 +30,9 @@ type tarPackage struct {
 	cache   map[string][]byte
 	sums    map[string][]byte // read in order: each entry's SHA-256, by stored name
 	tee     Tee               // stream source: offered each entry while indexing
+	// lastGzip is the gzip reader of the last stream opened, for scan to
+	// read the trailer. Only scan uses it, before the package is shared.
+	lastGzip *gzip.Reader
 }
 
 // Tee is offered each regular file of a tar read from a stream while it is
@@ -129,16 +133,37 @@ func (t *tarPackage) stream() (*tar.Reader, *countingReader, func(), error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	raw := &countingReader{r: rc}
+	raw := &countingReader{r: sourceReader{rc}}
 	if !t.gz {
 		return tar.NewReader(raw), raw, func() { rc.Close() }, nil
 	}
 	zr, err := gzip.NewReader(raw)
 	if err != nil {
 		rc.Close()
-		return nil, nil, nil, defect(DefectFormat, "", "unreadable gzip stream: %v", err)
+		return nil, nil, nil, tarError("", "unreadable gzip stream", err)
 	}
+	t.lastGzip = zr
 	return tar.NewReader(zr), raw, func() { zr.Close(); rc.Close() }, nil
+}
+
+// tarError tells damage in a tar (the producer's fault) from a failure to
+// read it from its source (an outage), which stays a plain error.
+func tarError(entry, what string, err error) error {
+	if isSourceError(err) {
+		if entry != "" {
+			return fmt.Errorf("read %s in tar: %w", entry, err)
+		}
+		return fmt.Errorf("read tar: %w", err)
+	}
+	var d *Defect
+	if errors.As(err, &d) {
+		return err
+	}
+	kind := DefectFormat
+	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) {
+		kind = DefectCorrupt
+	}
+	return defect(kind, entry, "%s: %v", what, err)
 }
 
 // scan indexes the archive; size is the archive's size when known, else -1.
@@ -156,7 +181,7 @@ func (t *tarPackage) scan(lim Limits, size int64) error {
 			break
 		}
 		if err != nil {
-			return defect(DefectFormat, "", "unreadable tar archive: %v", err)
+			return tarError("", "unreadable tar archive", err)
 		}
 		switch h.Typeflag {
 		case tar.TypeDir, tar.TypeXGlobalHeader:
@@ -192,7 +217,14 @@ func (t *tarPackage) scan(lim Limits, size int64) error {
 		hash := sha256.New()
 		var w io.Writer = hash
 		var buf *bytes.Buffer
-		if strings.HasSuffix(strings.ToLower(name), ".xml") && h.Size <= cacheMaxFile && cached+h.Size <= cacheMaxTotal {
+		var src io.Reader = tr
+		xmlish := strings.HasSuffix(strings.ToLower(name), ".xml")
+		if !xmlish && h.Size <= cacheMaxFile && cached+h.Size <= cacheMaxTotal {
+			br := bufio.NewReaderSize(tr, 512)
+			head, _ := br.Peek(min(int(h.Size), 512))
+			xmlish, src = looksXML(head), br
+		}
+		if xmlish && h.Size <= cacheMaxFile && cached+h.Size <= cacheMaxTotal {
 			buf = bytes.NewBuffer(make([]byte, 0, h.Size))
 			w = io.MultiWriter(hash, buf)
 		}
@@ -202,17 +234,26 @@ func (t *tarPackage) scan(lim Limits, size int64) error {
 				w = io.MultiWriter(w, &teeWriter{w: tw})
 			}
 		}
-		_, err = io.CopyBuffer(w, &exactReader{r: tr, left: h.Size, name: name}, copyBuf)
+		_, err = io.CopyBuffer(w, &exactReader{r: src, left: h.Size, name: name}, copyBuf)
 		if tw != nil {
 			tw.CloseWithError(err)
 		}
 		if err != nil {
-			return defect(DefectFormat, name, "truncated entry: %v", err)
+			return tarError(name, "truncated entry", err)
 		}
 		t.sums[name] = hash.Sum(nil)
 		if buf != nil {
 			t.cache[name] = buf.Bytes()
 			cached += h.Size
+		}
+	}
+	if t.gz {
+		// The gzip trailer (CRC-32 and length of the whole stream) is
+		// checked only when it is read: past the tar's end blocks.
+		// Bytes after the last member that are not gzip (zero padding
+		// some writers add) are not the archive's and are left alone.
+		if _, err := io.Copy(io.Discard, t.lastGzip); err != nil && !errors.Is(err, gzip.ErrHeader) {
+			return tarError("", "damaged gzip stream", err)
 		}
 	}
 	if !t.gz && size >= 0 && t.total > size {
@@ -252,6 +293,23 @@ func (t *tarPackage) Open(name string) (io.ReadCloser, error) {
 }
 
 func (t *tarPackage) Concurrent() bool { return !t.seq }
+
+// CheapOpen implements CheapOpener.
+func (t *tarPackage) CheapOpen(name string) bool {
+	_, ok := t.cache[t.StoredName(name)]
+	return ok || !t.seq
+}
+
+// looksXML tells from a file's first bytes whether it may be an XML
+// document: '<' after whitespace, or a byte order mark.
+func looksXML(head []byte) bool {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}), bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return true
+	}
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && head[0] == '<'
+}
 
 // SHA256 implements Summed for tars read in order.
 func (t *tarPackage) SHA256(name string) ([]byte, bool) {

@@ -2,11 +2,15 @@ package pkgfs
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"path"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -19,12 +23,16 @@ type zipPackage struct {
 }
 
 func openZip(ra io.ReaderAt, c io.Closer, size int64, name string, lim Limits) (Package, error) {
+	ra = sourceReaderAt{ra}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
+		if isSourceError(err) {
+			return nil, fmt.Errorf("read zip: %w", err)
+		}
 		return nil, defect(DefectFormat, "", "unreadable zip archive: %v", err)
 	}
 	z := &zipPackage{closer: c, zr: zr, files: map[string]*zip.File{}, index: index{byName: map[string]int{}}}
-	if err := z.scan(size, lim); err != nil {
+	if err := z.scan(ra, size, lim); err != nil {
 		return nil, err
 	}
 	base := path.Base(filepath.ToSlash(name))
@@ -32,7 +40,7 @@ func openZip(ra io.ReaderAt, c io.Closer, size int64, name string, lim Limits) (
 	return z, nil
 }
 
-func (z *zipPackage) scan(archiveSize int64, lim Limits) error {
+func (z *zipPackage) scan(ra io.ReaderAt, archiveSize int64, lim Limits) error {
 	type span struct {
 		start, end int64
 		name       string
@@ -69,10 +77,16 @@ func (z *zipPackage) scan(archiveSize int64, lim Limits) error {
 		}
 		off, err := zf.DataOffset()
 		if err != nil {
+			if isSourceError(err) {
+				return fmt.Errorf("read zip: %w", err)
+			}
 			return defect(DefectFormat, name, "bad local header: %v", err)
 		}
 		if off < 0 || off+csize > archiveSize {
 			return defect(DefectFormat, name, "entry data outside the archive")
+		}
+		if err := checkLocalName(ra, zf, off); err != nil {
+			return err
 		}
 		spans = append(spans, span{off, off + csize, name})
 		z.files[name] = zf
@@ -99,9 +113,83 @@ func (z *zipPackage) Open(name string) (io.ReadCloser, error) {
 	zf := z.files[z.StoredName(name)]
 	rc, err := zf.Open()
 	if err != nil {
-		return nil, fmt.Errorf("open %s in zip: %w", name, err)
+		return nil, zipError(name, err)
 	}
-	return readCloser{Reader: &exactReader{r: rc, left: e.Size, name: name}, close: rc.Close}, nil
+	return readCloser{Reader: &exactReader{r: zipEntryReader{rc, name}, left: e.Size, name: name}, close: rc.Close}, nil
+}
+
+// zipEntryReader reports damage in an entry's stored data as a Defect.
+type zipEntryReader struct {
+	r    io.Reader
+	name string
+}
+
+func (z zipEntryReader) Read(p []byte) (int, error) {
+	n, err := z.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = zipError(z.name, err)
+	}
+	return n, err
+}
+
+// zipError tells damage in a zip entry (the producer's fault) from a
+// failure to read the archive (an outage), which stays a plain error.
+func zipError(name string, err error) error {
+	var ce flate.CorruptInputError
+	switch {
+	case isSourceError(err):
+		return fmt.Errorf("read %s in zip: %w", name, err)
+	case errors.Is(err, zip.ErrChecksum):
+		return defect(DefectCorrupt, name, "data do not match the entry's CRC-32: the archive is damaged")
+	case errors.As(err, &ce):
+		return defect(DefectCorrupt, name, "damaged deflate data at byte %d of the entry's compressed data", int64(ce))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return defect(DefectCorrupt, name, "compressed data end before the entry's declared size")
+	case errors.Is(err, zip.ErrFormat):
+		return defect(DefectCorrupt, name, "entry holds more data than its header declares, or its local header is damaged")
+	case errors.Is(err, zip.ErrAlgorithm):
+		return defect(DefectFormat, name, "unsupported compression method (only stored and deflate are read)")
+	}
+	return fmt.Errorf("read %s in zip: %w", name, err)
+}
+
+// checkLocalName compares the name in an entry's local header with the one
+// in the central directory: unzip tools that stream an archive go by the
+// local header, so a difference would let them extract a file earkiv never
+// checked. off is where the entry's data begin, just after that header.
+func checkLocalName(ra io.ReaderAt, zf *zip.File, off int64) error {
+	h, ok := headerOffset(zf)
+	if !ok {
+		return nil // see headerOffset; TestZipLocalName fails then
+	}
+	var fixed [30]byte
+	if _, err := ra.ReadAt(fixed[:], h); err != nil {
+		return zipError(zf.Name, err)
+	}
+	n := int64(binary.LittleEndian.Uint16(fixed[26:28]))
+	m := int64(binary.LittleEndian.Uint16(fixed[28:30]))
+	if binary.LittleEndian.Uint32(fixed[:4]) != 0x04034b50 || h+30+n+m != off {
+		return defect(DefectFormat, zf.Name, "damaged local header")
+	}
+	local := make([]byte, n)
+	if _, err := ra.ReadAt(local, h+30); err != nil {
+		return zipError(zf.Name, err)
+	}
+	if string(local) != zf.Name {
+		return defect(DefectFormat, zf.Name, "the local header names this entry %q, the central directory %q", local, zf.Name)
+	}
+	return nil
+}
+
+// headerOffset is where an entry's local header starts. archive/zip keeps
+// it unexported (DataOffset reads the header there), so it is read by
+// reflection; ok is false if a Go release renames the field.
+func headerOffset(zf *zip.File) (int64, bool) {
+	f := reflect.ValueOf(zf).Elem().FieldByName("headerOffset")
+	if !f.IsValid() || f.Kind() != reflect.Int64 {
+		return 0, false
+	}
+	return f.Int(), true
 }
 
 func (z *zipPackage) Concurrent() bool { return true }

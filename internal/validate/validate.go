@@ -6,10 +6,8 @@
 package validate
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -103,9 +101,8 @@ func (v *Validator) ValidateOpen(ctx context.Context, label string, open func() 
 	rep := &report.Report{Package: label, Started: start.UTC()}
 	pkg, err := open()
 	if err != nil {
-		var d *pkgfs.Defect
-		if errors.As(err, &d) {
-			rep.Add(d.Kind, report.MUST, report.Location{File: d.Entry}, "%s", d.Msg)
+		if d, ok := asDefect(err); ok {
+			addDefect(rep, d)
 			rep.Duration = time.Since(start).Round(time.Millisecond).String()
 			rep.Finish()
 			return &Result{Report: rep}, nil, nil
@@ -215,11 +212,26 @@ type parsed struct {
 	err error
 }
 
-// parseXML reads one package file through the safe parser; a document defect is
-// returned inside parsed, an I/O failure as the error.
+// asDefect tells damage in the package (a finding) from a failure to read
+// it (an error): pkgfs reports the first as a *pkgfs.Defect.
+func asDefect(err error) (*pkgfs.Defect, bool) {
+	var d *pkgfs.Defect
+	return d, errors.As(err, &d)
+}
+
+func addDefect(rep *report.Report, d *pkgfs.Defect) {
+	rep.Add(d.Kind, report.MUST, report.Location{File: d.Entry}, "%s", d.Msg)
+}
+
+// parseXML reads one package file through the safe parser; a document
+// defect, or damage in the archive, is returned inside parsed, an I/O
+// failure as the error.
 func (v *Validator) parseXML(pkg pkgfs.Package, name string) (*parsed, error) {
 	rc, err := pkg.Open(name)
 	if err != nil {
+		if _, ok := asDefect(err); ok {
+			return &parsed{err: err}, nil
+		}
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	defer rc.Close()
@@ -228,6 +240,9 @@ func (v *Validator) parseXML(pkg pkgfs.Package, name string) (*parsed, error) {
 		var xe *xmlsafe.Error
 		if errors.As(err, &xe) {
 			return &parsed{err: xe}, nil
+		}
+		if _, ok := asDefect(err); ok {
+			return &parsed{err: err}, nil
 		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -240,12 +255,20 @@ func addXMLError(rep *report.Report, file string, err error) {
 		rep.Add(xe.Kind, report.MUST, report.Location{File: file, Line: xe.Line}, "%s", xe.Msg)
 		return
 	}
+	if d, ok := asDefect(err); ok {
+		addDefect(rep, d)
+		return
+	}
 	rep.Add(xmlsafe.KindMalformed, report.MUST, report.Location{File: file}, "%v", err)
 }
 
 // xsdCheck validates one package file against a schema set and records violations.
 func (v *Validator) xsdCheck(ctx context.Context, pkg pkgfs.Package, rep *report.Report, name string, set xsd.Set, rule string) error {
 	issues, err := v.validateXSD(ctx, pkg, name, set)
+	if d, ok := asDefect(err); ok {
+		addDefect(rep, d)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -255,17 +278,47 @@ func (v *Validator) xsdCheck(ctx context.Context, pkg pkgfs.Package, rep *report
 	return nil
 }
 
+// validateXSD checks one package file against set. A read error ends the
+// check whatever the schema validator makes of it: damage in the archive
+// comes back as a *pkgfs.Defect, any other read error as the error.
 func (v *Validator) validateXSD(ctx context.Context, pkg pkgfs.Package, name string, set xsd.Set) ([]xsd.Issue, error) {
 	rc, err := pkg.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	defer rc.Close()
-	issues, err := v.cat.Validate(ctx, set, rc)
+	r := &errReader{r: rc}
+	dec, _, err := xmlsafe.Decode(r)
+	if err != nil {
+		if r.err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, r.err)
+		}
+		var xe *xmlsafe.Error
+		errors.As(err, &xe)
+		return []xsd.Issue{{Line: xe.Line, Code: xe.Kind, Message: xe.Msg}}, nil
+	}
+	issues, err := v.cat.Validate(ctx, set, dec)
+	if r.err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, r.err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("xsd %s: %w", name, err)
 	}
 	return issues, nil
+}
+
+// errReader keeps the first error of r other than io.EOF.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 type repMETS struct {
@@ -374,9 +427,22 @@ func (v *Validator) checkFiles(ctx context.Context, pkg pkgfs.Package, rep *repo
 	for _, e := range pkg.Entries() {
 		need[e.Name] = map[fixity.Algorithm]bool{fixity.SHA256: true}
 	}
+	type listing struct{ mets, path string }
+	firstAt := map[listing]int{} // line of the first <file> listing a path
 	for _, f := range listed {
 		fr := rulesFor(f)
 		loc := report.Location{File: f.mets, Line: f.Line, Path: f.Href}
+		if f.BadSize != "" {
+			rep.Add(fr.size, report.MUST, loc, "SIZE %q is not a byte count (a whole number of bytes, 0 or more)", f.BadSize)
+		}
+		if f.Path != "" && !f.Metadata {
+			k := listing{f.mets, f.Path}
+			if line, dup := firstAt[k]; dup {
+				rep.Add("FILE-DUPLICATE", report.MUST, report.Location{File: f.mets, Line: f.Line, Path: f.Path}, "%s is listed by two file elements (lines %d and %d): each file must be listed once", f.Path, line, f.Line)
+			} else {
+				firstAt[k] = f.Line
+			}
+		}
 		if f.Path == "" {
 			if f.Href != "" {
 				rep.Add("PKG-HREF", report.MUST, loc, "unsafe or non-local file reference %q: %s", f.Href, f.HrefProblem)
@@ -398,21 +464,30 @@ func (v *Validator) checkFiles(ctx context.Context, pkg pkgfs.Package, rep *repo
 	}
 	for _, e := range pkg.Entries() {
 		if len(byPath[e.Name]) == 0 && !exemptUnlisted(e.Name, family, metsDocs) {
+			// FGS 1.x tools leave schema copies and logs unlisted, which
+			// may stay; a content file would be archived with no checksum
+			// from the producer.
 			lvl := report.MUST
-			if family == fgs.FamilyFGS1 {
+			if family == fgs.FamilyFGS1 && !strings.HasPrefix(e.Name, "content/") {
 				lvl = report.SHOULD
 			}
 			rep.Add("FILE-UNLISTED", lvl, report.Location{Path: e.Name}, "file %s is in the package but not listed in any METS", e.Name)
 		}
 	}
 
-	digests, err := v.hashAll(ctx, pkg, need)
+	digests, damaged, err := v.hashAll(ctx, pkg, need)
 	if err != nil {
 		return err
 	}
+	for _, d := range damaged {
+		addDefect(rep, d)
+	}
 	res.Digests = digests
 	for p, fs := range byPath {
-		got := digests[p]
+		got, ok := digests[p]
+		if !ok {
+			continue // damaged: reported above
+		}
 		for _, f := range fs {
 			fr := rulesFor(f)
 			loc := report.Location{File: f.mets, Line: f.Line, Path: f.Path}
@@ -451,7 +526,7 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // A package that hashed its entries with SHA-256 while it was indexed (one
 // read in order) is read again only for other algorithms, and only for the
 // files that need them.
-func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[string]map[fixity.Algorithm]bool) (map[string]fixity.Result, error) {
+func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[string]map[fixity.Algorithm]bool) (map[string]fixity.Result, []*pkgfs.Defect, error) {
 	s, ok := pkg.(pkgfs.Summed)
 	if !ok {
 		return v.hashRead(ctx, pkg, need)
@@ -476,10 +551,11 @@ func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[str
 		}
 	}
 	out := map[string]fixity.Result{}
+	var damaged []*pkgfs.Defect
 	if len(rest) > 0 {
 		var err error
-		if out, err = v.hashRead(ctx, pkg, rest); err != nil {
-			return nil, err
+		if out, damaged, err = v.hashRead(ctx, pkg, rest); err != nil {
+			return nil, nil, err
 		}
 	}
 	for name, k := range known {
@@ -489,11 +565,12 @@ func (v *Validator) hashAll(ctx context.Context, pkg pkgfs.Package, need map[str
 		}
 		out[name] = k
 	}
-	return out, nil
+	return out, damaged, nil
 }
 
-// hashRead reads the files named in need and computes their digests.
-func (v *Validator) hashRead(ctx context.Context, pkg pkgfs.Package, need map[string]map[fixity.Algorithm]bool) (map[string]fixity.Result, error) {
+// hashRead reads the files named in need and computes their digests. A file
+// whose stored data are damaged has no digest; its defect is returned.
+func (v *Validator) hashRead(ctx context.Context, pkg pkgfs.Package, need map[string]map[fixity.Algorithm]bool) (map[string]fixity.Result, []*pkgfs.Defect, error) {
 	algsFor := func(name string) []fixity.Algorithm {
 		var a []fixity.Algorithm
 		for alg := range need[name] {
@@ -502,6 +579,7 @@ func (v *Validator) hashRead(ctx context.Context, pkg pkgfs.Package, need map[st
 		return a
 	}
 	out := make(map[string]fixity.Result, len(need))
+	var damaged []*pkgfs.Defect
 	var mu sync.Mutex
 	if !pkg.Concurrent() {
 		err := pkg.Walk(ctx, func(e pkgfs.Entry, r io.Reader) error {
@@ -509,13 +587,17 @@ func (v *Validator) hashRead(ctx context.Context, pkg pkgfs.Package, need map[st
 				return nil // not asked for
 			}
 			res, err := fixity.Sum(ctx, r, algsFor(e.Name)...)
+			if d, ok := asDefect(err); ok {
+				damaged = append(damaged, d)
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("hash %s: %w", e.Name, err)
 			}
 			out[e.Name] = res
 			return nil
 		})
-		return out, err
+		return out, damaged, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -526,13 +608,17 @@ func (v *Validator) hashRead(ctx context.Context, pkg pkgfs.Package, need map[st
 		wg.Go(func() {
 			for e := range jobs {
 				rc, err := pkg.Open(e.Name)
-				if err != nil {
-					errc <- err
-					cancel()
-					return
+				var res fixity.Result
+				if err == nil {
+					res, err = fixity.Sum(ctx, rc, algsFor(e.Name)...)
+					rc.Close()
 				}
-				res, err := fixity.Sum(ctx, rc, algsFor(e.Name)...)
-				rc.Close()
+				if d, ok := asDefect(err); ok {
+					mu.Lock()
+					damaged = append(damaged, d)
+					mu.Unlock()
+					continue
+				}
 				if err != nil {
 					errc <- fmt.Errorf("hash %s: %w", e.Name, err)
 					cancel()
@@ -564,13 +650,13 @@ feed:
 	wg.Wait()
 	select {
 	case err := <-errc:
-		return nil, err
+		return nil, nil, err
 	default:
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, damaged, nil
 }
 
 // metadataSets maps the root namespace of an XML file to the schema sets that may
@@ -588,30 +674,129 @@ var metadataRule = map[string]string{
 	fgs.NSFGSERM: "XSD-FGS-ERMS",
 }
 
-// metadataXSD validates every XML file the package holds whose root namespace has an
-// official schema (PREMIS, CITS ERMS, FGS Ärendehantering).
+// metadataNS maps a METS MDTYPE (or OTHERMDTYPE) to the namespace of the
+// schema its file must pass, for the types earkiv has schemas for.
+func metadataNS(mdtype string) string {
+	t := strings.ToUpper(strings.TrimSpace(mdtype))
+	switch {
+	case strings.HasPrefix(t, "PREMIS"):
+		return fgs.NSPREMIS
+	case t == "CITS ERMS" || t == "ERMS" || t == "CITS-ERMS":
+		return fgs.NSERMS
+	}
+	return ""
+}
+
+// xmlMDType tells the MDTYPEs whose files are XML by definition (all of
+// METS's list but MARC, which may be binary, and OTHER).
+func xmlMDType(mdtype string) bool {
+	switch strings.ToUpper(strings.TrimSpace(mdtype)) {
+	case "", "OTHER", "MARC":
+		return false
+	}
+	return true
+}
+
+// metadataXSD finds the package's metadata files and validates each whole
+// against its schema. A file is metadata when a METS declares it so (an
+// mdRef: by its section, MDTYPE or OTHERMDTYPE) or when its root element is
+// in a namespace with an official schema (PREMIS, CITS ERMS, FGS
+// Ärendehantering), whatever its name, encoding (UTF-8, UTF-16, ISO-8859-1)
+// or the length of what comes before its root. A declared metadata file
+// that cannot be read as XML is a finding; so is a DTD in any metadata file.
 func (v *Validator) metadataXSD(ctx context.Context, pkg pkgfs.Package, res *Result, byPath map[string][]listedFile, metsDocs map[string]bool) error {
 	rep := res.Report
+	cheap, _ := pkg.(pkgfs.CheapOpener)
 	for _, e := range pkg.Entries() {
-		if metsDocs[e.Name] || !strings.EqualFold(path.Ext(e.Name), ".xml") {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if metsDocs[e.Name] {
 			continue
 		}
-		ns, err := rootNamespace(pkg, e.Name)
+		if _, hashed := res.Digests[e.Name]; !hashed {
+			continue // damaged: its defect is reported
+		}
+		var decl *listedFile
+		for i, f := range byPath[e.Name] {
+			if f.Metadata {
+				decl = &byPath[e.Name][i]
+				break
+			}
+		}
+		isXMLName := strings.EqualFold(path.Ext(e.Name), ".xml")
+		if decl == nil && !isXMLName && !pkg.Concurrent() && (cheap == nil || !cheap.CheapOpen(e.Name)) {
+			continue // opening it would cost a pass over the archive (see docs/limits.md)
+		}
+		loc := report.Location{File: e.Name}
+		if decl != nil {
+			loc = report.Location{File: decl.mets, Line: decl.Line, Path: e.Name}
+		}
+		pro, isXML, err := v.sniff(pkg, e.Name)
+		if d, ok := asDefect(err); ok {
+			addDefect(rep, d)
+			continue
+		}
+		var xe *xmlsafe.Error
+		if errors.As(err, &xe) {
+			if decl != nil {
+				rep.Add(xe.Kind, report.MUST, report.Location{File: e.Name, Line: xe.Line}, "%s metadata file %s (listed in %s line %d): %s", mdLabel(decl.MDType), e.Name, decl.mets, decl.Line, xe.Msg)
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		sets := metadataSets[ns]
-		if len(sets) == 0 {
+		declNS := ""
+		if decl != nil {
+			declNS = metadataNS(decl.MDType)
+		}
+		if !isXML {
+			if decl != nil && (declNS != "" || xmlMDType(decl.MDType)) {
+				rep.Add(xmlsafe.KindMalformed, report.MUST, loc, "%s declares %s as %s metadata, but it is not XML", decl.mets, e.Name, mdLabel(decl.MDType))
+			}
 			continue
 		}
-		if res.Metadata == nil {
-			res.Metadata = map[string]string{}
+		ns := declNS
+		if ns == "" {
+			ns = pro.Space
 		}
-		res.Metadata[e.Name] = ns
+		sets := metadataSets[ns]
+		if len(sets) == 0 && decl == nil {
+			continue // an XML content file
+		}
+		if _, known := metadataSets[pro.Space]; known {
+			if res.Metadata == nil {
+				res.Metadata = map[string]string{}
+			}
+			res.Metadata[e.Name] = pro.Space
+		}
+		if pro.DTD > 0 {
+			rep.Add(xmlsafe.KindDTD, report.MUST, report.Location{File: e.Name, Line: pro.DTD}, "metadata file %s has a DOCTYPE: DTDs and entity declarations are not allowed (entity expansion and external entity attacks)", e.Name)
+			continue
+		}
+		if len(sets) == 0 {
+			// Declared metadata without an official schema: well-formed is all it must be.
+			if err := v.wellFormed(pkg, e.Name); err != nil {
+				if d, ok := asDefect(err); ok {
+					addDefect(rep, d)
+				} else if errors.As(err, &xe) {
+					rep.Add(xe.Kind, report.MUST, report.Location{File: e.Name, Line: xe.Line}, "%s metadata file %s: %s", mdLabel(decl.MDType), e.Name, xe.Msg)
+				} else {
+					return err
+				}
+			}
+			continue
+		}
 		var first []xsd.Issue
 		ok := false
 		for i, set := range sets {
 			issues, err := v.validateXSD(ctx, pkg, e.Name, set)
+			if d, isDefect := asDefect(err); isDefect {
+				addDefect(rep, d)
+				ok = true // reported
+				break
+			}
 			if err != nil {
 				return err
 			}
@@ -633,23 +818,29 @@ func (v *Validator) metadataXSD(ctx context.Context, pkg pkgfs.Package, res *Res
 	return nil
 }
 
-// rootNamespace reads just far enough to see the root element's namespace.
-func rootNamespace(pkg pkgfs.Package, name string) (string, error) {
+func mdLabel(mdtype string) string {
+	if mdtype == "" {
+		return "a"
+	}
+	return mdtype
+}
+
+// sniff reads a package file up to its root start tag.
+func (v *Validator) sniff(pkg pkgfs.Package, name string) (xmlsafe.Prolog, bool, error) {
 	rc, err := pkg.Open(name)
 	if err != nil {
-		return "", fmt.Errorf("open %s: %w", name, err)
+		return xmlsafe.Prolog{}, false, fmt.Errorf("open %s: %w", name, err)
 	}
 	defer rc.Close()
-	head := make([]byte, 64<<10)
-	n, _ := io.ReadFull(rc, head)
-	dec := xml.NewDecoder(bytes.NewReader(head[:n]))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", nil // not XML, or the root is beyond the first 64 KiB: no schema applies
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			return se.Name.Space, nil
-		}
+	return xmlsafe.Sniff(rc)
+}
+
+// wellFormed checks a whole package file for well-formedness, streaming.
+func (v *Validator) wellFormed(pkg pkgfs.Package, name string) error {
+	rc, err := pkg.Open(name)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
 	}
+	defer rc.Close()
+	return xmlsafe.WellFormed(rc, v.opts.XMLLimits)
 }

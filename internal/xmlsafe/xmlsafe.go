@@ -15,14 +15,16 @@ import (
 	"github.com/beevik/etree"
 )
 
-// Limits bound one document.
+// Limits bound one document. docs/limits.md says why the defaults are
+// what they are.
 type Limits struct {
-	MaxBytes int64
-	MaxDepth int
+	MaxBytes    int64 // bytes in the document as stored, comments included
+	MaxDepth    int   // nesting of elements
+	MaxElements int   // elements in the document
 }
 
 // DefaultLimits allow METS files of a million files.
-var DefaultLimits = Limits{MaxBytes: 1 << 30, MaxDepth: 256}
+var DefaultLimits = Limits{MaxBytes: 1 << 30, MaxDepth: 256, MaxElements: 8_000_000}
 
 // Error kinds; they double as rule ids in validation reports.
 const (
@@ -59,12 +61,15 @@ func Parse(r io.Reader, lim Limits) (*Doc, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
+	// Comments are left out as the document is read (see compactReader):
+	// a document mostly of comments costs what its elements cost.
+	cr := newCompactReader(io.LimitReader(r, lim.MaxBytes+1))
+	data, err := io.ReadAll(cr)
 	if err != nil {
 		return nil, fmt.Errorf("read xml: %w", err)
 	}
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, &Error{Kind: KindLimit, Msg: fmt.Sprintf("document larger than %d bytes", lim.MaxBytes)}
+	if cr.n > lim.MaxBytes {
+		return nil, &Error{Kind: KindLimit, Msg: fmt.Sprintf("document larger than %d bytes (see docs/limits.md)", lim.MaxBytes)}
 	}
 	return ParseBytes(data, lim)
 }
@@ -97,6 +102,9 @@ func ParseBytes(data []byte, lim Limits) (*Doc, error) {
 	lines, dtd := startLines(data)
 	if dtd > 0 {
 		return nil, errDTD(dtd)
+	}
+	if lim.MaxElements > 0 && len(lines) > lim.MaxElements {
+		return nil, &Error{Kind: KindLimit, Line: lines[lim.MaxElements], Msg: fmt.Sprintf("more than %d elements (see docs/limits.md)", lim.MaxElements)}
 	}
 	d := &Doc{Document: doc, lines: make(map[*etree.Element]int, len(lines))}
 	i := 0

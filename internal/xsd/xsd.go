@@ -78,6 +78,36 @@ type Issue struct {
 	Message      string
 }
 
+// message says what is wrong in words a producer can act on: the
+// validator's message, the parser's cause (a NUL byte, invalid UTF-8, a
+// token over the size limit leave the message empty), and the column.
+func message(xe *xsderrors.Error) string {
+	var parts []string
+	if xe.Message != "" {
+		parts = append(parts, xe.Message)
+	}
+	if xe.Err != nil {
+		cause := xe.Err.Error()
+		switch {
+		case strings.Contains(cause, "token byte limit"):
+			cause = "an attribute, text or comment is longer than the validator's limit for one XML token"
+		case cause == "invalid XML character":
+			cause = "a character XML does not allow (such as a NUL byte or another control character)"
+		case cause == "invalid UTF-8":
+			cause = "bytes that are not valid UTF-8"
+		}
+		parts = append(parts, cause)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, strings.ReplaceAll(string(xe.Code), "_", " "))
+	}
+	msg := strings.Join(parts, ": ")
+	if xe.Column > 0 {
+		msg += fmt.Sprintf(" (line %d, column %d)", xe.Line, xe.Column)
+	}
+	return msg
+}
+
 func (i Issue) String() string {
 	return fmt.Sprintf("%d:%d %s: %s", i.Line, i.Column, i.Path, i.Message)
 }
@@ -211,7 +241,7 @@ func Issues(err error) ([]Issue, error) {
 			if xe.Code == xsderrors.CodeValidationOption {
 				return nil, xe
 			}
-			out = append(out, Issue{Line: xe.Line, Column: xe.Column, Path: xe.Path, Code: string(xe.Code), Message: xe.Message})
+			out = append(out, Issue{Line: xe.Line, Column: xe.Column, Path: xe.Path, Code: string(xe.Code), Message: message(xe)})
 		default:
 			return nil, xe
 		}
