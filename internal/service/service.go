@@ -19,7 +19,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.yaml.in/yaml/v3"
@@ -238,7 +237,7 @@ func Run(ctx context.Context, cfg Config) error {
 	var infra sync.WaitGroup
 	defer func() { stopInfra(); infra.Wait() }()
 
-	var natsSrv *server.Server
+	var natsSrv *queue.Server
 	natsCfg := queue.ServerConfig{}
 	natsURL, natsUser, natsPass := cfg.NATS.URL, cfg.NATS.User, cfg.NATS.Password
 	if natsURL == "" {
