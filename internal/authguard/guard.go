@@ -86,19 +86,26 @@ type address struct {
 }
 
 // New returns a guard; log gets one line per failed login (never the
-// password), reg (may be nil) the counter earkiv_auth_failures_total.
-func New(p Policy, log *slog.Logger, reg prometheus.Registerer) *Guard {
+// password). The guard is a prometheus.Collector of
+// earkiv_auth_failures_total.
+func New(p Policy, log *slog.Logger) *Guard {
 	if log == nil {
 		log = slog.Default()
 	}
-	g := &Guard{p: p, log: log, accounts: map[string]*account{}, addrs: map[string]*address{},
+	return &Guard{p: p, log: log, accounts: map[string]*account{}, addrs: map[string]*address{},
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "earkiv", Subsystem: "auth", Name: "failures_total",
 			Help: "Failed logins by interface (nats, http) and reason (denied, locked, throttled)."}, []string{"via", "reason"})}
-	if reg != nil {
-		reg.MustRegister(g.failures)
-	}
-	return g
 }
+
+// Describe implements prometheus.Collector.
+func (g *Guard) Describe(ch chan<- *prometheus.Desc) { g.failures.Describe(ch) }
+
+// Collect implements prometheus.Collector.
+func (g *Guard) Collect(ch chan<- prometheus.Metric) { g.failures.Collect(ch) }
+
+// maxUser is the longest user name kept as a key: longer ones are cut, so
+// made-up names cannot fill memory.
+const maxUser = 128
 
 // Check runs verify for a login of user from addr (host:port or host) over
 // via, unless the account is locked or the address is backing off, and
@@ -106,6 +113,9 @@ func New(p Policy, log *slog.Logger, reg prometheus.Registerer) *Guard {
 // else ErrDenied, ErrLocked or ErrThrottled.
 func (g *Guard) Check(via, user, addr string, verify func() bool) error {
 	host := Host(addr)
+	if len(user) > maxUser {
+		user = user[:maxUser]
+	}
 	if err := g.held(user, host); err != nil {
 		g.failures.WithLabelValues(via, reason(err)).Inc()
 		g.log.Warn("login refused", "via", via, "user", user, "addr", host, "reason", err.Error())

@@ -23,7 +23,7 @@ func try(g *Guard, user, addr string, right bool) (error, bool) {
 // address it last logged in from stays in; the lock ends by itself.
 func TestAccountLock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(DefaultPolicy(), nil, nil)
+		g := New(DefaultPolicy(), nil)
 		if err, _ := try(g, "alfa", "10.0.0.1:5000", true); err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestAccountLock(t *testing.T) {
 // TestAccountWindow: failures spread wider than the window never lock.
 func TestAccountWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(DefaultPolicy(), nil, nil)
+		g := New(DefaultPolicy(), nil)
 		for i := range 30 {
 			try(g, "alfa", fmt.Sprintf("192.0.2.%d:1", i), false)
 			time.Sleep(2 * time.Minute) // 7.5 failures per window at most
@@ -71,7 +71,7 @@ func TestAccountWindow(t *testing.T) {
 // failures are forgotten 15 minutes after the last.
 func TestAddressBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(DefaultPolicy(), nil, nil)
+		g := New(DefaultPolicy(), nil)
 		const addr = "203.0.113.7:4000"
 		for i := range 5 {
 			if err, _ := try(g, fmt.Sprintf("user%d", i), addr, false); !errors.Is(err, ErrDenied) {
@@ -121,7 +121,7 @@ func TestAddressBackoff(t *testing.T) {
 // guess another's.
 func TestSuccessDoesNotResetAddress(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := New(DefaultPolicy(), nil, nil)
+		g := New(DefaultPolicy(), nil)
 		for i := range 5 {
 			try(g, fmt.Sprintf("other%d", i), "192.0.2.1:1", false)
 		}
@@ -142,7 +142,7 @@ func TestMaxEntries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := DefaultPolicy()
 		p.MaxEntries = 3
-		g := New(p, nil, nil)
+		g := New(p, nil)
 		for i := range 10 {
 			try(g, fmt.Sprintf("u%d", i), fmt.Sprintf("192.0.2.%d:1", i), false)
 		}

@@ -52,7 +52,7 @@ type grant struct {
 func newAuthenticator(cfg ServerConfig) *authenticator {
 	a := &authenticator{guard: cfg.Guard, granted: map[uint64]grant{}, pruneAt: 256}
 	if a.guard == nil {
-		a.guard = authguard.New(authguard.DefaultPolicy(), cfg.Log, nil)
+		a.guard = authguard.New(authguard.DefaultPolicy(), cfg.Log)
 	}
 	rand.Read(a.key[:])
 	a.logins.Store(buildLogins(cfg))

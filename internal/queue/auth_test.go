@@ -44,7 +44,7 @@ func guarded(t *testing.T, p authguard.Policy) (*queue.Server, queue.ServerConfi
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	cfg := queue.ServerConfig{Dir: t.TempDir(), Addr: "127.0.0.1:0", ServiceUser: "earkiv", ServicePassword: "service-secret",
-		Tenants: []*tenant.Tenant{a, b}, Guard: authguard.New(p, log, nil)}
+		Tenants: []*tenant.Tenant{a, b}, Guard: authguard.New(p, log)}
 	s, err := queue.StartServer(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestLoginTimingUnknownUser(t *testing.T) {
 	}
 	a.Producer.PasswordHash = hash
 	cfg := queue.ServerConfig{Dir: t.TempDir(), Addr: "127.0.0.1:0", ServiceUser: "earkiv", ServicePassword: "service-secret",
-		Tenants: []*tenant.Tenant{a}, Guard: authguard.New(noLimit(), slog.New(slog.DiscardHandler), nil)}
+		Tenants: []*tenant.Tenant{a}, Guard: authguard.New(noLimit(), slog.New(slog.DiscardHandler))}
 	s, err := queue.StartServer(cfg)
 	if err != nil {
 		t.Fatal(err)
