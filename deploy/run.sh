@@ -6,11 +6,12 @@ set -euo pipefail
 BIN=${BIN:-bin/earkiv}
 DATA=${DATA:-earkiv-data}
 HTTP=${HTTP:-127.0.0.1:8080}
+METRICS=${METRICS:-127.0.0.1:9464}
 
 "$BIN" tenant add --data-dir "$DATA" --if-missing --id exempelby --name "Exempelby kommun" \
   --org 212000-0001 --password-file "$DATA/exempelby.password" >/dev/null
 
-"$BIN" serve --data-dir "$DATA" --http.addr "$HTTP" &
+"$BIN" serve --data-dir "$DATA" --http.addr "$HTTP" --metrics.addr "$METRICS" &
 serve=$!
 # Ctrl-C (or TERM) stops serve cleanly and is a normal end; any other exit
 # of this script takes serve down with it.
@@ -36,7 +37,7 @@ cat <<MSG
   receipt:  $BIN receipt --tenant exempelby --password-file $DATA/exempelby.password ID
   events:   $BIN events --data-dir $DATA --from 1
   API:      curl -u exempelby:\$(cat $DATA/exempelby.password) http://$HTTP/api/v1/aips
-  metrics:  curl http://$HTTP/metrics
+  metrics:  curl http://$METRICS/metrics
 MSG
 rc=0
 wait "$serve" || rc=$?

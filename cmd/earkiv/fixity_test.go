@@ -28,7 +28,7 @@ func TestFixityCLI(t *testing.T) {
 	data, natsAddr, s3Addr, httpAddr := t.TempDir(), freeAddr(t), freeAddr(t), freeAddr(t)
 	natsURL := "nats://" + natsAddr
 	pwFile := addExempelby(t, data, "--replica-endpoint", "http://"+s3Addr)
-	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "0")
+	metricsAddr := startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "0")
 	prod := []string{"submit", "--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile, "--wait", "--json"}
 	var receipts []queue.Receipt
 	for _, s := range []string{"fgs1-valid-arenden", "eark-valid-erms"} {
@@ -111,7 +111,7 @@ func TestFixityCLI(t *testing.T) {
 	// serve counts audits run from the command line too, from their events.
 	var body string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		resp, err := http.Get("http://" + httpAddr + "/metrics")
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +138,7 @@ func TestFixityCLI(t *testing.T) {
 // a slice per interval, counts the results on /metrics and reports damage.
 func TestScheduledAudit(t *testing.T) {
 	data, natsAddr, s3Addr, httpAddr, pwFile := newSite(t)
-	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "20s", "--fixity.interval", "1s")
+	metricsAddr := startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "20s", "--fixity.interval", "1s")
 	out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", "--json", sampleDir("fgs1-valid-arenden"))
 	if code != 0 {
 		t.Fatalf("submit: %s %s", out, errs)
@@ -153,7 +153,7 @@ func TestScheduledAudit(t *testing.T) {
 	}
 	objects := len(m.Objects) + 1 // and the manifest
 	metric := func(name string) float64 {
-		resp, err := http.Get("http://" + httpAddr + "/metrics")
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -79,16 +80,38 @@ func earkiv(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
+// checkPrivate fails the test for anything under dir that its group or
+// others may read, write or enter.
+func checkPrivate(t *testing.T, dir string) {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		n++
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink == 0 && fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s: mode %v", p, fi.Mode().Perm())
+		}
+		return nil
+	})
+	if err != nil || n < 10 {
+		t.Fatalf("walk %s: %d entries, %v", dir, n, err)
+	}
+}
+
 func sampleDir(name string) string {
 	p, _ := filepath.Abs(filepath.Join("..", "..", "packages-sample", name))
 	return p
 }
 
 // startServe runs `earkiv serve` until the test ends, then stops it with
-// SIGTERM and checks it stops cleanly.
-func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string, extra ...string) {
+// SIGTERM and checks it stops cleanly. It returns the address of the
+// operators' listener (/metrics).
+func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string, extra ...string) (metricsAddr string) {
 	t.Helper()
-	args := append(schemaArgs(t), "serve", "--data-dir", data, "--nats.addr", natsAddr, "--s3.addr", s3Addr, "--http.addr", httpAddr)
+	metricsAddr = freeAddr(t)
+	args := append(schemaArgs(t), "serve", "--data-dir", data, "--nats.addr", natsAddr, "--s3.addr", s3Addr, "--http.addr", httpAddr, "--metrics.addr", metricsAddr)
 	args = append(args, extra...)
 	serve := exec.Command(bin, args...)
 	logR, logW := io.Pipe()
@@ -137,6 +160,7 @@ func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string, extra ...
 		defer mu.Unlock()
 		t.Fatalf("serve not ready:\n%s", logs.String())
 	}
+	return metricsAddr
 }
 
 // TestServeEndToEnd runs `earkiv serve` on embedded defaults and drives it
@@ -151,7 +175,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("tenant add: %d %s", code, errs)
 	}
 
-	startServe(t, data, natsAddr, s3Addr, httpAddr)
+	metricsAddr := startServe(t, data, natsAddr, s3Addr, httpAddr)
 
 	prod := []string{"--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile}
 	out, errs, code := earkiv(t, append(append([]string{"submit"}, prod...), "--wait", "--json", sampleDir("fgs1-valid-arenden"))...)
@@ -223,7 +247,16 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode != 404 {
 		t.Fatalf("sjostad got exempelby's receipt over HTTP: %d", resp.StatusCode)
 	}
+	// /metrics is for operators only: not on the producers' listener.
 	resp, err = http.Get("http://" + httpAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/metrics on the API listener: %s", resp.Status)
+	}
+	resp, err = http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,6 +266,9 @@ func TestServeEndToEnd(t *testing.T) {
 		!strings.Contains(string(body), `earkiv_ingest_packages_total{status="rejected",tenant="exempelby"} 1`) {
 		t.Fatalf("metrics:\n%s", body)
 	}
+	// Everything serve wrote (secrets, tenants, catalog, NATS store, spool,
+	// stored objects) is readable by its user only.
+	checkPrivate(t, data)
 
 	// The event log holds every step of the first submission.
 	out, errs, code = earkiv(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--limit", "4")

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -38,6 +39,7 @@ func serviceFlags(embedded bool) []cli.Flag {
 		&cli.IntFlag{Name: "workers", Value: 8, Usage: "packages ingested at once by this process (an ingest mostly waits on NATS and S3, so more than the CPU count pays; serve --workers 0 runs none)"},
 		&cli.DurationFlag{Name: "ack-wait", Value: time.Minute, Usage: "time without a heartbeat before a request goes to another worker"},
 		&cli.IntFlag{Name: "max-deliver", Value: 5, Usage: "attempts before a request is dead-lettered with a 'failed' receipt"},
+		&cli.StringFlag{Name: "metrics.addr", Value: "127.0.0.1:9464", Usage: "operators' /metrics and /healthz listen address: loopback or a private network, since /metrics shows every tenant's counters (empty: none)", EnvVars: []string{"EARKIV_METRICS_ADDR"}},
 	}
 }
 
@@ -48,11 +50,12 @@ func serviceConfig(c *cli.Context) service.Config {
 		NATS:        service.NATSConfig{URL: c.String("nats.url"), Addr: c.String("nats.addr"), User: c.String("nats.user"), Password: c.String("nats.password")},
 		S3: service.S3Config{Endpoint: c.String("s3.endpoint"), Addr: c.String("s3.addr"), AccessKey: c.String("s3.access-key"),
 			SecretKey: c.String("s3.secret-key"), Region: c.String("s3.region")},
-		Workers:    c.Int("workers"),
-		AckWait:    c.Duration("ack-wait"),
-		MaxDeliver: c.Int("max-deliver"),
-		Version:    version,
-		Log:        slog.Default(),
+		MetricsAddr: c.String("metrics.addr"),
+		Workers:     c.Int("workers"),
+		AckWait:     c.Duration("ack-wait"),
+		MaxDeliver:  c.Int("max-deliver"),
+		Version:     version,
+		Log:         slog.Default(),
 	}
 }
 
@@ -62,13 +65,15 @@ func serveCommand() *cli.Command {
 		Usage: "run the archive: queue, workers, storage, catalog and HTTP API",
 		Description: `With no configuration everything runs embedded under --data-dir: a NATS
 server with JetStream, an S3 gateway (versitygw, posix backend, Object Lock) on
-a local folder, the SQLite catalog, the ingest workers and the HTTP API with
-/metrics. --nats.url and --s3.endpoint use external services instead.
+a local folder, the SQLite catalog, the ingest workers, the producers' HTTP
+API (--http.addr) and the operators' /metrics (--metrics.addr, loopback by
+default). --nats.url and --s3.endpoint use external services instead.
+Everything serve writes under --data-dir is readable by its user only.
 
 Tenants come from the tenants file (earkiv tenant add); changes are picked up
 while running.`,
 		Flags: append(serviceFlags(true),
-			&cli.StringFlag{Name: "http.addr", Value: "127.0.0.1:8080", Usage: "HTTP API and /metrics listen address (empty: none)"},
+			&cli.StringFlag{Name: "http.addr", Value: "127.0.0.1:8080", Usage: "producers' HTTP API listen address (empty: none)"},
 			&cli.StringFlag{Name: "fixity.cycle", Value: "90d", Usage: "verify every stored object once per this period (0: no scheduled audits)"},
 			&cli.DurationFlag{Name: "fixity.interval", Value: time.Hour, Usage: "audit a slice of the cycle this often, so reads are spread evenly"},
 			&cli.StringFlag{Name: "fixity.rate", Value: "50MB/s", Usage: "read at most this fast during scheduled audits"},
@@ -91,8 +96,9 @@ while running.`,
 			}
 			cfg.Fixity = service.FixityConfig{Cycle: cycle, Interval: c.Duration("fixity.interval"), Rate: rateV, Workers: c.Int("fixity.workers")}
 			cfg.Ready = func(ep service.Endpoints) {
-				slog.Info("earkiv is serving", "nats", ep.NATSURL, "s3", ep.S3Endpoint, "http", ep.HTTP)
+				slog.Info("earkiv is serving", "nats", ep.NATSURL, "s3", ep.S3Endpoint, "http", ep.HTTP, "metrics", ep.Metrics)
 			}
+			privateFiles()
 			if err := service.Run(c.Context, cfg); err != nil {
 				return exitErr(exitFailure, "serve: %v", err)
 			}
@@ -106,7 +112,7 @@ func workerCommand() *cli.Command {
 		Name:  "worker",
 		Usage: "run ingest workers only, against external NATS and S3 (scale out)",
 		Flags: append(serviceFlags(false),
-			&cli.StringFlag{Name: "http.addr", Usage: "listen address for /metrics and /healthz (empty: none)"},
+			&cli.StringFlag{Name: "http.addr", Usage: "producers' HTTP API listen address, receipts only (empty: none)"},
 		),
 		Action: func(c *cli.Context) error {
 			cfg := serviceConfig(c)
@@ -121,6 +127,7 @@ func workerCommand() *cli.Command {
 				return err
 			}
 			cfg.Validator, cfg.HTTPAddr = v, c.String("http.addr")
+			privateFiles()
 			if err := service.Run(c.Context, cfg); err != nil {
 				return exitErr(exitFailure, "worker: %v", fmt.Errorf("%w", err))
 			}
@@ -128,3 +135,9 @@ func workerCommand() *cli.Command {
 		},
 	}
 }
+
+// privateFiles makes every file and folder the process creates from now on
+// readable by its user only: serve and worker write records (spool,
+// catalog, the NATS store, the embedded gateway's objects), and not all of
+// that code asks for private modes itself.
+func privateFiles() { syscall.Umask(0o077) }

@@ -1,12 +1,16 @@
-// Package api is earkiv's HTTP interface: health, Prometheus metrics, and
+// Package api is earkiv's HTTP interface for producers: health and
 // per-tenant reads of receipts and the catalog. The tenant always comes from
 // the caller's credentials, never from the URL, so no request can name its
-// way into another municipality's records.
+// way into another municipality's records. Prometheus metrics, which show
+// every tenant's counters, are served by Metrics on a listener of their own.
 package api
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -14,10 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/tenant"
@@ -25,24 +26,19 @@ import (
 
 // Config wires the API.
 type Config struct {
-	Tenants  func() *tenant.Registry
-	Queue    *queue.Client
-	Catalog  *catalog.Catalog // nil in worker-only processes
-	Gatherer prometheus.Gatherer
-	Health   func(context.Context) error
-	Log      *slog.Logger
+	Tenants func() *tenant.Registry
+	Queue   *queue.Client
+	Catalog *catalog.Catalog // nil in worker-only processes
+	Health  func(context.Context) error
+	// Guard throttles failed logins; nil: one of its own with the default
+	// policy. The service shares it with the NATS server.
+	Guard *authguard.Guard
+	Log   *slog.Logger
 }
 
 type server struct {
 	cfg   Config
-	mu    sync.Mutex
-	cache map[[32]byte]authEntry // verified credentials, to spare bcrypt on every request
-}
-
-type authEntry struct {
-	tenant string
-	hash   string // the hash verified against; a changed password invalidates the entry
-	until  time.Time
+	creds *credCache
 }
 
 // New returns the API handler.
@@ -50,34 +46,67 @@ func New(cfg Config) http.Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &server{cfg: cfg, cache: map[[32]byte]authEntry{}}
+	if cfg.Guard == nil {
+		cfg.Guard = authguard.New(authguard.DefaultPolicy(), cfg.Log)
+	}
+	s := &server{cfg: cfg, creds: &credCache{m: map[[32]byte]authEntry{}}}
+	rand.Read(s.creds.key[:])
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
-	if cfg.Gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
-	}
-	mux.HandleFunc("GET /api/v1/receipts/{id}", s.auth(s.receipt))
+	mux.HandleFunc("GET /api/v1/receipts/{id}", checkID(s.auth(s.receipt)))
 	mux.HandleFunc("GET /api/v1/aips", s.auth(list(s, (*catalog.Catalog).AIPs)))
-	mux.HandleFunc("GET /api/v1/aips/{id}", s.auth(s.aip))
+	mux.HandleFunc("GET /api/v1/aips/{id}", checkID(s.auth(s.aip)))
 	mux.HandleFunc("GET /api/v1/cases", s.auth(list(s, (*catalog.Catalog).Cases)))
-	return mux
+	return headers(mux)
 }
 
+// headers sets what every answer carries: no content sniffing, no caching
+// of per-tenant records by browsers or proxies.
+func headers(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// health answers the public listener: up or not, without the reason, which
+// names internal endpoints; the reason is logged and shown on the metrics
+// listener.
 func (s *server) health(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	if s.cfg.Health != nil {
-		if err := s.cfg.Health(ctx); err != nil {
-			http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
+	if err := checkHealth(r.Context(), s.cfg.Health); err != nil {
+		s.cfg.Log.Warn("api: unhealthy", "err", err)
+		http.Error(w, "unhealthy", http.StatusServiceUnavailable)
+		return
 	}
 	w.Write([]byte("ok\n"))
 }
 
+func checkHealth(ctx context.Context, health func(context.Context) error) error {
+	if health == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return health(ctx)
+}
+
 type handler func(w http.ResponseWriter, r *http.Request, t *tenant.Tenant)
 
-// auth checks HTTP basic credentials against the tenants' producer logins.
+// checkID refuses a path id that could not be a receipt or AIP id, before
+// any login or NATS call.
+func checkID(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := ValidID(r.PathValue("id")); err != nil {
+			writeErr(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		next(w, r)
+	}
+}
+
+// auth checks HTTP basic credentials against the tenants' producer logins,
+// through the guard.
 func (s *server) auth(next handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
@@ -86,35 +115,82 @@ func (s *server) auth(next handler) http.HandlerFunc {
 			writeErr(w, http.StatusUnauthorized, "credentials required")
 			return
 		}
+		reg := s.cfg.Tenants()
 		var found *tenant.Tenant
-		for _, t := range s.cfg.Tenants().Tenants {
+		var hashes []string
+		for _, t := range reg.Tenants {
 			if t.Producer.User == user {
 				found = t
 			}
+			hashes = append(hashes, t.Producer.PasswordHash)
 		}
-		if found == nil || !s.verify(found, user, pass) {
+		err := s.cfg.Guard.Check("http", user, r.RemoteAddr, func() bool {
+			if found == nil {
+				return authguard.Compare("", pass, authguard.Cost(hashes))
+			}
+			return s.creds.verify(found, user, pass)
+		})
+		switch {
+		case errors.Is(err, authguard.ErrDenied):
 			w.Header().Set("WWW-Authenticate", `Basic realm="earkiv"`)
 			writeErr(w, http.StatusUnauthorized, "wrong user or password")
+			return
+		case err != nil:
+			// Locked or backing off: the same answer as a wrong password
+			// would only invite more attempts; say when to come back.
+			w.Header().Set("Retry-After", "60")
+			writeErr(w, http.StatusTooManyRequests, "too many failed logins; try again later")
 			return
 		}
 		next(w, r, found)
 	}
 }
 
-func (s *server) verify(t *tenant.Tenant, user, pass string) bool {
-	key := sha256.Sum256([]byte(user + "\x00" + pass))
-	s.mu.Lock()
-	e, ok := s.cache[key]
-	s.mu.Unlock()
-	if ok && e.tenant == t.ID && e.hash == t.Producer.PasswordHash && time.Now().Before(e.until) {
+// credCache keeps verified credentials for a minute, to spare a bcrypt on
+// every request of a polling case system.
+type credCache struct {
+	key [32]byte
+	mu  sync.Mutex
+	m   map[[32]byte]authEntry // Lock: mu
+}
+
+type authEntry struct {
+	tenant string
+	hash   string // the hash verified against; a changed password invalidates the entry
+	until  time.Time
+}
+
+// mac is the cache key of a user and password: keyed, so the cache holds
+// nothing a password can be checked against offline.
+func (c *credCache) mac(user, pass string) [32]byte {
+	m := hmac.New(sha256.New, c.key[:])
+	binary.Write(m, binary.BigEndian, uint32(len(user)))
+	m.Write([]byte(user))
+	m.Write([]byte(pass))
+	var out [32]byte
+	m.Sum(out[:0])
+	return out
+}
+
+func (c *credCache) verify(t *tenant.Tenant, user, pass string) bool {
+	key := c.mac(user, pass)
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.m[key]
+	if ok && now.After(e.until) {
+		delete(c.m, key)
+		ok = false
+	}
+	c.mu.Unlock()
+	if ok && e.tenant == t.ID && e.hash == t.Producer.PasswordHash {
 		return true
 	}
-	if bcrypt.CompareHashAndPassword([]byte(t.Producer.PasswordHash), []byte(pass)) != nil {
+	if !authguard.Compare(t.Producer.PasswordHash, pass, 0) {
 		return false
 	}
-	s.mu.Lock()
-	s.cache[key] = authEntry{tenant: t.ID, hash: t.Producer.PasswordHash, until: time.Now().Add(time.Minute)}
-	s.mu.Unlock()
+	c.mu.Lock()
+	c.m[key] = authEntry{tenant: t.ID, hash: t.Producer.PasswordHash, until: now.Add(time.Minute)}
+	c.mu.Unlock()
 	return true
 }
 
@@ -125,7 +201,7 @@ func (s *server) receipt(w http.ResponseWriter, r *http.Request, t *tenant.Tenan
 		return
 	}
 	if err != nil {
-		s.cfg.Log.Error("api: receipt", "err", err)
+		s.cfg.Log.Error("api: receipt", "tenant", t.ID, "err", err)
 		writeErr(w, http.StatusServiceUnavailable, "receipts unavailable")
 		return
 	}
@@ -148,7 +224,7 @@ func list[T any](s *server, fetch func(*catalog.Catalog, context.Context, string
 		}
 		out, err := fetch(s.cfg.Catalog, r.Context(), t.ID)
 		if err != nil {
-			writeErr(w, http.StatusInternalServerError, err.Error())
+			s.internal(w, t, err)
 			return
 		}
 		if out == nil {
@@ -168,10 +244,17 @@ func (s *server) aip(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
 		return
 	}
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, t, err)
 		return
 	}
 	writeJSON(w, m)
+}
+
+// internal logs an error and answers without its text, which names files
+// and queries.
+func (s *server) internal(w http.ResponseWriter, t *tenant.Tenant, err error) {
+	s.cfg.Log.Error("api: catalog", "tenant", t.ID, "err", err)
+	writeErr(w, http.StatusInternalServerError, "catalog unavailable")
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

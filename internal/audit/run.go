@@ -40,13 +40,13 @@ type Header struct {
 
 // NewRun starts a run in dir.
 func NewRun(dir string, params map[string]string) (*Run, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("audit state: %w", err)
 	}
 	id := uuid.Must(uuid.NewV7()).String()
 	h := Header{ID: id, Started: time.Now().UTC(), Seed: uint64(time.Now().UnixNano()), Params: params}
 	r := &Run{Header: h, path: filepath.Join(dir, id+".jsonl"), done: map[string]Finding{}}
-	f, err := os.OpenFile(r.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	f, err := os.OpenFile(r.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("audit state: %w", err)
 	}
@@ -88,7 +88,7 @@ func OpenRun(dir, id string) (*Run, error) {
 		}
 		r.done[f.Tenant+"/"+f.Key] = f
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0o640)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("audit run %s: %w", id, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"os"
 	"slices"
 	"time"
 
@@ -70,6 +71,14 @@ CREATE TABLE IF NOT EXISTS verified (
 
 // Open opens (creating if needed) the catalog at path; ":memory:" for tests.
 func Open(ctx context.Context, path string) (*Catalog, error) {
+	// The catalog holds case titles and restrictions: readable by the
+	// service user only. SQLite gives the -wal and -shm files the mode of
+	// the database file, so creating that one private is enough.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	f.Close()
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,5 +93,28 @@ func TestCatalog(t *testing.T) {
 	}
 	if v, _ := c.State(ctx, "events"); v != "7" {
 		t.Fatalf("state %q", v)
+	}
+}
+
+// TestOpenPrivate: the catalog and its WAL and shared-memory files are
+// readable by their owner only, whatever the umask.
+func TestOpenPrivate(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "catalog.db")
+	c, err := Open(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.PutAIP(context.Background(), manifest("alfa", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{p, p + "-wal", p + "-shm"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s: mode %v", filepath.Base(f), fi.Mode().Perm())
+		}
 	}
 }

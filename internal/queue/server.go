@@ -2,12 +2,14 @@ package queue
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
@@ -19,15 +21,28 @@ type ServerConfig struct {
 	ServicePassword string // plain or bcrypt
 	Tenants         []*tenant.Tenant
 	MaxPayload      int32 // bytes per message; 0 means 8 MiB
+	// Guard throttles failed logins; nil: one of its own with the default
+	// policy. The service passes the guard the HTTP API uses, so failures
+	// count the same over both.
+	Guard *authguard.Guard
+	Log   *slog.Logger // failed logins (with a guard of its own)
+}
+
+// Server is the embedded NATS server and its login check.
+type Server struct {
+	*server.Server
+	auth *authenticator
 }
 
 // StartServer starts an embedded NATS server with JetStream and one login per
 // tenant producer, each allowed only its own tenant's subjects.
-func StartServer(cfg ServerConfig) (*server.Server, error) {
+func StartServer(cfg ServerConfig) (*Server, error) {
 	opts, err := serverOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
+	auth := newAuthenticator(cfg)
+	opts.CustomClientAuthentication = auth
 	if opts.Port != server.RANDOM_PORT {
 		// A taken port would only show as a 30 s wait for readiness.
 		probe, err := net.Listen("tcp", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)))
@@ -40,26 +55,25 @@ func StartServer(cfg ServerConfig) (*server.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
 	}
+	auth.srv.Store(s)
 	go s.Start()
 	if !s.ReadyForConnections(30 * time.Second) {
 		s.Shutdown()
 		return nil, fmt.Errorf("nats server on %s did not become ready", cfg.Addr)
 	}
-	return s, nil
+	return &Server{Server: s, auth: auth}, nil
 }
 
 // ReloadTenants replaces the producer logins of a running embedded server,
-// so tenants added with `earkiv tenant add` can submit without a restart.
-func ReloadTenants(s *server.Server, cfg ServerConfig) error {
-	opts, err := serverOptions(cfg)
-	if err != nil {
+// so tenants added with `earkiv tenant add` can submit without a restart,
+// and closes the connections of producers removed or given a new password.
+// Logins are earkiv's own check, not nats-server options, so no server
+// reload is needed.
+func ReloadTenants(s *Server, cfg ServerConfig) error {
+	if _, err := serverOptions(cfg); err != nil {
 		return err
 	}
-	// The listening port must not change on reload.
-	opts.Port = s.Addr().(*net.TCPAddr).Port
-	if err := s.ReloadOptions(opts); err != nil {
-		return fmt.Errorf("nats reload: %w", err)
-	}
+	s.auth.reload(cfg)
 	return nil
 }
 
@@ -82,21 +96,12 @@ func serverOptions(cfg ServerConfig) (*server.Options, error) {
 	if mp == 0 {
 		mp = 8 << 20
 	}
-	users := []*server.User{{Username: cfg.ServiceUser, Password: cfg.ServicePassword}}
-	for _, t := range cfg.Tenants {
-		users = append(users, &server.User{
-			Username:    t.Producer.User,
-			Password:    t.Producer.PasswordHash,
-			Permissions: ProducerPermissions(t.ID),
-		})
-	}
 	return &server.Options{
 		ServerName:            "earkiv",
 		Host:                  host,
 		Port:                  p,
 		JetStream:             true,
 		StoreDir:              cfg.Dir,
-		Users:                 users,
 		NoSigs:                true,
 		NoLog:                 true,
 		MaxPayload:            mp,
@@ -108,14 +113,15 @@ func serverOptions(cfg ServerConfig) (*server.Options, error) {
 
 // ProducerPermissions lets a case system submit packages for tenant and read
 // that tenant's receipts, and nothing else: no other tenant's subjects, object
-// stores, receipts or reply inboxes, and no stream management.
+// stores, receipts or reply inboxes, no stream management, and no
+// $JS.API.INFO, whose counts are the whole account's (every municipality's);
+// the client needs it only to create buckets, which producers do not.
 func ProducerPermissions(tenant string) *server.Permissions {
 	obj, kv := "OBJ_"+PackageStore(tenant), "KV_"+ReceiptBucket(tenant)
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
 			IngestSubject(tenant),
 			"$O." + PackageStore(tenant) + ".>",
-			"$JS.API.INFO",
 			"$JS.API.STREAM.INFO." + obj,
 			"$JS.API.STREAM.INFO." + kv,
 			"$JS.API.STREAM.MSG.GET." + obj,

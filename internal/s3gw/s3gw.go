@@ -37,7 +37,7 @@ func Run(ctx context.Context, cfg Config) error {
 	root := filepath.Join(cfg.Dir, "buckets")
 	versions := filepath.Join(cfg.Dir, "versions")
 	for _, d := range []string{root, versions} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("s3 gateway: %w", err)
 		}
 	}
@@ -57,6 +57,10 @@ func Run(ctx context.Context, cfg Config) error {
 		// gateway's CPU per PUT).
 		ForceNoObjLockFile: true,
 	}
+	// Stored objects are records: readable by the service user only. The
+	// file mode is set explicitly, whatever the umask.
+	opts.SetNewDirPerm(0o700)
+	opts.SetNewFilePerm(0o600)
 	be, err := posix.New(root, meta.XattrMeta{}, opts)
 	if err != nil {
 		return fmt.Errorf("s3 gateway: posix backend: %w", err)

@@ -19,7 +19,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.yaml.in/yaml/v3"
@@ -27,6 +26,7 @@ import (
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/audit"
+	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -41,7 +41,8 @@ import (
 type Config struct {
 	DataDir     string
 	TenantsFile string // default <data>/tenants.yaml
-	HTTPAddr    string // API and /metrics; empty: none
+	HTTPAddr    string // producers' API; empty: none
+	MetricsAddr string // operators' /metrics and /healthz; empty: none
 	NATS        NATSConfig
 	S3          S3Config
 	Workers     int  // packages ingested at once; 0: no workers in this process
@@ -88,6 +89,7 @@ type Endpoints struct {
 	NATSURL    string
 	S3Endpoint string
 	HTTP       string
+	Metrics    string
 }
 
 // Secrets are generated once per data folder for the embedded services.
@@ -121,7 +123,7 @@ func LoadSecrets(dataDir string, create bool) (*Secrets, error) {
 	}
 	s := &Secrets{NATSPassword: randomHex(24), S3AccessKey: "earkiv" + randomHex(6), S3SecretKey: randomHex(24)}
 	b, _ = yaml.Marshal(s)
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("secrets: %w", err)
 	}
 	if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -209,8 +211,8 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return fmt.Errorf("data folder: %w", err)
+	if err := privateDataDir(dataDir, log); err != nil {
+		return err
 	}
 	if cfg.TenantsFile == "" {
 		cfg.TenantsFile = DefaultTenants(dataDir)
@@ -238,7 +240,9 @@ func Run(ctx context.Context, cfg Config) error {
 	var infra sync.WaitGroup
 	defer func() { stopInfra(); infra.Wait() }()
 
-	var natsSrv *server.Server
+	// One guard for every login, so failures count the same over NATS and HTTP.
+	guard := authguard.New(authguard.DefaultPolicy(), log)
+	var natsSrv *queue.Server
 	natsCfg := queue.ServerConfig{}
 	natsURL, natsUser, natsPass := cfg.NATS.URL, cfg.NATS.User, cfg.NATS.Password
 	if natsURL == "" {
@@ -246,7 +250,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if addr == "" {
 			addr = "127.0.0.1:4222"
 		}
-		natsCfg = queue.ServerConfig{Dir: filepath.Join(dataDir, "nats"), Addr: addr, ServiceUser: ServiceUser, ServicePassword: sec.NATSPassword, Tenants: reg.Tenants}
+		natsCfg = queue.ServerConfig{Dir: filepath.Join(dataDir, "nats"), Addr: addr, ServiceUser: ServiceUser, ServicePassword: sec.NATSPassword, Tenants: reg.Tenants, Guard: guard}
 		natsSrv, err = queue.StartServer(natsCfg)
 		if err != nil {
 			return err
@@ -311,7 +315,7 @@ func Run(ctx context.Context, cfg Config) error {
 	metrics := ingest.NewMetrics(promReg)
 	queueGauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "earkiv", Subsystem: "queue", Name: "requests",
 		Help: "Ingest requests waiting (pending) or being worked on (unacked)."}, []string{"state"})
-	promReg.MustRegister(queueGauge)
+	promReg.MustRegister(queueGauge, guard)
 
 	work, stopWork := context.WithCancel(ctx)
 	defer stopWork()
@@ -373,34 +377,26 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	ep := Endpoints{NATSURL: natsURL, S3Endpoint: s3cfg.Endpoint}
-	if cfg.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("http: %w", err)
+	health := func(ctx context.Context) error {
+		if !q.NC.IsConnected() {
+			return errors.New("nats not connected")
 		}
-		ep.HTTP = "http://" + ln.Addr().String()
-		h := api.New(api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Gatherer: promReg, Log: log,
-			Health: func(ctx context.Context) error {
-				if !q.NC.IsConnected() {
-					return errors.New("nats not connected")
-				}
-				return healthStore.Healthy(ctx)
-			}})
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("http: %w", err)
-			}
-		}()
-		go func() {
-			<-work.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			srv.Shutdown(sctx)
-		}()
-		log.Info("http API and metrics", "url", ep.HTTP)
+		return healthStore.Healthy(ctx)
+	}
+	// The producers' API and the operators' metrics listen apart: /metrics
+	// shows every tenant's counters.
+	if cfg.HTTPAddr != "" {
+		h := api.New(api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Guard: guard, Log: log, Health: health})
+		if ep.HTTP, err = serveHTTP(work, &wg, errc, "http", cfg.HTTPAddr, h); err != nil {
+			return err
+		}
+		log.Info("http API", "url", ep.HTTP)
+	}
+	if cfg.MetricsAddr != "" {
+		if ep.Metrics, err = serveHTTP(work, &wg, errc, "metrics", cfg.MetricsAddr, api.Metrics(promReg, health)); err != nil {
+			return err
+		}
+		log.Info("metrics and health for operators", "url", ep.Metrics+"/metrics")
 	}
 
 	// Background upkeep: queue gauges, tenant file reloads.
@@ -471,6 +467,31 @@ func Run(ctx context.Context, cfg Config) error {
 	stopWork()
 	wg.Wait()
 	return err
+}
+
+// serveHTTP serves h on addr until ctx ends; wg covers the server until
+// Shutdown has returned, and errc gets an error that stops it early.
+func serveHTTP(ctx context.Context, wg *sync.WaitGroup, errc chan<- error, name, addr string, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	srv := api.NewServer(h)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("%s: %w", name, err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	return "http://" + ln.Addr().String(), nil
 }
 
 func ids(r *tenant.Registry) []string {

@@ -21,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
@@ -290,7 +288,7 @@ func Sanitize(s string) string {
 
 // NATS is a running embedded NATS server with earkiv's logins.
 type NATS struct {
-	Server    *server.Server
+	Server    *queue.Server
 	Cfg       queue.ServerConfig
 	URL       string
 	Passwords map[string]string // tenant id -> producer password
@@ -375,4 +373,14 @@ func BenchSetting(name string, def int64) int64 {
 		fmt.Sscan(s, &def)
 	}
 	return def
+}
+
+// WaitFor polls cond until it holds, failing the test after total.
+func WaitFor(t testing.TB, total time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(total); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v", total)
+		}
+	}
 }

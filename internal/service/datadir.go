@@ -1,0 +1,49 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+)
+
+// privateDataDir creates the data folder readable by the service user only
+// (it holds records, the catalog and secrets), and takes group and other
+// access away where an older version or another command left it: from the
+// folder, its files (secrets, tenants, catalog) and the folders of the
+// parts inside it. The folder's own mode already keeps everyone else out
+// of what lies deeper.
+func privateDataDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	paths := []string{dir}
+	for _, e := range entries {
+		if e.Type()&fs.ModeSymlink == 0 {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+	}
+	for _, p := range paths {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("data folder: %w", err)
+		}
+		if fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("data folder: %w", err)
+		}
+		log.Warn("data folder: removed group and other access", "path", p, "was", fi.Mode().Perm().String())
+	}
+	return nil
+}
