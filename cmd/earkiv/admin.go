@@ -121,7 +121,7 @@ func tenantAdd(c *cli.Context) error {
 		return exitErr(exitFailure, "%v", err)
 	}
 	if f := c.String("password-file"); f != "" {
-		if err := os.MkdirAll(filepath.Dir(f), 0o750); err != nil {
+		if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
 			return exitErr(exitFailure, "%v", err)
 		}
 		if err := os.WriteFile(f, []byte(plain+"\n"), 0o600); err != nil {

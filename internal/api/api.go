@@ -20,6 +20,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
@@ -97,7 +98,7 @@ type handler func(w http.ResponseWriter, r *http.Request, t *tenant.Tenant)
 // any login or NATS call.
 func checkID(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := ValidID(r.PathValue("id")); err != nil {
+		if err := ids.Lookup(r.PathValue("id")); err != nil {
 			writeErr(w, http.StatusBadRequest, err.Error())
 			return
 		}

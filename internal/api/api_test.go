@@ -25,6 +25,7 @@ import (
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/records"
 	"github.com/earkiv/earkiv/internal/tenant"
@@ -309,15 +310,15 @@ func TestBadRequests(t *testing.T) {
 		path string
 		want int
 	}{
-		{"/api/v1/receipts/" + strings.Repeat("a", api.MaxIDLength), http.StatusNotFound},
-		{"/api/v1/receipts/" + strings.Repeat("a", api.MaxIDLength+1), http.StatusBadRequest},
+		{"/api/v1/receipts/" + strings.Repeat("a", ids.MaxPackageID), http.StatusNotFound},
+		{"/api/v1/receipts/" + strings.Repeat("a", ids.MaxPackageID+1), http.StatusBadRequest},
 		{"/api/v1/receipts/" + strings.Repeat("a", 5000), http.StatusBadRequest},
 		{"/api/v1/receipts/a%00b", http.StatusBadRequest},
 		{"/api/v1/receipts/a%0Ab", http.StatusBadRequest},
 		{"/api/v1/receipts/a%7Fb", http.StatusBadRequest},
 		{"/api/v1/receipts/a%C2%85b", http.StatusBadRequest}, // NEL, a C1 control
 		{"/api/v1/receipts/a%FFb", http.StatusBadRequest},
-		{"/api/v1/aips/" + strings.Repeat("x", 600), http.StatusBadRequest},
+		{"/api/v1/aips/" + strings.Repeat("x", ids.MaxPackageID+1), http.StatusBadRequest},
 		{"/api/v1/aips/a%00", http.StatusBadRequest},
 		{"/api/v1/receipts/KS%202025%2F1%3A%C3%A4", http.StatusNotFound}, // a free-text package id
 	} {

@@ -62,6 +62,10 @@ type Config struct {
 	// SpoolDir; bigger tars are streamed from the package store on each pass.
 	MemoryBelow, SpoolBelow int64
 	Concurrency             int           // packages at once; default 2
+	// MemoryBudget bounds the heap all validations at once may take, by
+	// their estimate (validate.MemoryNeed) and the packages held in
+	// memory; default half the machine's memory, at least 1 GiB.
+	MemoryBudget int64
 	Uploads                 int           // objects uploaded at once per package; default 8
 	Heartbeat               time.Duration // in-progress signal interval; default 10s (keep well under AckWait)
 	StoreRetry              time.Duration // how long one attempt keeps retrying an unavailable store; default 2m
@@ -72,7 +76,8 @@ type Config struct {
 	// Hook, if set, is called at named points of an ingest ("object-stored",
 	// "object-stored-early" for a file stored while it is validated,
 	// "digest-pass" with its error for a read only to check the package
-	// digest, "aip-complete"); fault tests use it to stop a worker at an exact point.
+	// digest, "aip-complete", "memory-granted" and "memory-released" with
+	// the bytes of the memory budget); fault tests use it to stop a worker at an exact point.
 	Hook func(stage, detail string)
 }
 
@@ -82,6 +87,7 @@ type Worker struct {
 	maxDeliver int
 	buckets    sync.Map // buckets known to exist with Object Lock
 	uploaders  *uploaders
+	mem        *budget
 }
 
 // New checks cfg and prepares the spool folder.
@@ -92,7 +98,7 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.SpoolDir == "" {
 		return nil, errors.New("ingest: a spool folder is required")
 	}
-	if err := os.MkdirAll(cfg.SpoolDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.SpoolDir, 0o700); err != nil {
 		return nil, fmt.Errorf("ingest: spool: %w", err)
 	}
 	if cfg.Concurrency <= 0 {
@@ -125,7 +131,10 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Hook == nil {
 		cfg.Hook = func(string, string) {}
 	}
-	return &Worker{cfg: cfg, uploaders: newUploaders(5 * time.Second)}, nil
+	if cfg.MemoryBudget <= 0 {
+		cfg.MemoryBudget = max(physicalMemory()/2, 1<<30)
+	}
+	return &Worker{cfg: cfg, uploaders: newUploaders(5 * time.Second), mem: newBudget(cfg.MemoryBudget)}, nil
 }
 
 // Run pulls requests until ctx is done. Each request is acknowledged only
@@ -449,6 +458,7 @@ type job struct {
 	memDigest func() error
 	aipID     string          // the AIP the package would become, once known
 	kept      map[string]bool // versions the AIP's manifest lists
+	memHeld   int64           // of the worker's memory budget (see budgeted)
 }
 
 // timed runs f and records its duration under stage.
@@ -475,9 +485,14 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	if err := j.timed("fetch", func() (err error) { rec, open, err = j.fetch(ctx); return err }); rec != nil || err != nil {
 		return rec, err
 	}
+	defer j.releaseMemory()
+	var held int64 // a package read into memory
+	if j.req.Size > 0 && j.req.Size <= w.cfg.MemoryBelow {
+		held = j.req.Size
+	}
 	var res *validate.Result
 	err = j.timed("validate", func() (err error) {
-		res, j.pkg, err = w.cfg.Validator.ValidateOpen(ctx, j.req.Name, open)
+		res, j.pkg, err = w.cfg.Validator.ValidateOpen(ctx, j.req.Name, j.budgeted(ctx, open, held))
 		return err
 	})
 	if j.eager != nil {

@@ -284,7 +284,7 @@ func (r *Registry) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("encode tenants: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("save tenants: %w", err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".tenants-*")
