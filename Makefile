@@ -47,11 +47,16 @@ test: schemas deps minio
 	# when its workers are busy at the deadline (golang/go#75804).
 	$(GO) test -count=1 -run XXX -fuzz FuzzOpenArchive -fuzztime 100000x -timeout 5m ./internal/pkgfs/
 	$(GO) test -count=1 -run XXX -fuzz FuzzParseMETS -fuzztime 200000x -timeout 5m ./internal/xmlsafe/
+	$(GO) test -count=1 -run XXX -fuzz FuzzWorkerRequest -fuzztime 300x -timeout 5m ./internal/ingest/
 
 samples: build
 	rm -rf packages-sample && ./$(BIN) sample defects packages-sample
 
 bench: build deps
+	@command -v openssl >/dev/null 2>&1 && test -x /usr/bin/time || { \
+	  echo "installing openssl and time (bench baselines)"; \
+	  (apt-get update -qq && apt-get install -y -qq openssl time) >/dev/null 2>&1 || \
+	  { echo "could not install openssl and time"; exit 2; }; }
 	BIN=$(BIN) BENCH_DIR=$(BENCH_DIR) SCHEMA_DIR=schemas/official ./deploy/bench.sh
 
 clean:

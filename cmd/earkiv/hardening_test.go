@@ -187,3 +187,25 @@ func waitReceipt(t *testing.T, ctx context.Context, q *queue.Client, id string) 
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestTenantAddRefusesServiceNames: a tenant cannot take the service's own
+// NATS login or a name NATS treats specially; serve's login stays its own.
+func TestTenantAddRefusesServiceNames(t *testing.T) {
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"--id", "earkiv"},
+		{"--id", "alfa", "--producer-user", "earkiv"},
+		{"--id", "alfa", "--producer-user", "_INBOX_beta"},
+		{"--id", "alfa", "--producer-user", "alfa beta"},
+		{"--id", "alfa", "--producer-user", "alfa.*"},
+	} {
+		base := []string{"tenant", "add", "--data-dir", data, "--name", "Alfa kommun", "--org", "212000-0001", "--password-file", filepath.Join(data, "pw")}
+		_, errs, code := earkiv(t, append(base, args...)...)
+		if code == 0 || !strings.Contains(errs, "reserved") && !strings.Contains(errs, "want a-z") {
+			t.Errorf("tenant add %v: exit %d %s", args, code, errs)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(data, "tenants.yaml")); err == nil && strings.Contains(string(b), "id:") {
+		t.Fatalf("a refused tenant was saved:\n%s", b)
+	}
+}

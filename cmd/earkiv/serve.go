@@ -38,16 +38,25 @@ func serviceFlags(embedded bool) []cli.Flag {
 		&cli.StringFlag{Name: "s3.region", Value: "us-east-1", Usage: "S3 region", EnvVars: []string{"EARKIV_S3_REGION"}},
 		&cli.IntFlag{Name: "workers", Value: 8, Usage: "packages ingested at once by this process (an ingest mostly waits on NATS and S3, so more than the CPU count pays; serve --workers 0 runs none)"},
 		&cli.DurationFlag{Name: "ack-wait", Value: time.Minute, Usage: "time without a heartbeat before a request goes to another worker"},
+		&cli.StringFlag{Name: "memory", Usage: "heap all validations at once may take, e.g. 4GiB (default: half the machine's memory); a package that needs more waits, or runs alone", EnvVars: []string{"EARKIV_MEMORY"}},
 		&cli.IntFlag{Name: "max-deliver", Value: 5, Usage: "attempts before a request is dead-lettered with a 'failed' receipt"},
 		&cli.StringFlag{Name: "metrics.addr", Value: "127.0.0.1:9464", Usage: "operators' /metrics and /healthz listen address: loopback or a private network, since /metrics shows every tenant's counters (empty: none)", EnvVars: []string{"EARKIV_METRICS_ADDR"}},
 	}
 }
 
-func serviceConfig(c *cli.Context) service.Config {
+func serviceConfig(c *cli.Context) (service.Config, error) {
+	var mem int64
+	if s := c.String("memory"); s != "" {
+		var err error
+		if mem, err = parseBytes(s); err != nil {
+			return service.Config{}, exitErr(exitFailure, "--memory: %v", err)
+		}
+	}
 	return service.Config{
-		DataDir:     c.String("data-dir"),
-		TenantsFile: c.String("tenants"),
-		NATS:        service.NATSConfig{URL: c.String("nats.url"), Addr: c.String("nats.addr"), User: c.String("nats.user"), Password: c.String("nats.password")},
+		MemoryBudget: mem,
+		DataDir:      c.String("data-dir"),
+		TenantsFile:  c.String("tenants"),
+		NATS:         service.NATSConfig{URL: c.String("nats.url"), Addr: c.String("nats.addr"), User: c.String("nats.user"), Password: c.String("nats.password")},
 		S3: service.S3Config{Endpoint: c.String("s3.endpoint"), Addr: c.String("s3.addr"), AccessKey: c.String("s3.access-key"),
 			SecretKey: c.String("s3.secret-key"), Region: c.String("s3.region")},
 		MetricsAddr: c.String("metrics.addr"),
@@ -56,7 +65,7 @@ func serviceConfig(c *cli.Context) service.Config {
 		MaxDeliver:  c.Int("max-deliver"),
 		Version:     version,
 		Log:         slog.Default(),
-	}
+	}, nil
 }
 
 func serveCommand() *cli.Command {
@@ -84,7 +93,10 @@ while running.`,
 			if err != nil {
 				return err
 			}
-			cfg := serviceConfig(c)
+			cfg, err := serviceConfig(c)
+			if err != nil {
+				return err
+			}
 			cfg.Validator, cfg.Catalog, cfg.HTTPAddr = v, true, c.String("http.addr")
 			cycle, err := parsePeriod(c.String("fixity.cycle"))
 			if err != nil && c.String("fixity.cycle") != "0" {
@@ -115,7 +127,10 @@ func workerCommand() *cli.Command {
 			&cli.StringFlag{Name: "http.addr", Usage: "producers' HTTP API listen address, receipts only (empty: none)"},
 		),
 		Action: func(c *cli.Context) error {
-			cfg := serviceConfig(c)
+			cfg, err := serviceConfig(c)
+			if err != nil {
+				return err
+			}
 			if cfg.NATS.URL == "" || cfg.S3.Endpoint == "" {
 				return exitErr(exitFailure, "worker: --nats.url and --s3.endpoint are required (earkiv serve runs embedded services)")
 			}

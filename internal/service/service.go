@@ -45,13 +45,16 @@ type Config struct {
 	MetricsAddr string // operators' /metrics and /healthz; empty: none
 	NATS        NATSConfig
 	S3          S3Config
-	Workers     int  // packages ingested at once; 0: no workers in this process
-	Catalog     bool // keep the catalog (serve); workers on other machines do not
-	AckWait     time.Duration
-	MaxDeliver  int
-	Version     string
-	Validator   *validate.Validator
-	Log         *slog.Logger
+	Workers     int // packages ingested at once; 0: no workers in this process
+	// MemoryBudget bounds the heap the workers' validations take at once
+	// (ingest.Config.MemoryBudget; 0: half the machine's memory).
+	MemoryBudget int64
+	Catalog      bool // keep the catalog (serve); workers on other machines do not
+	AckWait      time.Duration
+	MaxDeliver   int
+	Version      string
+	Validator    *validate.Validator
+	Log          *slog.Logger
 	// Fixity schedules audits (serve): every object is verified once per
 	// Cycle, a slice each Interval, read at most at Rate bytes/s.
 	Fixity FixityConfig
@@ -361,7 +364,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Workers > 0 {
 		w, err := ingest.New(ingest.Config{
 			Tenants: tenants.Load, Store: stores.For, Replica: stores.Replica, Queue: q, Validator: cfg.Validator,
-			SpoolDir: filepath.Join(dataDir, "spool"), Concurrency: cfg.Workers, Version: cfg.Version, Metrics: metrics, Log: log,
+			SpoolDir: filepath.Join(dataDir, "spool"), Concurrency: cfg.Workers, MemoryBudget: cfg.MemoryBudget, Version: cfg.Version, Metrics: metrics, Log: log,
 		})
 		if err != nil {
 			return err

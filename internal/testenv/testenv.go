@@ -84,7 +84,7 @@ func startProcess(t testing.TB, cmd *exec.Cmd, name string) *Child {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,12 @@ func TestListingDefects(t *testing.T) {
 		{"unlisted content file, FGS 1.x", "fgs1-valid-arenden", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, "content", "arende-0001", "smuggled.txt"), []byte("no checksum\n"), 0o644)
 		}, "FILE-UNLISTED", report.MUST},
+		{"OBJID of 3000 bytes", "fgs1-valid-arenden", func(t *testing.T, dir string) {
+			editFile(t, filepath.Join(dir, "mets.xml"), `OBJID="UUID:fgs1-valid-arenden"`, `OBJID="UUID:`+strings.Repeat("a", 3000)+`"`)
+		}, "PKG-ID", report.MUST},
+		{"OBJID with a line break", "eark-valid-erms", func(t *testing.T, dir string) {
+			editFile(t, filepath.Join(dir, "METS.xml"), `OBJID="`, `OBJID="&#10;`)
+		}, "PKG-ID", report.MUST},
 		{"unlisted schema copy, FGS 1.x", "fgs1-valid-arenden", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, "metadata", "CSPackageMETS.xsd"), []byte("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"/>\n"), 0o644)
 		}, "FILE-UNLISTED", report.SHOULD},

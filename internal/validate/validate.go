@@ -23,6 +23,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/fixity"
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/pkgfs"
 	"github.com/earkiv/earkiv/internal/report"
 	"github.com/earkiv/earkiv/internal/rules"
@@ -162,6 +163,14 @@ func (v *Validator) Validate(ctx context.Context, pkg pkgfs.Package, rep *report
 	p := fgs.Parse(root, doc.Doc.Line)
 	res.Package = p
 	rep.ObjID, rep.Family, rep.Profile = p.ObjID, string(p.Family), p.Profile
+	if p.ObjID != "" {
+		// The package id becomes a receipt key and is shown to people:
+		// bounded and printable (see ids.Package).
+		if err := ids.Package(p.ObjID); err != nil {
+			rep.ObjID = ids.Quote(p.ObjID)
+			rep.Add("PKG-ID", report.MUST, report.Location{File: res.METS, Line: doc.Doc.Line(root)}, "mets/@OBJID: %s", strings.TrimPrefix(err.Error(), ids.ErrInvalid.Error()+": "))
+		}
+	}
 	if p.Family == fgs.FamilyEARK && res.METS != "METS.xml" {
 		rep.Add("CSIPSTR4", report.MUST, report.Location{File: res.METS}, "an E-ARK package's root METS must be named METS.xml, not %s", res.METS)
 	}
