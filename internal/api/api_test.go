@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"go/ast"
@@ -15,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,29 +38,13 @@ type site struct {
 	url       string
 	pw        map[string]string
 	tenants   []*tenant.Tenant
-	logs      *syncBuffer
+	logs      *testenv.LogBuffer
 	receipts  map[string]*queue.Receipt // tenant -> its receipt
 	aips      map[string]string         // tenant -> its AIP id
 	metrics   string                    // the operators' listener
 	unhealthy error
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // serve runs h on a real listener with the API's server settings until the
 // test ends.
@@ -82,7 +64,7 @@ func serve(t *testing.T, h http.Handler) string {
 func newSite(t *testing.T, p authguard.Policy, tweak func([]*tenant.Tenant)) *site {
 	t.Helper()
 	ctx := context.Background()
-	s := &site{pw: map[string]string{}, logs: &syncBuffer{}, receipts: map[string]*queue.Receipt{}, aips: map[string]string{}}
+	s := &site{pw: map[string]string{}, logs: &testenv.LogBuffer{}, receipts: map[string]*queue.Receipt{}, aips: map[string]string{}}
 	s.tenants = []*tenant.Tenant{testenv.Tenant(t, "alfa", "2120000001", s.pw), testenv.Tenant(t, "beta", "2120002411", s.pw)}
 	if tweak != nil {
 		tweak(s.tenants)

@@ -289,15 +289,7 @@ func stageOf(err error) string {
 // is not left waiting and operators see what to retry.
 func (w *Worker) fail(ctx context.Context, tenantID string, req queue.Request, cause error) {
 	data, _ := json.Marshal(req)
-	w.deadLetter(ctx, tenantID, data, cause)
-	now := w.cfg.Now().UTC()
-	rec := &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: tenantID, Status: queue.Failed,
-		Reason:    "the package could not be processed and has been handed to operators: " + cause.Error(),
-		Submitted: req.Submitted, Started: now, Finished: now}
-	if err := w.cfg.Queue.PutReceipt(ctx, rec); err != nil {
-		w.cfg.Log.Error("store failed receipt", "submission", req.SubmissionID, "err", err)
-	}
-	w.cfg.Metrics.Packages.WithLabelValues(tenantID, queue.Failed).Inc()
+	rec := w.deadEnd(ctx, tenantID, req, data, queue.Failed, "the package could not be processed and has been handed to operators: ", cause)
 	w.event(ctx, queue.Event{Tenant: tenantID, Type: "ingest.failed", SubmissionID: req.SubmissionID, Outcome: "failure", Detail: cause.Error()})
 	w.event(ctx, receiptEvent(rec))
 }
@@ -307,21 +299,27 @@ func (w *Worker) fail(ctx context.Context, tenantID string, req queue.Request, c
 // receipt under its submission id, whatever that is (see
 // queue.PutReceipt), and a dead-letter record of the request as it came.
 func (w *Worker) refuse(ctx context.Context, tenantID string, req queue.Request, data []byte, cause error) *queue.Receipt {
-	w.deadLetter(ctx, tenantID, data, cause)
-	now := w.cfg.Now().UTC()
-	rec := &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: tenantID, Status: queue.Rejected,
-		Reason:    "the request cannot be processed: " + cause.Error(),
-		Submitted: req.Submitted, Started: now, Finished: now}
-	if err := w.cfg.Queue.PutReceipt(ctx, rec); err != nil {
-		w.cfg.Log.Error("store receipt of a refused request", "submission", ids.Quote(req.SubmissionID), "err", err)
-	}
-	w.cfg.Metrics.Packages.WithLabelValues(tenantID, queue.Rejected).Inc()
+	rec := w.deadEnd(ctx, tenantID, req, data, queue.Rejected, "the request cannot be processed: ", cause)
 	// The event log and the catalog name a submission by a valid id only.
 	shown := *rec
 	if ids.Submission(req.SubmissionID) != nil {
 		shown.SubmissionID = ""
 	}
 	w.event(ctx, receiptEvent(&shown))
+	return rec
+}
+
+// deadEnd ends a request that is not retried: a dead-letter record of
+// data, and a receipt of status whose reason is why and the cause.
+func (w *Worker) deadEnd(ctx context.Context, tenantID string, req queue.Request, data []byte, status, why string, cause error) *queue.Receipt {
+	w.deadLetter(ctx, tenantID, data, cause)
+	now := w.cfg.Now().UTC()
+	rec := &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: tenantID, Status: status, Reason: why + cause.Error(),
+		Submitted: req.Submitted, Started: now, Finished: now}
+	if err := w.cfg.Queue.PutReceipt(ctx, rec); err != nil {
+		w.cfg.Log.Error("store receipt", "status", status, "submission", ids.Quote(req.SubmissionID), "err", err)
+	}
+	w.cfg.Metrics.Packages.WithLabelValues(tenantID, status).Inc()
 	return rec
 }
 

@@ -1,12 +1,10 @@
 package queue_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,32 +14,15 @@ import (
 	"github.com/earkiv/earkiv/internal/testenv"
 )
 
-// syncBuffer is a log destination tests read while servers write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // guarded starts an embedded server for alfa and beta whose logins go
 // through a guard with policy, logging to the returned buffer.
-func guarded(t *testing.T, p authguard.Policy) (*queue.Server, queue.ServerConfig, map[string]string, *syncBuffer) {
+func guarded(t *testing.T, p authguard.Policy) (*queue.Server, queue.ServerConfig, map[string]string, *testenv.LogBuffer) {
 	t.Helper()
 	pw := map[string]string{}
 	a := testenv.Tenant(t, "alfa", "2120000001", pw)
 	b := testenv.Tenant(t, "beta", "2120002411", pw)
-	logs := &syncBuffer{}
+	logs := &testenv.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	cfg := queue.ServerConfig{Dir: t.TempDir(), Addr: "127.0.0.1:0", ServiceUser: "earkiv", ServicePassword: "service-secret",
 		Tenants: []*tenant.Tenant{a, b}, Guard: authguard.New(p, log)}

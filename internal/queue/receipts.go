@@ -155,6 +155,16 @@ func (c *Client) get(ctx context.Context, kv jetstream.KeyValue, key string) (*R
 	}
 }
 
+// entryReceipt reads the receipt a watched entry holds.
+func (c *Client) entryReceipt(ctx context.Context, kv jetstream.KeyValue, e jetstream.KeyValueEntry) (*Receipt, error) {
+	r, err := c.decodeReceipt(ctx, kv, e.Value())
+	if errors.Is(err, errPartsChanged) {
+		// Superseded while read: a read now has it whole.
+		return c.get(ctx, kv, e.Key())
+	}
+	return r, err
+}
+
 // Receipt returns tenant's receipt for a submission id or a package id.
 func (c *Client) Receipt(ctx context.Context, tenant, id string) (*Receipt, error) {
 	kv, err := c.receipts(ctx, tenant)
@@ -196,11 +206,7 @@ func (c *Client) WaitReceipt(ctx context.Context, tenant, submissionID string) (
 			if e == nil || e.Operation() != jetstream.KeyValuePut {
 				continue
 			}
-			r, err := c.decodeReceipt(ctx, kv, e.Value())
-			if errors.Is(err, errPartsChanged) {
-				// Superseded while read: the next update, or a read now, has it whole.
-				r, err = c.get(ctx, kv, e.Key())
-			}
+			r, err := c.entryReceipt(ctx, kv, e)
 			if err != nil {
 				return nil, fmt.Errorf("receipt %s: %w", ids.Quote(submissionID), err)
 			}
@@ -244,10 +250,7 @@ func (c *Client) WatchReceipts(ctx context.Context, tenant string, newOnly bool)
 				if e == nil || e.Operation() != jetstream.KeyValuePut {
 					continue
 				}
-				r, err := c.decodeReceipt(ctx, kv, e.Value())
-				if errors.Is(err, errPartsChanged) {
-					r, err = c.get(ctx, kv, e.Key())
-				}
+				r, err := c.entryReceipt(ctx, kv, e)
 				if err != nil {
 					continue
 				}
