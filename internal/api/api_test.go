@@ -45,7 +45,6 @@ type site struct {
 	unhealthy error
 }
 
-
 // serve runs h on a real listener with the API's server settings until the
 // test ends.
 func serve(t *testing.T, h http.Handler) string {

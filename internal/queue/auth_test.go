@@ -14,7 +14,6 @@ import (
 	"github.com/earkiv/earkiv/internal/testenv"
 )
 
-
 // guarded starts an embedded server for alfa and beta whose logins go
 // through a guard with policy, logging to the returned buffer.
 func guarded(t *testing.T, p authguard.Policy) (*queue.Server, queue.ServerConfig, map[string]string, *testenv.LogBuffer) {
