@@ -64,6 +64,18 @@ func Lookup(id string) error {
 	return text("submission or package id", id, MaxPackageID)
 }
 
+var tenantRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
+
+// Tenant checks a tenant id: 3 to 40 of a-z, 0-9 and '-', not starting or
+// ending with '-'. It is one token of a NATS subject and part of bucket
+// and stream names, so nothing else may pass.
+func Tenant(id string) error {
+	if !tenantRe.MatchString(id) {
+		return fmt.Errorf("%w: tenant id %s: want 3-40 characters a-z, 0-9 and '-'", ErrInvalid, Quote(id))
+	}
+	return nil
+}
+
 var userRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // reserved are the names of earkiv's own logins and of what NATS gives a

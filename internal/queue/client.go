@@ -122,6 +122,9 @@ type Client struct {
 
 // PackageStore returns tenant's package store.
 func (c *Client) PackageStore(ctx context.Context, tenant string) (jetstream.ObjectStore, error) {
+	if err := c.mayActFor(tenant); err != nil {
+		return nil, err
+	}
 	return cached(&c.stores, tenant, func() (jetstream.ObjectStore, error) {
 		s, err := c.JS.ObjectStore(ctx, PackageStore(tenant))
 		if err != nil {
@@ -870,6 +873,9 @@ func (r *packageReader) Close() error {
 }
 
 func (c *Client) packageStream(ctx context.Context, tenant string) (jetstream.Stream, error) {
+	if err := c.mayActFor(tenant); err != nil {
+		return nil, err
+	}
 	return cached(&c.streams, tenant, func() (jetstream.Stream, error) {
 		s, err := c.JS.Stream(ctx, "OBJ_"+PackageStore(tenant))
 		if err != nil {
@@ -885,6 +891,9 @@ func (c *Client) packageStream(ctx context.Context, tenant string) (jetstream.St
 var ErrOtherTenant = errors.New("a producer may act only for its own tenant")
 
 func (c *Client) mayActFor(tenant string) error {
+	if err := ids.Tenant(tenant); err != nil {
+		return err // a wildcard or a dot would widen a subject
+	}
 	if c.tenant != "" && c.tenant != tenant {
 		return fmt.Errorf("%w: logged in for %s, asked for %s", ErrOtherTenant, c.tenant, tenant)
 	}
@@ -961,6 +970,9 @@ func (c *Client) ReadEvents(ctx context.Context, tenant string, start uint64, fn
 func (c *Client) followEvents(ctx context.Context, tenant string, start uint64, stopAtEnd bool, fn func(Event) error) error {
 	filter := "earkiv.events.>"
 	if tenant != "" {
+		if err := ids.Tenant(tenant); err != nil {
+			return fmt.Errorf("follow events: %w", err)
+		}
 		filter = "earkiv.events." + tenant + ".>"
 	}
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverNewPolicy}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/report"
 )
@@ -110,6 +111,15 @@ func TestReceiptOddIDs(t *testing.T) {
 	}
 	if _, err := prod.Receipt(ctx, "alfa", strings.Repeat("z", 5000)); !errors.Is(err, queue.ErrNoReceipt) {
 		t.Fatalf("long unknown id: %v", err)
+	}
+	// A tenant that is no tenant id never reaches a subject.
+	for _, tn := range []string{"*", "alfa.>", "al fa"} {
+		if _, err := svc.Receipt(ctx, tn, "x"); !errors.Is(err, ids.ErrInvalid) {
+			t.Errorf("tenant %q: %v", tn, err)
+		}
+		if err := svc.ReadEvents(ctx, tn, 1, func(queue.Event) error { return nil }); !errors.Is(err, ids.ErrInvalid) {
+			t.Errorf("events of tenant %q: %v", tn, err)
+		}
 	}
 	if !prod.NC.IsConnected() || !svc.NC.IsConnected() {
 		t.Fatal("a connection was closed")

@@ -110,7 +110,6 @@ func AddPeriod(t time.Time, p string) (time.Time, error) {
 }
 
 var (
-	idRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
 	bucketRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
 
@@ -153,8 +152,8 @@ func ValidOrgNumber(s string) bool {
 
 // Validate reports the first thing wrong with t.
 func (t *Tenant) Validate() error {
-	if !idRe.MatchString(t.ID) {
-		return fmt.Errorf("tenant id %s: want 3-40 characters a-z, 0-9 and '-'", ids.Quote(t.ID))
+	if err := ids.Tenant(t.ID); err != nil {
+		return err
 	}
 	if ids.IsReserved(t.ID) {
 		return fmt.Errorf("tenant id %q is reserved for earkiv's own use", t.ID)
