@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/earkiv/earkiv/internal/audit"
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
@@ -218,6 +219,11 @@ func fixityAudit(c *cli.Context) error {
 	}
 	if s := c.Float64("sample"); s < 0 || s > 100 {
 		return exitErr(exitFailure, "--sample: want a percentage between 0 and 100")
+	}
+	if a := c.String("aip"); a != "" {
+		if err := ids.AIP(a); err != nil {
+			return exitErr(exitFailure, "--aip: %v", err)
+		}
 	}
 	env, err := openFixityEnv(c)
 	if err != nil {

@@ -38,6 +38,14 @@ func Submission(id string) error {
 	return nil
 }
 
+// AIP checks an AIP id: a UUID in lower case, as aip.ID makes them.
+func AIP(id string) error {
+	if !uuidRe.MatchString(id) {
+		return fmt.Errorf("%w: AIP id %s: want a UUID in lower case", ErrInvalid, Quote(id))
+	}
+	return nil
+}
+
 // Package checks a package id (METS OBJID): 1 to MaxPackageID bytes of
 // UTF-8 with no control characters and no space at either end.
 func Package(id string) error {
