@@ -399,11 +399,18 @@ type Version struct {
 // clean-up after an interrupted ingest.
 func (s *Store) Versions(ctx context.Context, bucket, prefix string) iter.Seq2[Version, error] {
 	return func(yield func(Version, error) bool) {
+		var lastKey, lastVersion string
 		for oi := range s.c.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
 			if oi.Err != nil {
 				yield(Version{}, fmt.Errorf("list versions %s/%s on %s: %w", bucket, prefix, s.endpoint, oi.Err))
 				return
 			}
+			// versitygw (1.8) starts a page of versions with the last
+			// version of the page before: yield each once.
+			if oi.Key == lastKey && oi.VersionID == lastVersion {
+				continue
+			}
+			lastKey, lastVersion = oi.Key, oi.VersionID
 			if oi.IsDeleteMarker {
 				continue
 			}
