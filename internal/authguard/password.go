@@ -2,10 +2,20 @@ package authguard
 
 import (
 	"crypto/rand"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/bcrypt"
 )
+
+// slots bounds the bcrypt comparisons running at once to half the CPUs,
+// so that a flood of logins from many addresses (each within its own
+// allowance) slows logins, not ingest.
+var slots = make(chan struct{}, max(1, runtime.NumCPU()/2))
+
+// comparing counts comparisons in their slot, for tests.
+var comparing atomic.Int32
 
 var dummies sync.Map // cost -> []byte, a bcrypt hash of a random password
 
@@ -26,6 +36,10 @@ func dummy(cost int) []byte {
 // (an unknown user) is compared against a hash of cost that nothing
 // matches, so an unknown user takes as long as a known one.
 func Compare(hash, password string, cost int) bool {
+	slots <- struct{}{}
+	n := comparing.Add(1)
+	observe(n)
+	defer func() { comparing.Add(-1); <-slots }()
 	if hash == "" {
 		bcrypt.CompareHashAndPassword(dummy(cost), []byte(password))
 		return false
@@ -51,3 +65,6 @@ func Cost(hashes []string) int {
 	}
 	return best
 }
+
+// observe is called with the comparisons running at once (tests set it).
+var observe = func(int32) {}
