@@ -114,7 +114,7 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 	}
 	prodArgs := []string{"--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile}
 	out, errs, code := earkiv(t, append(append([]string{"submit"}, prodArgs...), "--wait", pkg)...)
-	if code != 1 || !strings.Contains(out, "rejected") || !strings.Contains(out, "OBJID") {
+	if code != 1 || !strings.Contains(out, "rejected") || !strings.Contains(out, "PKG-ID") {
 		t.Errorf("long OBJID: exit %d\n%s\n%s", code, out, errs)
 	}
 

@@ -525,14 +525,13 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	rep.Package = j.req.Name
 	j.rec.Report = rep
 	j.rec.Files, j.rec.Bytes = rep.Files, rep.Bytes
-	if res.Package != nil && res.Package.ObjID != "" {
-		// The package id becomes a receipt key and an event field: one
-		// validation has not bounded is refused before it reaches them.
-		if err := ids.Package(res.Package.ObjID); err != nil {
-			return j.finish(ctx, queue.Rejected, fmt.Sprintf("the package is not valid: %v", err))
-		}
+	// The package id becomes a receipt key and an event field: only one
+	// that passes ids.Package (validation's PKG-ID) gets there.
+	if res.Package != nil && res.Package.ObjID != "" && ids.Package(res.Package.ObjID) == nil {
 		j.rec.PackageID = res.Package.ObjID
 		j.aipID = aip.ID(j.t.ID, res.Package.ObjID)
+	} else if res.Package != nil && res.Package.ObjID != "" && rep.Valid {
+		return nil, stage("validate", fmt.Errorf("validation passed a package id that ids.Package refuses: %s", ids.Quote(res.Package.ObjID)))
 	}
 	if !rep.Valid {
 		j.event(queue.Event{Tenant: j.t.ID, Type: "validation.failed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
