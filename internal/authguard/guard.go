@@ -112,20 +112,38 @@ const maxUser = 128
 // records the outcome. It returns nil when verify accepted the password,
 // else ErrDenied, ErrLocked or ErrThrottled.
 func (g *Guard) Check(via, user, addr string, verify func() bool) error {
+	return g.check(via, user, addr, verify, true)
+}
+
+// CheckUnlocked is Check for a login whose secret is a long random one
+// the service generated (its own NATS login): guessing it is hopeless, so
+// only the address backs off and the account is never locked, which would
+// only let an attacker shut the service out.
+func (g *Guard) CheckUnlocked(via, user, addr string, verify func() bool) error {
+	return g.check(via, user, addr, verify, false)
+}
+
+func (g *Guard) check(via, user, addr string, verify func() bool, lockable bool) error {
 	host := Host(addr)
 	if len(user) > maxUser {
 		user = user[:maxUser]
 	}
-	if err := g.held(user, host); err != nil {
+	account := user
+	if !lockable {
+		account = "" // no account entry: never locked
+	}
+	if err := g.held(account, host); err != nil {
 		g.failures.WithLabelValues(via, reason(err)).Inc()
 		g.log.Warn("login refused", "via", via, "user", user, "addr", host, "reason", err.Error())
 		return err
 	}
 	if verify() {
-		g.succeeded(user, host)
+		if lockable {
+			g.succeeded(user, host)
+		}
 		return nil
 	}
-	locked := g.failed(user, host)
+	locked := g.failed(account, host)
 	g.failures.WithLabelValues(via, "denied").Inc()
 	g.log.Warn("login failed", "via", via, "user", user, "addr", host, "reason", ErrDenied.Error())
 	if locked {
@@ -188,6 +206,9 @@ func (g *Guard) failed(user, host string) bool {
 	if a != nil {
 		a.failures++
 		a.last = now
+	}
+	if user == "" {
+		return false // an unlocked login (CheckUnlocked)
 	}
 	ac := g.accounts[user]
 	if ac == nil && room(g, g.accounts, g.pruneAccounts) {

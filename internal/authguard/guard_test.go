@@ -213,3 +213,26 @@ func TestCost(t *testing.T) {
 		}
 	}
 }
+
+// TestUnlockedNeverLocks: failures against the service's own login, from
+// many addresses, never lock it (an attacker could only shut the service
+// out), while each address still backs off.
+func TestUnlockedNeverLocks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(DefaultPolicy(), nil)
+		for i := range 50 {
+			if err := g.CheckUnlocked("test", "earkiv", fmt.Sprintf("192.0.2.%d:1", i), func() bool { return false }); !errors.Is(err, ErrDenied) {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+		if err := g.CheckUnlocked("test", "earkiv", "10.0.0.1:1", func() bool { return true }); err != nil {
+			t.Fatalf("service login after 50 failures elsewhere: %v", err)
+		}
+		for range 5 {
+			g.CheckUnlocked("test", "earkiv", "203.0.113.1:1", func() bool { return false })
+		}
+		if err := g.CheckUnlocked("test", "earkiv", "203.0.113.1:1", func() bool { return true }); !errors.Is(err, ErrThrottled) {
+			t.Fatalf("a failing address backs off: %v", err)
+		}
+	})
+}

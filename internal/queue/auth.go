@@ -102,7 +102,11 @@ func (a *authenticator) Check(c server.ClientAuthentication) bool {
 	if ra := c.RemoteAddress(); ra != nil {
 		addr = ra.String()
 	}
-	err := a.guard.Check("nats", user, addr, func() bool {
+	check := a.guard.Check
+	if known && l.tenant == "" && !strings.HasPrefix(l.secret, "$2") {
+		check = a.guard.CheckUnlocked // the service's generated password
+	}
+	err := check("nats", user, addr, func() bool {
 		if known && l.tenant == "" && !strings.HasPrefix(l.secret, "$2") {
 			// The service's generated password: compared in constant time.
 			s, p := sha256.Sum256([]byte(l.secret)), sha256.Sum256([]byte(pass))
