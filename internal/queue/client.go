@@ -248,9 +248,18 @@ type SetupOptions struct {
 	Replicas   int
 }
 
-// Setup creates (or updates) the service streams and each tenant's object
-// store and receipt bucket. Only the service login may call it.
-func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) error {
+// Bounds that keep one producer from exhausting what all share.
+const (
+	// MaxPendingRequests is how many ingest requests one tenant may have
+	// waiting; a publish beyond is refused, so a flood from one producer
+	// cannot grow the shared work queue without end.
+	MaxPendingRequests = 10_000
+	// MaxDeadLetters is how many dead letters are kept per tenant, the
+	// oldest going first.
+	MaxDeadLetters = 100_000
+)
+
+func (o *SetupOptions) defaults() {
 	if o.AckWait == 0 {
 		o.AckWait = time.Minute
 	}
@@ -260,11 +269,19 @@ func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) er
 	if o.Replicas == 0 {
 		o.Replicas = 1
 	}
+}
+
+// Setup creates (or updates) the service streams and each tenant's object
+// store and receipt bucket. Only the service login may call it.
+func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) error {
+	o.defaults()
 	streams := []jetstream.StreamConfig{
 		{Name: StreamIngest, Subjects: []string{"earkiv.ingest.*"}, Retention: jetstream.WorkQueuePolicy,
-			Storage: jetstream.FileStorage, Duplicates: 24 * time.Hour, Replicas: o.Replicas},
+			Storage: jetstream.FileStorage, Duplicates: 24 * time.Hour, Replicas: o.Replicas,
+			MaxMsgsPerSubject: MaxPendingRequests, Discard: jetstream.DiscardNew, DiscardNewPerSubject: true},
 		{Name: StreamEvents, Subjects: []string{"earkiv.events.*.>"}, Storage: jetstream.FileStorage, Replicas: o.Replicas},
-		{Name: StreamDead, Subjects: []string{"earkiv.dead.*"}, Storage: jetstream.FileStorage, Replicas: o.Replicas},
+		{Name: StreamDead, Subjects: []string{"earkiv.dead.*"}, Storage: jetstream.FileStorage, Replicas: o.Replicas,
+			MaxMsgsPerSubject: MaxDeadLetters},
 	}
 	for _, sc := range streams {
 		if _, err := c.JS.CreateOrUpdateStream(ctx, sc); err != nil {
@@ -282,7 +299,7 @@ func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) er
 		return fmt.Errorf("consumer %s: %w", Consumer, err)
 	}
 	for _, t := range tenants {
-		if err := c.SetupTenant(ctx, t, o.Replicas); err != nil {
+		if err := c.SetupTenant(ctx, t, o); err != nil {
 			return err
 		}
 	}
@@ -290,10 +307,9 @@ func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) er
 }
 
 // SetupTenant creates tenant's package store and receipt bucket.
-func (c *Client) SetupTenant(ctx context.Context, tenant string, replicas int) error {
-	if replicas == 0 {
-		replicas = 1
-	}
+func (c *Client) SetupTenant(ctx context.Context, tenant string, o SetupOptions) error {
+	o.defaults()
+	replicas := o.Replicas
 	if _, err := c.JS.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket: PackageStore(tenant), Storage: jetstream.FileStorage, Replicas: replicas,
 		Description: "packages submitted by " + tenant + ", deleted once receipted",

@@ -308,7 +308,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer q.Close()
-	if err := q.Setup(ctx, ids(reg), queue.SetupOptions{AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver}); err != nil {
+	setup := queue.SetupOptions{AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver}
+	if err := q.Setup(ctx, ids(reg), setup); err != nil {
 		return err
 	}
 	ensureBuckets(ctx, reg, stores, log)
@@ -443,7 +444,7 @@ func Run(ctx context.Context, cfg Config) error {
 				}
 			}
 			for _, id := range ids(next) {
-				if err := q.SetupTenant(work, id, 0); err != nil {
+				if err := q.SetupTenant(work, id, setup); err != nil {
 					log.Error("set up tenant", "tenant", id, "err", err)
 				}
 			}
