@@ -15,8 +15,11 @@ schemas:
 	@mkdir -p schemas/official
 	@cp -R $(SCHEMA_SRC)/. schemas/official/
 
+# The version every AIP records: git describe of the checkout.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+
 build: schemas
-	$(GO) build -o $(BIN) ./cmd/earkiv
+	$(GO) build -buildvcs=auto -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/earkiv
 
 # The main job on embedded defaults: earkiv serve (embedded NATS, S3 gateway,
 # catalog) with a demo municipality, submitting the sample packages.

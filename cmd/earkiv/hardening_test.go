@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
+	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
 )
 
 // copyDir copies a sample folder so a test can change it.
@@ -146,8 +149,9 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz after the hostile requests: %d", resp.StatusCode)
 	}
-	out, errs, code = earkiv(t, append(append([]string{"submit"}, prodArgs...), "--wait", sampleDir("fgs1-valid-arenden"))...)
-	if code != 0 || !strings.Contains(out, "accepted") {
+	out, errs, code = earkiv(t, append(append([]string{"submit"}, prodArgs...), "--wait", "--json", sampleDir("fgs1-valid-arenden"))...)
+	var accepted queue.Receipt
+	if code != 0 || json.Unmarshal([]byte(out), &accepted) != nil || accepted.Status != queue.Accepted {
 		t.Fatalf("valid package after the hostile requests: exit %d\n%s\n%s", code, out, errs)
 	}
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "precious" {
@@ -158,6 +162,23 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 	sec, err := service.LoadSecrets(data, false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The AIP names the software that made it, version and all.
+	st, err := storage.New(storage.Config{Endpoint: "http://" + s3Addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := tenant.Load(filepath.Join(data, "tenants.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, _ := reg.Get("exempelby")
+	m, err := aip.ReadManifest(ctx, st, tn.Bucket, accepted.AIPID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Software != "earkiv "+builtVersion {
+		t.Errorf("manifest software %q, want %q", m.Software, "earkiv "+builtVersion)
 	}
 	svc, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL, User: service.ServiceUser, Password: sec.NATSPassword, Name: "test"})
 	if err != nil {
@@ -207,5 +228,19 @@ func TestTenantAddRefusesServiceNames(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(data, "tenants.yaml")); err == nil && strings.Contains(string(b), "id:") {
 		t.Fatalf("a refused tenant was saved:\n%s", b)
+	}
+}
+
+// TestVersion: the binary reports the version it was stamped with, the
+// one its AIPs record.
+func TestVersion(t *testing.T) {
+	out, errs, code := earkiv(t, "version")
+	if code != 0 || strings.TrimSpace(out) != builtVersion {
+		t.Fatalf("version: exit %d %q %s, want %q", code, out, errs, builtVersion)
+	}
+	out, _, code = earkiv(t, "version", "--json")
+	var b struct{ Version, Go string }
+	if code != 0 || json.Unmarshal([]byte(out), &b) != nil || b.Version != builtVersion || !strings.HasPrefix(b.Go, "go") {
+		t.Fatalf("version --json: exit %d %s", code, out)
 	}
 }

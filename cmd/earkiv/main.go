@@ -22,8 +22,6 @@ const (
 	exitFailure = 2
 )
 
-var version = "dev"
-
 func main() {
 	os.Exit(run(os.Args))
 }
@@ -31,6 +29,7 @@ func main() {
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	version = readBuildInfo().Version
 	app := &cli.App{
 		Name:    "earkiv",
 		Usage:   "e-archive ingest and preservation for Swedish municipalities (FGS 1.x and E-ARK/FGS 2.0 packages)",
@@ -48,7 +47,7 @@ func run(args []string) int {
 			return nil
 		},
 		Commands: []*cli.Command{serveCommand(), workerCommand(), submitCommand(), receiptCommand(), tenantCommand(), reindexCommand(), eventsCommand(), fixityCommand(),
-			validateCommand(), xsdCommand(), sampleCommand()},
+			validateCommand(), xsdCommand(), sampleCommand(), versionCommand()},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
 	err := app.RunContext(ctx, args)

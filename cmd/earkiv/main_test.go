@@ -25,13 +25,20 @@ import (
 
 var bin string
 
+// builtVersion is the version the test binary is stamped with.
+var builtVersion = "test"
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "earkiv-bin-")
 	if err != nil {
 		panic(err)
 	}
 	bin = filepath.Join(dir, "earkiv")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	// Stamped as make build stamps it: every AIP a test makes names it.
+	if v, err := exec.Command("git", "describe", "--tags", "--always", "--dirty").Output(); err == nil {
+		builtVersion = strings.TrimSpace(string(v))
+	}
+	out, err := exec.Command("go", "build", "-buildvcs=auto", "-ldflags", "-X main.version="+builtVersion, "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build earkiv: %v\n%s", err, out)
 		os.Exit(2)
