@@ -17,8 +17,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/earkiv/earkiv/internal/audit"
-	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
 	"github.com/earkiv/earkiv/internal/storage"
