@@ -148,6 +148,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.maxDeliver = cons.CachedInfo().Config.MaxDeliver
 	sem := make(chan struct{}, w.cfg.Concurrency)
 	var wg sync.WaitGroup
+	defer w.uploaders.stop() // after the jobs, which upload through them
 	defer wg.Wait()
 	for ctx.Err() == nil {
 		select {
@@ -162,7 +163,11 @@ func (w *Worker) Run(ctx context.Context) error {
 				return nil
 			}
 			w.cfg.Log.Warn("fetch ingest request", "err", err)
-			time.Sleep(time.Second)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
 			continue
 		}
 		got := false
@@ -247,13 +252,17 @@ func (w *Worker) handle(ctx context.Context, m jetstream.Msg) {
 	if w.maxDeliver > 0 && int(delivered) >= w.maxDeliver {
 		log.Error("ingest failed on its last delivery; dead-lettered", "err", err)
 		w.fail(ctx, tenantID, req, err)
-		m.Term()
+		if err := m.Term(); err != nil {
+			log.Warn("term", "err", err) // redelivered, it finds its receipt
+		}
 		return
 	}
 	delay := backoff(delivered)
 	log.Warn("ingest attempt failed; will retry", "err", err, "retry_in", delay)
 	w.event(ctx, queue.Event{Tenant: tenantID, Type: "ingest.retry", SubmissionID: req.SubmissionID, Outcome: "failure", Detail: err.Error()})
-	m.NakWithDelay(delay)
+	if err := m.NakWithDelay(delay); err != nil {
+		log.Warn("nak", "err", err) // redelivered after AckWait instead
+	}
 }
 
 func backoff(delivered uint64) time.Duration {

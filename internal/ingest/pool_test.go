@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -99,4 +100,25 @@ func TestUploadersReuse(t *testing.T) {
 		t.Fatal("a goroutine still waited after its idle time")
 	default:
 	}
+}
+
+// TestUploadersStop: stop ends the idle goroutines at once instead of
+// after their idle time, and waits for a running upload to finish.
+func TestUploadersStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		u := newUploaders(time.Hour)
+		var done atomic.Int32
+		for range 3 {
+			u.run(func() { time.Sleep(time.Second); done.Add(1) })
+		}
+		start := time.Now()
+		u.stop()
+		if done.Load() != 3 {
+			t.Fatalf("stop returned with %d of 3 uploads done", done.Load())
+		}
+		if waited := time.Since(start); waited > 2*time.Second {
+			t.Fatalf("stop waited %v for idle goroutines", waited)
+		}
+		synctest.Wait() // every goroutine of the bubble has exited or is durably blocked
+	})
 }

@@ -1012,7 +1012,10 @@ func (c *Client) followEvents(ctx context.Context, tenant string, start uint64, 
 	if err != nil {
 		return fmt.Errorf("follow events: %w", err)
 	}
-	go func() { <-ctx.Done(); it.Stop() }()
+	// The iterator stops when ctx ends (Next returns) and whenever this
+	// returns, fn's error or the end of the stream included.
+	unwatch := context.AfterFunc(ctx, it.Stop)
+	defer func() { unwatch(); it.Stop() }()
 	for {
 		m, err := it.Next()
 		if ctx.Err() != nil {

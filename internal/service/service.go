@@ -202,6 +202,9 @@ func (s *Stores) Locator(tenants func() *tenant.Registry) audit.Locator {
 	}
 }
 
+// runGateway runs the embedded S3 gateway (a test stands in a failing one).
+var runGateway = s3gw.Run
+
 // Run runs until ctx ends, then stops in order: intake first, then the
 // stores, so nothing in flight loses its storage.
 func Run(ctx context.Context, cfg Config) error {
@@ -263,6 +266,7 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Info("embedded NATS with JetStream", "url", natsURL, "store", natsCfg.Dir)
 	}
 
+	var gwErr chan error // the embedded S3 gateway's end, nil if none runs
 	s3cfg := storage.Config{Endpoint: cfg.S3.Endpoint, AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, Region: cfg.S3.Region}
 	if cfg.S3.Endpoint == "" {
 		addr := cfg.S3.Addr
@@ -277,9 +281,9 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		probe.Close()
 		gw := s3gw.Config{Dir: filepath.Join(dataDir, "s3"), Addr: addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey}
-		gwErr := make(chan error, 1)
+		gwErr = make(chan error, 1)
 		infra.Add(1)
-		go func() { defer infra.Done(); gwErr <- s3gw.Run(infraCtx, gw) }()
+		go func() { defer infra.Done(); gwErr <- runGateway(infraCtx, gw) }()
 		readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		ready := make(chan error, 1)
 		go func() { ready <- s3gw.WaitReady(readyCtx, addr) }()
@@ -461,6 +465,10 @@ func Run(ctx context.Context, cfg Config) error {
 	case <-ctx.Done():
 		err = nil
 	case err = <-errc:
+	case err = <-gwErr:
+		// The gateway must outlive the work; a crash is the service's end,
+		// not something to run on without.
+		err = fmt.Errorf("embedded S3 gateway stopped: %v", err)
 	case <-q.Closed():
 		// The server closed the connection for good (nats.go does not
 		// reconnect after some protocol errors): stop with the reason, so
