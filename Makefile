@@ -5,7 +5,7 @@ BIN         := bin/earkiv
 GO          ?= go
 BENCH_DIR   ?= bench-out
 
-.PHONY: all build schemas run test deps minio bench samples clean
+.PHONY: all build schemas run test lint deps minio bench samples clean
 
 all: build
 
@@ -42,8 +42,19 @@ deps:
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq libxml2-utils) >/dev/null 2>&1 || \
 	  { echo "could not install xmllint"; exit 2; }; }
 
-test: schemas deps minio
+# Linters at pinned versions, installed once into the cache beside MinIO.
+STATICCHECK_VERSION ?= v0.8.2
+ERRCHECK_VERSION    ?= v1.30.0
+LINT_BIN            ?= $(HOME)/.cache/earkiv/bin
+lint: schemas
+	@test -x $(LINT_BIN)/staticcheck-$(STATICCHECK_VERSION) || { GOBIN=$(LINT_BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && mv $(LINT_BIN)/staticcheck $(LINT_BIN)/staticcheck-$(STATICCHECK_VERSION); }
+	@test -x $(LINT_BIN)/errcheck-$(ERRCHECK_VERSION) || { GOBIN=$(LINT_BIN) $(GO) install github.com/kisielk/errcheck@$(ERRCHECK_VERSION) && mv $(LINT_BIN)/errcheck $(LINT_BIN)/errcheck-$(ERRCHECK_VERSION); }
 	$(GO) vet ./...
+	$(LINT_BIN)/staticcheck-$(STATICCHECK_VERSION) ./...
+	# Ignored errors are listed, each kind with its reason, in .errcheck-exclude.
+	$(LINT_BIN)/errcheck-$(ERRCHECK_VERSION) -ignoretests -exclude .errcheck-exclude ./...
+
+test: schemas deps minio lint
 	EARKIV_MINIO_BIN=$(MINIO_BIN) EARKIV_REQUIRE_MINIO=1 $(GO) test -race -count=1 -timeout 20m ./...
 	# Fuzz budgets are counts of runs, not durations: with a duration, Go
 	# before 1.27 can fail a healthy target with "context deadline exceeded"

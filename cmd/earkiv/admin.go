@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -156,7 +157,7 @@ func adminStore(c *cli.Context) (*service.Stores, func(), error) {
 	cfg := storage.Config{Endpoint: "http://" + addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey}
 	stop := func() {}
 	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		conn.Close()
+		_ = conn.Close() // only a probe
 	} else {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -170,7 +171,12 @@ func adminStore(c *cli.Context) (*service.Stores, func(), error) {
 			cancel()
 			return nil, nil, err
 		}
-		stop = func() { cancel(); <-done }
+		stop = func() {
+			cancel()
+			if err := <-done; err != nil {
+				slog.Warn("embedded S3 gateway", "err", err)
+			}
+		}
 	}
 	return service.NewStores(cfg), stop, nil
 }
@@ -205,7 +211,11 @@ transaction per tenant. Receipts and events are kept.`,
 			if err != nil {
 				return exitErr(exitFailure, "%v", err)
 			}
-			defer cat.Close()
+			defer func() {
+				if err := cat.Close(); err != nil {
+					slog.Warn("close catalog", "err", err)
+				}
+			}()
 			for _, t := range reg.Sorted() {
 				if id := c.String("tenant"); id != "" && id != t.ID {
 					continue

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,7 +130,9 @@ func (e *fixityEnv) close() {
 		e.q.Close()
 	}
 	if e.cat != nil {
-		e.cat.Close()
+		if err := e.cat.Close(); err != nil {
+			slog.Warn("close catalog", "err", err)
+		}
 	}
 	e.stop()
 }
@@ -379,7 +382,9 @@ func fixityRepair(c *cli.Context) error {
 	if err != nil {
 		return exitErr(exitFailure, "fixity repair: %v", err)
 	}
-	run.Close(false)
+	if err := run.Close(false); err != nil {
+		return exitErr(exitFailure, "fixity repair: %v", err)
+	}
 	var bad []audit.Finding
 	for _, f := range run.Findings() {
 		if f.Bad() && (c.String("tenant") == "" || f.Tenant == c.String("tenant")) {
@@ -411,7 +416,9 @@ func fixityRepair(c *cli.Context) error {
 			ok.Outcome = audit.OK
 			repaired = append(repaired, ok)
 			if env.cat != nil {
-				env.cat.SetVerified(c.Context, f.Tenant, f.Key, f.Checked, audit.OK, repairID)
+				if err := env.cat.SetVerified(c.Context, f.Tenant, f.Key, f.Checked, audit.OK, repairID); err != nil {
+					slog.Warn("catalog: record the repair (reindex or the next audit corrects it)", "key", f.Key, "err", err)
+				}
 			}
 		} else {
 			failed++
@@ -433,8 +440,10 @@ func fixityRepair(c *cli.Context) error {
 				}
 			}
 			data, _ := json.Marshal(fs)
-			env.q.Publish(c.Context, queue.Event{Tenant: t, Type: "fixity.repair", Outcome: outcome, Data: data,
-				Detail: fmt.Sprintf("audit run %s: %d objects restored from the replica, %d could not be", id, len(fs)-countBad(fs), countBad(fs))})
+			if err := env.q.Publish(c.Context, queue.Event{Tenant: t, Type: "fixity.repair", Outcome: outcome, Data: data,
+				Detail: fmt.Sprintf("audit run %s: %d objects restored from the replica, %d could not be", id, len(fs)-countBad(fs), countBad(fs))}); err != nil {
+				return exitErr(exitFailure, "fixity repair: the repair of %s is done and in the buckets' event logs, but its event was not published: %v", t, err)
+			}
 		}
 	}
 	fmt.Printf("%d repaired, %d not repaired (audit run %s)\n", len(repaired), failed, id)

@@ -38,7 +38,7 @@ func xsdCommand() *cli.Command {
 					return exitErr(exitFailure, "%v", err)
 				}
 				issues, err := cat.Validate(c.Context, xsd.Set(c.String("set")), f)
-				f.Close()
+				_ = f.Close() // read only
 				if err != nil {
 					return exitErr(exitFailure, "%s: %v", p, err)
 				}

@@ -91,7 +91,7 @@ func TestManifestRoundTrip(t *testing.T) {
 	if !IsManifestKey(ManifestKey(m.AIPID)) || IsManifestKey(m.AIPID+"/submission/manifest.json") {
 		t.Fatal("IsManifestKey")
 	}
-	if ID("alfa", "p") == ID("beta", "p") || ID("alfa", "p") != ID("alfa", "p") {
+	if first, again := ID("alfa", "p"), ID("alfa", "p"); first == ID("beta", "p") || first != again {
 		t.Fatal("AIP ids must be per tenant and stable")
 	}
 }

@@ -126,20 +126,22 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		}
 	}
 	if err != nil { // interrupted: keep the state for a resume
-		j.Run.Close(false)
+		if cerr := j.Run.Close(false); cerr != nil {
+			return res, fmt.Errorf("keep the audit state for a resume: %w", cerr)
+		}
 		return res, nil
 	}
 	res.Complete = true
 	n, err := WriteEventLogs(ctx, j.Locate, "fixity", j.Run.ID, j.Version, j.Run.Findings())
 	res.Logs = n
 	if err != nil {
-		j.Run.Close(false)
+		_ = j.Run.Close(false) // the error returned is the one that counts
 		return res, fmt.Errorf("record fixity events: %w", err)
 	}
 	if j.Publish != nil {
 		for _, e := range j.summaryEvents(res) {
 			if err := j.Publish(ctx, e); err != nil {
-				j.Run.Close(false)
+				_ = j.Run.Close(false) // the error returned is the one that counts
 				return res, fmt.Errorf("publish audit summary: %w", err)
 			}
 		}

@@ -94,7 +94,10 @@ func OpenRun(dir, id string) (*Run, error) {
 	}
 	// Drop a torn tail so appended lines start clean.
 	if len(b) > 0 && b[len(b)-1] != '\n' {
-		f.Write([]byte("\n"))
+		if _, err := f.Write([]byte("\n")); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("audit run %s: %w", id, err)
+		}
 	}
 	r.f, r.w = f, bufio.NewWriter(f)
 	return r, nil

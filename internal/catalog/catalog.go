@@ -78,7 +78,9 @@ func Open(ctx context.Context, path string) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog %s: %w", path, err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -86,14 +88,14 @@ func Open(ctx context.Context, path string) (*Catalog, error) {
 	}
 	db.SetMaxOpenConns(1) // SQLite has one writer; one connection avoids SQLITE_BUSY between our own goroutines
 	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("catalog %s: schema: %w", path, err)
 	}
 	c := &Catalog{db: db, stmts: map[string]*sql.Stmt{}}
 	for _, q := range writes {
 		st, err := db.PrepareContext(ctx, q)
 		if err != nil {
-			c.Close()
+			_ = c.Close()
 			return nil, fmt.Errorf("catalog %s: prepare %q: %w", path, q, err)
 		}
 		c.stmts[q] = st

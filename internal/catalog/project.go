@@ -108,7 +108,7 @@ func (b *batch) record(ctx context.Context, e queue.Event, m *aip.Manifest, r *q
 	}
 	if savepoint {
 		if err != nil {
-			w.exec(ctx, "ROLLBACK TO event")
+			_, _ = w.exec(ctx, "ROLLBACK TO event") // the event's error is returned; a failed rollback fails the batch's commit
 		}
 		if _, rerr := w.exec(ctx, "RELEASE event"); rerr != nil && err == nil {
 			err = fmt.Errorf("catalog: %w", rerr)

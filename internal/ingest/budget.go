@@ -51,7 +51,7 @@ func (j *job) budgeted(ctx context.Context, open func() (pkgfs.Package, error), 
 		need := j.w.cfg.Validator.MemoryNeed(pkg) + held
 		got, err := j.w.mem.acquire(ctx, need)
 		if err != nil {
-			pkg.Close()
+			_ = pkg.Close() // read only
 			return nil, err
 		}
 		j.memHeld += got

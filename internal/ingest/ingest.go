@@ -516,7 +516,7 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 		return nil, stage("validate", err)
 	}
 	if j.pkg != nil {
-		defer j.pkg.Close()
+		defer func() { _ = j.pkg.Close() }() // read only
 	}
 	if err := j.sourceErr(); err != nil {
 		return nil, stage("fetch", err) // the package store returned other bytes than were sent

@@ -168,7 +168,7 @@ func Open(p string, lim Limits) (Package, error) {
 	}
 	pkg, err := openArchive(f, f, fi.Size(), filepath.Base(p), lim)
 	if err != nil {
-		f.Close()
+		_ = f.Close() // read only
 		return nil, err
 	}
 	return pkg, nil

@@ -143,7 +143,7 @@ func (t *tarPackage) stream() (*tar.Reader, *countingReader, func(), error) {
 		return nil, nil, nil, tarError("", "unreadable gzip stream", err)
 	}
 	t.lastGzip = zr
-	return tar.NewReader(zr), raw, func() { zr.Close(); rc.Close() }, nil
+	return tar.NewReader(zr), raw, func() { _ = zr.Close(); _ = rc.Close() }, nil
 }
 
 // tarError tells damage in a tar (the producer's fault) from a failure to
@@ -189,7 +189,7 @@ func (t *tarPackage) scan(lim Limits, size int64) error {
 				return defect(DefectPath, h.Name, "%v", err)
 			}
 			continue
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg, typeRegA:
 		case tar.TypeSymlink:
 			return defect(DefectLink, h.Name, "symbolic link to %q", h.Linkname)
 		case tar.TypeLink:
@@ -236,7 +236,7 @@ func (t *tarPackage) scan(lim Limits, size int64) error {
 		}
 		_, err = io.CopyBuffer(w, &exactReader{r: src, left: h.Size, name: name}, copyBuf)
 		if tw != nil {
-			tw.CloseWithError(err)
+			_ = tw.CloseWithError(err) // hands err to the tee; its own answer is not needed
 		}
 		if err != nil {
 			return tarError(name, "truncated entry", err)
@@ -286,7 +286,7 @@ func (t *tarPackage) Open(name string) (io.ReadCloser, error) {
 			done()
 			return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
 		}
-		if c, _ := CleanName(h.Name, 0); c == stored && (h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA) {
+		if c, _ := CleanName(h.Name, 0); c == stored && (h.Typeflag == tar.TypeReg || h.Typeflag == typeRegA) {
 			return readCloser{Reader: &exactReader{r: tr, left: e.Size, name: name}, close: func() error { done(); return nil }}, nil
 		}
 	}
@@ -337,7 +337,7 @@ func (t *tarPackage) Walk(ctx context.Context, fn func(Entry, io.Reader) error) 
 		if err != nil {
 			return fmt.Errorf("read tar: %w", err)
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg && h.Typeflag != typeRegA {
 			continue
 		}
 		c, _ := CleanName(h.Name, 0)
@@ -358,3 +358,7 @@ func (t *tarPackage) Close() error {
 	}
 	return nil
 }
+
+// typeRegA is the type flag of a regular file from pre-POSIX tar writers
+// ('\x00'); archive/tar deprecates its name but such tars still arrive.
+const typeRegA = '\x00'

@@ -163,7 +163,7 @@ func (a *authenticator) reload(cfg ServerConfig) {
 	a.mu.Unlock()
 	for _, id := range stale {
 		if s != nil {
-			s.DisconnectClientByID(id)
+			_ = s.DisconnectClientByID(id) // gone already, or going
 		}
 	}
 }

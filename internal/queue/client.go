@@ -384,7 +384,7 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 		if err != nil {
 			return nil, fmt.Errorf("submit: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		req.Format = archiveFormat(path)
 		r, size, est = f, fi.Size(), fi.Size()
 	}
@@ -620,7 +620,7 @@ func tarDir(ctx context.Context, w io.Writer, dir string, entries []dirEntry, su
 		// Hiding the file's WriteTo makes io.CopyBuffer use buf instead of
 		// allocating a buffer per file.
 		n, err := io.CopyBuffer(dst, struct{ io.Reader }{f}, buf)
-		f.Close()
+		_ = f.Close() // read only
 		if h != nil {
 			sums[e.name] = hex.EncodeToString(h.Sum(nil))
 		}
@@ -696,7 +696,7 @@ func (c *Client) readPackage(ctx context.Context, tenant, name string, size int6
 	if err != nil {
 		return nil, nil, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // read only; its checks run in finish
 	if int64(r.info.Size) != size {
 		return nil, nil, fmt.Errorf("package %s holds %d bytes, expected %d", name, r.info.Size, size)
 	}

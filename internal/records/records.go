@@ -133,14 +133,16 @@ func fromFGS(root *etree.Element) []Case {
 }
 
 func fgsRestriction(e *etree.Element) *Restrict {
-	for _, r := range kids(e, "Restriktion") {
-		typ := r.SelectAttrValue("Typ", "")
-		if typ == "Annan typ" {
-			typ = first(r.SelectAttrValue("AnnanTyp", ""), typ)
-		}
-		return &Restrict{Type: typ, Regulation: text(r, "Lagrum"), Text: text(r, "ForklarandeText")}
+	rs := kids(e, "Restriktion")
+	if len(rs) == 0 {
+		return nil
 	}
-	return nil
+	r := rs[0] // the first restriction is the one shown
+	typ := r.SelectAttrValue("Typ", "")
+	if typ == "Annan typ" {
+		typ = first(r.SelectAttrValue("AnnanTyp", ""), typ)
+	}
+	return &Restrict{Type: typ, Regulation: text(r, "Lagrum"), Text: text(r, "ForklarandeText")}
 }
 
 func fromERMS(root *etree.Element) []Case {

@@ -109,13 +109,6 @@ func softwareAgents(c *Ctx) []*etree.Element {
 	return Sel(c.Root, "mets/metsHdr/agent[@ROLE='CREATOR'][@TYPE='OTHER'][@OTHERTYPE='SOFTWARE']")
 }
 
-func hasAgent(c *Ctx, path string) bool { return len(Sel(c.Root, path)) > 0 }
-
-// structDiv returns the named division of the CSIP structMap.
-func structDivs(c *Ctx, label string) []*etree.Element {
-	return Sel(c.Root, "mets/structMap[@LABEL='CSIP']/div/div[@LABEL='"+label+"']")
-}
-
 func fileGrps(c *Ctx, match func(use string) bool) []*etree.Element {
 	var out []*etree.Element
 	for _, g := range Sel(c.Root, "mets/fileSec/fileGrp") {

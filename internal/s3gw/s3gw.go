@@ -96,7 +96,7 @@ func WaitReady(ctx context.Context, addr string) error {
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
-			c.Close()
+			_ = c.Close() // only a probe
 			return nil
 		}
 		select {

@@ -156,20 +156,27 @@ type extra struct {
 }
 
 // writeArchive packs dir (under its own name as top folder) plus extra entries.
-func writeArchive(dir, out, kind string, extras []extra) error {
+func writeArchive(dir, out, kind string, extras []extra) (err error) {
 	f, err := os.Create(out)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	top := filepath.Base(dir)
 	var files []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			files = append(files, p)
 		}
 		return err
 	})
+	if err != nil {
+		return err
+	}
 	sort.Strings(files)
 	switch kind {
 	case "zip":
@@ -180,15 +187,22 @@ func writeArchive(dir, out, kind string, extras []extra) error {
 			if err != nil {
 				return err
 			}
-			b, _ := os.ReadFile(p)
-			w.Write(b)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
 		}
 		for _, e := range extras {
 			w, err := zw.Create(e.name)
 			if err != nil {
 				return err
 			}
-			w.Write(e.data)
+			if _, err := w.Write(e.data); err != nil {
+				return err
+			}
 		}
 		return zw.Close()
 	default:
@@ -201,11 +215,16 @@ func writeArchive(dir, out, kind string, extras []extra) error {
 		tw := tar.NewWriter(w)
 		for _, p := range files {
 			rel, _ := filepath.Rel(dir, p)
-			b, _ := os.ReadFile(p)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
 			if err := tw.WriteHeader(&tar.Header{Name: top + "/" + filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg}); err != nil {
 				return err
 			}
-			tw.Write(b)
+			if _, err := tw.Write(b); err != nil {
+				return err
+			}
 		}
 		for _, e := range extras {
 			h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: e.typeflag, Linkname: e.link}
@@ -216,7 +235,9 @@ func writeArchive(dir, out, kind string, extras []extra) error {
 				return err
 			}
 			if h.Size > 0 {
-				tw.Write(e.data)
+				if _, err := tw.Write(e.data); err != nil {
+					return err
+				}
 			}
 		}
 		if err := tw.Close(); err != nil {

@@ -39,7 +39,7 @@ func (g *gen) earkMetadata() error {
 				return err
 			}
 			f, err := g.writeFile(dst, "application/xml", src)
-			src.Close()
+			_ = src.Close() // read only
 			if err != nil {
 				return err
 			}

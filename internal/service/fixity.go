@@ -132,7 +132,7 @@ func resumeOrNew(dir string) (*audit.Run, error) {
 		if r, err := audit.OpenRun(dir, id); err == nil && r.Finished == nil && r.Params["scheduled"] == "true" {
 			return r, nil
 		} else if r != nil {
-			r.Close(false)
+			_ = r.Close(false) // read to be passed over
 		}
 	}
 	return audit.NewRun(dir, map[string]string{"scheduled": "true"})

@@ -337,7 +337,11 @@ func Run(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
-		defer cat.Close()
+		defer func() {
+			if err := cat.Close(); err != nil {
+				log.Error("close catalog", "err", err)
+			}
+		}()
 		fm = newFixityMetrics(promReg)
 		cat.Observe = fm.observe
 		locate := stores.Locator(tenants.Load)
@@ -501,7 +505,9 @@ func serveHTTP(ctx context.Context, wg *sync.WaitGroup, errc chan<- error, name,
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			slog.Warn(name+": requests still running at shutdown were cut off", "err", err)
+		}
 	}()
 	return "http://" + ln.Addr().String(), nil
 }

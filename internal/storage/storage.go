@@ -306,7 +306,7 @@ func (s *Store) Get(ctx context.Context, bucket, key string) (io.ReadCloser, Inf
 	}
 	oi, err := o.Stat()
 	if err != nil {
-		o.Close()
+		_ = o.Close() // never read
 		if isNotFound(err) {
 			return nil, Info{}, fmt.Errorf("%s/%s: %w", bucket, key, ErrNotFound)
 		}

@@ -292,15 +292,15 @@ func (r *Registry) Save(path string) error {
 	}
 	defer os.Remove(f.Name())
 	if err := f.Chmod(0o600); err != nil {
-		f.Close()
+		_ = f.Close() // removed; the error returned counts
 		return fmt.Errorf("save tenants: %w", err)
 	}
 	if _, err := f.Write(b); err != nil {
-		f.Close()
+		_ = f.Close() // removed; the error returned counts
 		return fmt.Errorf("save tenants: %w", err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close() // removed; the error returned counts
 		return fmt.Errorf("save tenants: %w", err)
 	}
 	if err := f.Close(); err != nil {

@@ -89,7 +89,7 @@ func startProcess(t testing.TB, cmd *exec.Cmd, name string) *Child {
 		t.Fatal(err)
 	}
 	c := &Child{cmd: cmd, done: make(chan struct{}), Log: log}
-	go func() { c.err = cmd.Wait(); f.Close(); close(c.done) }()
+	go func() { c.err = cmd.Wait(); _ = f.Close(); close(c.done) }()
 	t.Cleanup(c.Kill)
 	return c
 }

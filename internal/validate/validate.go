@@ -88,7 +88,7 @@ type Result struct {
 func (v *Validator) ValidatePath(ctx context.Context, p string) (*Result, error) {
 	res, pkg, err := v.ValidateOpen(ctx, p, func() (pkgfs.Package, error) { return pkgfs.Open(p, v.opts.Limits) })
 	if pkg != nil {
-		pkg.Close()
+		_ = pkg.Close() // read only
 	}
 	return res, err
 }
@@ -112,7 +112,7 @@ func (v *Validator) ValidateOpen(ctx context.Context, label string, open func() 
 	}
 	res, err := v.Validate(ctx, pkg, rep)
 	if err != nil {
-		pkg.Close()
+		_ = pkg.Close() // read only
 		return nil, nil, err
 	}
 	rep.Duration = time.Since(start).Round(time.Millisecond).String()
