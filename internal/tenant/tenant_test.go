@@ -126,3 +126,18 @@ func TestUntil(t *testing.T) {
 		t.Fatalf("90d: %v %v", u, err)
 	}
 }
+
+// TestExampleFile: the commented example in docs/examples loads and passes
+// every check, so what it shows is what earkiv accepts.
+func TestExampleFile(t *testing.T) {
+	r, err := Load(filepath.Join("..", "..", "docs", "examples", "tenants.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Check(); err != nil || len(r.Tenants) != 2 {
+		t.Fatalf("%d tenants: %v", len(r.Tenants), err)
+	}
+	if x, _ := r.Get("exempelby"); x.Replica == nil || x.RetentionMode() != "GOVERNANCE" {
+		t.Fatalf("exempelby: %+v", x)
+	}
+}
