@@ -154,6 +154,18 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &accepted) != nil || accepted.Status != queue.Accepted {
 		t.Fatalf("valid package after the hostile requests: exit %d\n%s\n%s", code, out, errs)
 	}
+	// Several receipts as JSON are JSON Lines: one object a line.
+	out, errs, code = earkiv(t, append(append([]string{"submit"}, prodArgs...), "--wait", "--json", sampleDir("eark-valid-zip.zip"), sampleDir("eark-missing-file"))...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 1 || len(lines) != 2 {
+		t.Fatalf("submit --json of two: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, l := range lines {
+		var r queue.Receipt
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.SubmissionID == "" {
+			t.Fatalf("line %q: %v", l, err)
+		}
+	}
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "precious" {
 		t.Fatalf("file outside the data folder changed: %q %v", b, err)
 	}

@@ -183,9 +183,9 @@ func receiptCommand() *cli.Command {
 
 func printReceipt(w io.Writer, r *queue.Receipt, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
+		// One object per line: several receipts (submit --wait of many
+		// packages) are JSON Lines a script reads line by line.
+		if err := json.NewEncoder(w).Encode(r); err != nil {
 			return exitErr(exitFailure, "%v", err)
 		}
 	} else {
