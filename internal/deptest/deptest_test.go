@@ -1,0 +1,86 @@
+package deptest
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const mod = "github.com/earkiv/earkiv/"
+
+// validation is the library side: reading and judging packages. It knows
+// nothing of queues, stores, tenants or the service, so it can be used
+// (and tested) on its own.
+var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", "fgs", "records", "rules", "samplegen", "validate"}
+
+// service is everything that runs the archive.
+var service = []string{"queue", "ingest", "storage", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "tenant", "testenv"}
+
+// rules: a package (by its path under the module) must not import any of
+// the packages listed.
+var rules = []struct {
+	pkgs   []string
+	forbid []string
+	why    string
+}{
+	{validation, service, "validation is a library of its own"},
+	{[]string{"queue"}, []string{"ingest", "storage", "catalog", "api", "audit", "service", "aip", "validate"}, "queue is NATS only"},
+	{[]string{"storage"}, []string{"queue", "ingest", "catalog", "api", "audit", "service", "aip", "tenant"}, "storage is S3 only"},
+	{[]string{"catalog", "api", "audit"}, []string{"ingest", "service"}, "readers of the archive do not depend on its intake or on the composition"},
+	{[]string{"ingest"}, []string{"catalog", "api", "audit", "service"}, "data flows one way: queue -> ingest -> storage/catalog"},
+}
+
+// TestLayers fails when a package imports across earkiv's layers: the
+// rules above; the composition (service) imported by cmd/earkiv alone;
+// testenv by tests alone; no package importing a command.
+func TestLayers(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	imports := map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		p := strings.TrimPrefix(f[0], mod)
+		for _, imp := range f[1:] {
+			if rel, ok := strings.CutPrefix(imp, mod); ok {
+				imports[p] = append(imports[p], rel)
+			}
+		}
+		if _, ok := imports[p]; !ok {
+			imports[p] = nil
+		}
+	}
+	if len(imports) < 20 {
+		t.Fatalf("go list found %d packages: the test would check nothing", len(imports))
+	}
+	for _, r := range rules {
+		for _, p := range r.pkgs {
+			if _, ok := imports["internal/"+p]; !ok {
+				t.Errorf("rule for internal/%s: no such package (rename the rule with it)", p)
+			}
+			for _, imp := range imports["internal/"+p] {
+				for _, f := range r.forbid {
+					if imp == "internal/"+f {
+						t.Errorf("internal/%s imports %s: %s", p, imp, r.why)
+					}
+				}
+			}
+		}
+	}
+	for p, imps := range imports {
+		for _, imp := range imps {
+			switch {
+			case imp == "internal/service" && p != "cmd/earkiv":
+				t.Errorf("%s imports the composition root internal/service: only cmd/earkiv may", p)
+			case imp == "internal/testenv":
+				t.Errorf("%s imports internal/testenv outside its tests", p)
+			case strings.HasPrefix(imp, "cmd/"):
+				t.Errorf("%s imports the command %s", p, imp)
+			}
+		}
+	}
+}
