@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: earkiv serve with embedded NATS, S3
 # gateway and catalog under $DATA, a demo municipality, and the sample
-# packages submitted once it is up. Ctrl-C stops it.
+# packages submitted once it is up. Ctrl-C stops it. Every address moves
+# by environment: HTTP, METRICS, NATS, S3 (host:port), DATA (folder).
 set -euo pipefail
 BIN=${BIN:-bin/earkiv}
 DATA=${DATA:-earkiv-data}
 HTTP=${HTTP:-127.0.0.1:8080}
 METRICS=${METRICS:-127.0.0.1:9464}
+NATS=${NATS:-127.0.0.1:4222}
+S3=${S3:-127.0.0.1:7070}
 
 "$BIN" tenant add --data-dir "$DATA" --if-missing --id exempelby --name "Exempelby kommun" \
   --org 212000-0001 --password-file "$DATA/exempelby.password" >/dev/null
 
-"$BIN" serve --data-dir "$DATA" --http.addr "$HTTP" --metrics.addr "$METRICS" &
+"$BIN" serve --data-dir "$DATA" --http.addr "$HTTP" --metrics.addr "$METRICS" --nats.addr "$NATS" --s3.addr "$S3" &
 serve=$!
 # Ctrl-C (or TERM) stops serve cleanly and is a normal end; any other exit
 # of this script takes serve down with it.
@@ -28,14 +31,14 @@ done
 echo
 echo "== submitting the sample packages as Exempelby kommun's case system"
 for p in packages-sample/fgs1-valid-arenden packages-sample/eark-valid-erms packages-sample/eark-valid-zip.zip packages-sample/eark-bad-checksum; do
-  "$BIN" submit --tenant exempelby --password-file "$DATA/exempelby.password" --wait "$p" || true
+  "$BIN" submit --tenant exempelby --nats.url "nats://$NATS" --password-file "$DATA/exempelby.password" --wait "$p" || true
   echo
 done
 cat <<MSG
 == earkiv is running (Ctrl-C stops it)
-  submit:   $BIN submit --tenant exempelby --password-file $DATA/exempelby.password --wait PACKAGE
-  receipt:  $BIN receipt --tenant exempelby --password-file $DATA/exempelby.password ID
-  events:   $BIN events --data-dir $DATA --from 1
+  submit:   $BIN submit --tenant exempelby --nats.url nats://$NATS --password-file $DATA/exempelby.password --wait PACKAGE
+  receipt:  $BIN receipt --tenant exempelby --nats.url nats://$NATS --password-file $DATA/exempelby.password ID
+  events:   $BIN events --data-dir $DATA --nats.url nats://$NATS --from 1
   API:      curl -u exempelby:\$(cat $DATA/exempelby.password) http://$HTTP/api/v1/aips
   metrics:  curl http://$METRICS/metrics
 MSG
