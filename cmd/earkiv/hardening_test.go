@@ -36,15 +36,9 @@ func copyDir(t *testing.T, src string) string {
 // gets a rejected receipt and a dead letter; serve stays healthy, still
 // ingests, and no file outside its data folder is touched.
 func TestServeSurvivesHostileProducer(t *testing.T) {
-	data := t.TempDir()
-	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	natsURL := "nats://" + natsAddr
-	pwFile := filepath.Join(data, "exempelby.password")
-	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
-		"--org", "212000-0001", "--password-file", pwFile); code != 0 {
-		t.Fatalf("tenant add: %d %s", code, errs)
-	}
-	startServe(t, data, natsAddr, s3Addr, httpAddr)
+	ex := newExempelby(t)
+	data, s3Addr, httpAddr, natsURL, pwFile := ex.data, ex.s3Addr, ex.httpAddr, ex.natsURL, ex.pwFile
+	startServe(t, data, ex.natsAddr, s3Addr, httpAddr)
 	pwb, _ := os.ReadFile(pwFile)
 	pw := strings.TrimSpace(string(pwb))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -170,17 +170,31 @@ func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string, extra ...
 	return metricsAddr
 }
 
+// exempelby is a data folder with the tenant exempelby (its producer's
+// password in pwFile) and free addresses for a serve of it.
+type exempelby struct {
+	data, pwFile               string
+	natsAddr, s3Addr, httpAddr string
+	natsURL                    string
+}
+
+func newExempelby(t *testing.T) exempelby {
+	t.Helper()
+	e := exempelby{data: t.TempDir(), natsAddr: freeAddr(t), s3Addr: freeAddr(t), httpAddr: freeAddr(t)}
+	e.natsURL = "nats://" + e.natsAddr
+	e.pwFile = filepath.Join(e.data, "exempelby.password")
+	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", e.data, "--id", "exempelby", "--name", "Exempelby kommun",
+		"--org", "212000-0001", "--password-file", e.pwFile); code != 0 {
+		t.Fatalf("tenant add: %d %s", code, errs)
+	}
+	return e
+}
+
 // TestServeEndToEnd runs `earkiv serve` on embedded defaults and drives it
 // with the producer and operator commands, as a municipality would.
 func TestServeEndToEnd(t *testing.T) {
-	data := t.TempDir()
-	natsAddr, s3Addr, httpAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	natsURL := "nats://" + natsAddr
-	pwFile := filepath.Join(data, "exempelby.password")
-	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
-		"--org", "212000-0001", "--password-file", pwFile); code != 0 {
-		t.Fatalf("tenant add: %d %s", code, errs)
-	}
+	ex := newExempelby(t)
+	data, natsAddr, s3Addr, httpAddr, natsURL, pwFile := ex.data, ex.natsAddr, ex.s3Addr, ex.httpAddr, ex.natsURL, ex.pwFile
 
 	metricsAddr := startServe(t, data, natsAddr, s3Addr, httpAddr)
 
