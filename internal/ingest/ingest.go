@@ -61,18 +61,18 @@ type Config struct {
 	// zips and packages up to SpoolBelow (default 64 MiB) are copied to
 	// SpoolDir; bigger tars are streamed from the package store on each pass.
 	MemoryBelow, SpoolBelow int64
-	Concurrency             int // packages at once; default 2
+	Concurrency             int           // packages at once; default 2
+	Uploads                 int           // objects uploaded at once per package; default 8
+	Heartbeat               time.Duration // in-progress signal interval; default 10s (keep well under AckWait)
+	StoreRetry              time.Duration // how long one attempt keeps retrying an unavailable store; default 2m
+	Version                 string
+	Metrics                 *Metrics
+	Log                     *slog.Logger
+	Now                     func() time.Time
 	// MemoryBudget bounds the heap all validations at once may take, by
 	// their estimate (validate.MemoryNeed) and the packages held in
 	// memory; default half the machine's memory, at least 1 GiB.
 	MemoryBudget int64
-	Uploads      int           // objects uploaded at once per package; default 8
-	Heartbeat    time.Duration // in-progress signal interval; default 10s (keep well under AckWait)
-	StoreRetry   time.Duration // how long one attempt keeps retrying an unavailable store; default 2m
-	Version      string
-	Metrics      *Metrics
-	Log          *slog.Logger
-	Now          func() time.Time
 	// Hook, if set, is called at named points of an ingest ("object-stored",
 	// "object-stored-early" for a file stored while it is validated,
 	// "digest-pass" with its error for a read only to check the package

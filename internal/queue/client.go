@@ -122,26 +122,24 @@ type Client struct {
 
 // PackageStore returns tenant's package store.
 func (c *Client) PackageStore(ctx context.Context, tenant string) (jetstream.ObjectStore, error) {
-	if err := c.mayActFor(tenant); err != nil {
-		return nil, err
-	}
-	return cached(&c.stores, tenant, func() (jetstream.ObjectStore, error) {
-		s, err := c.JS.ObjectStore(ctx, PackageStore(tenant))
-		if err != nil {
-			return nil, fmt.Errorf("package store of %s: %w", tenant, err)
-		}
-		return s, nil
+	return cached(c, &c.stores, tenant, "package store", func() (jetstream.ObjectStore, error) {
+		return c.JS.ObjectStore(ctx, PackageStore(tenant))
 	})
 }
 
-// cached returns the handle kept in m for tenant, opening it the first time.
-func cached[T any](m *sync.Map, tenant string, open func() (T, error)) (T, error) {
+// cached returns the handle of tenant's what kept in m, opening it the
+// first time, once this client may act for tenant (mayActFor).
+func cached[T any](c *Client, m *sync.Map, tenant, what string, open func() (T, error)) (T, error) {
+	var none T
+	if err := c.mayActFor(tenant); err != nil {
+		return none, err
+	}
 	if h, ok := m.Load(tenant); ok {
 		return h.(T), nil
 	}
 	h, err := open()
 	if err != nil {
-		return h, err
+		return none, fmt.Errorf("%s of %s: %w", what, tenant, err)
 	}
 	m.Store(tenant, h)
 	return h, nil
@@ -309,15 +307,14 @@ func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) er
 // SetupTenant creates tenant's package store and receipt bucket.
 func (c *Client) SetupTenant(ctx context.Context, tenant string, o SetupOptions) error {
 	o.defaults()
-	replicas := o.Replicas
 	if _, err := c.JS.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: PackageStore(tenant), Storage: jetstream.FileStorage, Replicas: replicas,
+		Bucket: PackageStore(tenant), Storage: jetstream.FileStorage, Replicas: o.Replicas,
 		Description: "packages submitted by " + tenant + ", deleted once receipted",
 	}); err != nil {
 		return fmt.Errorf("object store for %s: %w", tenant, err)
 	}
 	if _, err := c.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: ReceiptBucket(tenant), Storage: jetstream.FileStorage, Replicas: replicas, History: 5,
+		Bucket: ReceiptBucket(tenant), Storage: jetstream.FileStorage, Replicas: o.Replicas, History: 5,
 		Description: "receipts of " + tenant,
 	}); err != nil {
 		return fmt.Errorf("receipts for %s: %w", tenant, err)
@@ -889,15 +886,8 @@ func (r *packageReader) Close() error {
 }
 
 func (c *Client) packageStream(ctx context.Context, tenant string) (jetstream.Stream, error) {
-	if err := c.mayActFor(tenant); err != nil {
-		return nil, err
-	}
-	return cached(&c.streams, tenant, func() (jetstream.Stream, error) {
-		s, err := c.JS.Stream(ctx, "OBJ_"+PackageStore(tenant))
-		if err != nil {
-			return nil, fmt.Errorf("package store of %s: %w", tenant, err)
-		}
-		return s, nil
+	return cached(c, &c.streams, tenant, "package store", func() (jetstream.Stream, error) {
+		return c.JS.Stream(ctx, "OBJ_"+PackageStore(tenant))
 	})
 }
 

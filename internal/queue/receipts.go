@@ -32,15 +32,8 @@ type receiptParts struct {
 }
 
 func (c *Client) receipts(ctx context.Context, tenant string) (jetstream.KeyValue, error) {
-	if err := c.mayActFor(tenant); err != nil {
-		return nil, err
-	}
-	return cached(&c.kvs, tenant, func() (jetstream.KeyValue, error) {
-		kv, err := c.JS.KeyValue(ctx, ReceiptBucket(tenant))
-		if err != nil {
-			return nil, fmt.Errorf("receipts of %s: %w", tenant, err)
-		}
-		return kv, nil
+	return cached(c, &c.kvs, tenant, "receipts", func() (jetstream.KeyValue, error) {
+		return c.JS.KeyValue(ctx, ReceiptBucket(tenant))
 	})
 }
 
@@ -64,10 +57,9 @@ func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
 		return err
 	}
 	if size := c.partSize(); len(data) > size {
-		tok := strings.TrimPrefix(submissionKey(r.SubmissionID), "sub.")
 		n := 0
 		for off := 0; off < len(data); off += size {
-			if _, err := kv.Put(ctx, partKey(tok, n), data[off:min(off+size, len(data))]); err != nil {
+			if _, err := kv.Put(ctx, partKey(r.SubmissionID, n), data[off:min(off+size, len(data))]); err != nil {
 				return fmt.Errorf("store receipt %s: part %d: %w", ids.Quote(r.SubmissionID), n, err)
 			}
 			n++
@@ -117,10 +109,9 @@ func (c *Client) decodeReceipt(ctx context.Context, kv jetstream.KeyValue, data 
 	if r.Parts == 0 {
 		return &r, nil
 	}
-	tok := strings.TrimPrefix(submissionKey(r.SubmissionID), "sub.")
 	var buf bytes.Buffer
 	for i := range r.Parts {
-		e, err := kv.Get(ctx, partKey(tok, i))
+		e, err := kv.Get(ctx, partKey(r.SubmissionID, i))
 		if err != nil {
 			return nil, fmt.Errorf("part %d of %d: %w", i, r.Parts, err)
 		}
@@ -286,9 +277,11 @@ func packageKey(id string) string {
 	return "pkg." + strings.TrimRight(base64URL(id), "=")
 }
 
-// partKey is the key of part n of the receipt whose submission key token
-// is tok.
-func partKey(tok string, n int) string { return "part." + tok + "." + strconv.Itoa(n) }
+// partKey is the key of part n of the receipt of a submission: beside its
+// submission key, in the same short form.
+func partKey(submissionID string, n int) string {
+	return "part." + strings.TrimPrefix(submissionKey(submissionID), "sub.") + "." + strconv.Itoa(n)
+}
 
 func digestToken(s string) string {
 	sum := sha256.Sum256([]byte(s))

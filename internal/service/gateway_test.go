@@ -4,22 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/s3gw"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // TestGatewayCrashStopsService: an embedded S3 gateway that stops after
 // start ends Run with that reason, instead of the service running on
@@ -47,7 +38,7 @@ func TestGatewayCrashStopsService(t *testing.T) {
 	defer func() { runGateway = s3gw.Run }()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := Run(ctx, Config{DataDir: t.TempDir(), NATS: NATSConfig{Addr: freeAddr(t)}, S3: S3Config{Addr: freeAddr(t)},
+	err := Run(ctx, Config{DataDir: t.TempDir(), NATS: NATSConfig{Addr: testenv.FreeAddr(t)}, S3: S3Config{Addr: testenv.FreeAddr(t)},
 		MetricsAddr: "", Log: slog.New(slog.DiscardHandler), Ready: func(Endpoints) { close(ready) }})
 	if err == nil || !strings.Contains(err.Error(), "embedded S3 gateway stopped") || ctx.Err() != nil {
 		t.Fatalf("Run: %v (ctx %v)", err, ctx.Err())

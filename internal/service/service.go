@@ -45,16 +45,16 @@ type Config struct {
 	MetricsAddr string // operators' /metrics and /healthz; empty: none
 	NATS        NATSConfig
 	S3          S3Config
-	Workers     int // packages ingested at once; 0: no workers in this process
+	Workers     int  // packages ingested at once; 0: no workers in this process
+	Catalog     bool // keep the catalog (serve); workers on other machines do not
+	AckWait     time.Duration
+	MaxDeliver  int
+	Version     string
+	Validator   *validate.Validator
+	Log         *slog.Logger
 	// MemoryBudget bounds the heap the workers' validations take at once
 	// (ingest.Config.MemoryBudget; 0: half the machine's memory).
 	MemoryBudget int64
-	Catalog      bool // keep the catalog (serve); workers on other machines do not
-	AckWait      time.Duration
-	MaxDeliver   int
-	Version      string
-	Validator    *validate.Validator
-	Log          *slog.Logger
 	// Fixity schedules audits (serve): every object is verified once per
 	// Cycle, a slice each Interval, read at most at Rate bytes/s.
 	Fixity FixityConfig
@@ -399,13 +399,13 @@ func Run(ctx context.Context, cfg Config) error {
 	// shows every tenant's counters.
 	if cfg.HTTPAddr != "" {
 		h := api.New(api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Guard: guard, Log: log, Health: health})
-		if ep.HTTP, err = serveHTTP(work, &wg, errc, "http", cfg.HTTPAddr, h); err != nil {
+		if ep.HTTP, err = serveHTTP(work, &wg, errc, log, "http", cfg.HTTPAddr, h); err != nil {
 			return err
 		}
 		log.Info("http API", "url", ep.HTTP)
 	}
 	if cfg.MetricsAddr != "" {
-		if ep.Metrics, err = serveHTTP(work, &wg, errc, "metrics", cfg.MetricsAddr, api.Metrics(promReg, health)); err != nil {
+		if ep.Metrics, err = serveHTTP(work, &wg, errc, log, "metrics", cfg.MetricsAddr, api.Metrics(promReg, health)); err != nil {
 			return err
 		}
 		log.Info("metrics and health for operators", "url", ep.Metrics+"/metrics")
@@ -472,7 +472,7 @@ func Run(ctx context.Context, cfg Config) error {
 	case err = <-gwErr:
 		// The gateway must outlive the work; a crash is the service's end,
 		// not something to run on without.
-		err = fmt.Errorf("embedded S3 gateway stopped: %v", err)
+		err = fmt.Errorf("embedded S3 gateway stopped: %w", err)
 	case <-q.Closed():
 		// The server closed the connection for good (nats.go does not
 		// reconnect after some protocol errors): stop with the reason, so
@@ -487,7 +487,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 // serveHTTP serves h on addr until ctx ends; wg covers the server until
 // Shutdown has returned, and errc gets an error that stops it early.
-func serveHTTP(ctx context.Context, wg *sync.WaitGroup, errc chan<- error, name, addr string, h http.Handler) (string, error) {
+func serveHTTP(ctx context.Context, wg *sync.WaitGroup, errc chan<- error, log *slog.Logger, name, addr string, h http.Handler) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", name, err)
@@ -506,7 +506,7 @@ func serveHTTP(ctx context.Context, wg *sync.WaitGroup, errc chan<- error, name,
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {
-			slog.Warn(name+": requests still running at shutdown were cut off", "err", err)
+			log.Warn(name+": requests still running at shutdown were cut off", "err", err)
 		}
 	}()
 	return "http://" + ln.Addr().String(), nil

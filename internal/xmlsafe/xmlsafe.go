@@ -233,8 +233,7 @@ func scan(data []byte, lim Limits) ([]int, error) {
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			d := strings.ToUpper(strings.TrimSpace(string(t)))
-			if strings.HasPrefix(d, "DOCTYPE") || strings.HasPrefix(d, "ENTITY") {
+			if isDTD(string(t)) {
 				return nil, errDTD(lineAt(start))
 			}
 		case xml.StartElement:
