@@ -16,6 +16,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/service"
@@ -274,7 +275,7 @@ func eventsCommand() *cli.Command {
 			if c.Bool("no-follow") {
 				follow = q.ReadEvents
 			}
-			err = follow(ctx, c.String("tenant"), c.Uint64("from"), func(e queue.Event) error {
+			err = follow(ctx, c.String("tenant"), c.Uint64("from"), func(e earkiv.Event) error {
 				if err := enc.Encode(e); err != nil {
 					return err
 				}

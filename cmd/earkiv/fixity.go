@@ -19,6 +19,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
@@ -440,7 +441,7 @@ func fixityRepair(c *cli.Context) error {
 				}
 			}
 			data, _ := json.Marshal(fs)
-			if err := env.q.Publish(c.Context, queue.Event{Tenant: t, Type: "fixity.repair", Outcome: outcome, Data: data,
+			if err := env.q.Publish(c.Context, earkiv.Event{Tenant: t, Type: earkiv.FixityRepair, Outcome: outcome, Data: data,
 				Detail: fmt.Sprintf("audit run %s: %d objects restored from the replica, %d could not be", id, len(fs)-countBad(fs), countBad(fs))}); err != nil {
 				return exitErr(exitFailure, "fixity repair: the repair of %s is done and in the buckets' event logs, but its event was not published: %v", t, err)
 			}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/audit"
-	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/service"
 	"github.com/earkiv/earkiv/internal/storage"
 )
@@ -30,18 +30,18 @@ func TestFixityCLI(t *testing.T) {
 	pwFile := addExempelby(t, data, "--replica-endpoint", "http://"+s3Addr)
 	metricsAddr := startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "0")
 	prod := []string{"submit", "--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile, "--wait", "--json"}
-	var receipts []queue.Receipt
+	var receipts []earkiv.Receipt
 	for _, s := range []string{"fgs1-valid-arenden", "eark-valid-erms"} {
-		out, errs, code := earkiv(t, append(prod, sampleDir(s))...)
+		out, errs, code := runCLI(t, append(prod, sampleDir(s))...)
 		if code != 0 {
 			t.Fatalf("submit %s: %d %s %s", s, code, out, errs)
 		}
-		var r queue.Receipt
+		var r earkiv.Receipt
 		json.Unmarshal([]byte(out), &r)
 		receipts = append(receipts, r)
 	}
 	fix := func(args ...string) (string, string, int) {
-		return earkiv(t, append(append([]string{"fixity"}, args...), "--data-dir", data, "--s3.addr", s3Addr, "--nats.url", natsURL)...)
+		return runCLI(t, append(append([]string{"fixity"}, args...), "--data-dir", data, "--s3.addr", s3Addr, "--nats.url", natsURL)...)
 	}
 	out, errs, code := fix("audit", "--tenant", "exempelby")
 	if code != 0 || !strings.Contains(out, "mismatched 0, missing 0, orphans 0") {
@@ -128,7 +128,7 @@ func TestFixityCLI(t *testing.T) {
 	}
 
 	// The audits are on the event log: one summary per tenant and run.
-	out, _, _ = earkiv(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--no-follow")
+	out, _, _ = runCLI(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--no-follow")
 	if strings.Count(out, `"type":"fixity.audit"`) < 2 || !strings.Contains(out, `"type":"fixity.repair"`) {
 		t.Fatalf("events:\n%s", out)
 	}
@@ -139,11 +139,11 @@ func TestFixityCLI(t *testing.T) {
 func TestScheduledAudit(t *testing.T) {
 	data, natsAddr, s3Addr, httpAddr, pwFile := newSite(t)
 	metricsAddr := startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "20s", "--fixity.interval", "1s")
-	out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", "--json", sampleDir("fgs1-valid-arenden"))
+	out, errs, code := runCLI(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", "--json", sampleDir("fgs1-valid-arenden"))
 	if code != 0 {
 		t.Fatalf("submit: %s %s", out, errs)
 	}
-	var r queue.Receipt
+	var r earkiv.Receipt
 	json.Unmarshal([]byte(out), &r)
 	sec, _ := service.LoadSecrets(data, false)
 	st, _ := storage.New(storage.Config{Endpoint: "http://" + s3Addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey})
@@ -198,7 +198,7 @@ func TestAuditInterruptAndResume(t *testing.T) {
 	data, natsAddr, s3Addr, httpAddr, pwFile := newSite(t)
 	startServe(t, data, natsAddr, s3Addr, httpAddr, "--fixity.cycle", "0")
 	for _, s := range []string{"eark-valid-erms", "eark-valid-zip.zip"} {
-		if out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", sampleDir(s)); code != 0 {
+		if out, errs, code := runCLI(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile, "--wait", sampleDir(s)); code != 0 {
 			t.Fatalf("submit: %s %s", out, errs)
 		}
 	}
@@ -223,7 +223,7 @@ func TestAuditInterruptAndResume(t *testing.T) {
 	if checked < 1 {
 		t.Fatalf("nothing recorded before the interrupt:\n%s", before)
 	}
-	o, errs, code := earkiv(t, "fixity", "audit", "--tenant", "exempelby", "--resume", id, "--json",
+	o, errs, code := runCLI(t, "fixity", "audit", "--tenant", "exempelby", "--resume", id, "--json",
 		"--data-dir", data, "--s3.addr", s3Addr, "--nats.url", "nats://"+natsAddr)
 	var res audit.Result
 	if code != 0 || json.Unmarshal([]byte(o), &res) != nil || !res.Complete || res.RunID != id {
@@ -234,7 +234,7 @@ func TestAuditInterruptAndResume(t *testing.T) {
 	if total != res.Summary.Objects {
 		t.Fatalf("state has %d results, summary %d objects: objects were checked twice or lost", total, res.Summary.Objects)
 	}
-	if _, _, code := earkiv(t, "fixity", "audit", "--tenant", "exempelby", "--resume", id, "--data-dir", data, "--s3.addr", s3Addr); code != 2 {
+	if _, _, code := runCLI(t, "fixity", "audit", "--tenant", "exempelby", "--resume", id, "--data-dir", data, "--s3.addr", s3Addr); code != 2 {
 		t.Fatalf("resuming a finished run: exit %d, want 2", code)
 	}
 }
@@ -245,7 +245,7 @@ func addExempelby(t *testing.T, data string, extra ...string) string {
 	pwFile := filepath.Join(data, "pw")
 	args := append([]string{"tenant", "add", "--data-dir", data, "--id", "exempelby", "--name", "Exempelby kommun",
 		"--org", "2120000001", "--password-file", pwFile}, extra...)
-	if _, errs, code := earkiv(t, args...); code != 0 {
+	if _, errs, code := runCLI(t, args...); code != 0 {
 		t.Fatalf("tenant add: %s", errs)
 	}
 	return pwFile
@@ -269,7 +269,7 @@ func TestWorkerScaleOut(t *testing.T) {
 	args := append(schemaArgs(t), "worker", "--data-dir", t.TempDir(), "--tenants", filepath.Join(data, "tenants.yaml"),
 		"--nats.url", "nats://"+natsAddr, "--nats.password", sec.NATSPassword,
 		"--s3.endpoint", "http://"+s3Addr, "--s3.access-key", sec.S3AccessKey, "--s3.secret-key", sec.S3SecretKey, "--workers", "1")
-	if _, errs, code := earkiv(t, "worker", "--workers", "1"); code != 2 || !strings.Contains(errs, "required") {
+	if _, errs, code := runCLI(t, "worker", "--workers", "1"); code != 2 || !strings.Contains(errs, "required") {
 		t.Fatalf("worker without external services: exit %d %s", code, errs)
 	}
 	w := exec.Command(bin, args...)
@@ -285,7 +285,7 @@ func TestWorkerScaleOut(t *testing.T) {
 			t.Logf("worker log:\n%s", wlog.String())
 		}
 	}()
-	out, errs, code := earkiv(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile,
+	out, errs, code := runCLI(t, "submit", "--tenant", "exempelby", "--nats.url", "nats://"+natsAddr, "--password-file", pwFile,
 		"--wait", "--timeout", "90s", sampleDir("eark-valid-erms"))
 	// serve runs no workers, so the receipt proves the external worker did the work.
 	if code != 0 || !strings.Contains(out, "accepted") {

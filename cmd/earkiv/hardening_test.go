@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
 	"github.com/earkiv/earkiv/internal/storage"
@@ -71,7 +72,7 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 
 	long := strings.Repeat("x", 5000)
 	raw := func(id, object string) []byte {
-		b, _ := json.Marshal(queue.Request{SubmissionID: id, Tenant: "exempelby", Object: object, Name: "p.zip", Format: "zip", Size: int64(len(zipData)), Submitted: time.Now().UTC()})
+		b, _ := json.Marshal(earkiv.Request{SubmissionID: id, Tenant: "exempelby", Object: object, Name: "p.zip", Format: "zip", Size: int64(len(zipData)), Submitted: time.Now().UTC()})
 		return b
 	}
 	requests := []struct {
@@ -93,7 +94,7 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 			continue
 		}
 		rec := waitReceipt(t, ctx, prod, r.id)
-		if rec.Status != queue.Rejected || !strings.Contains(rec.Reason, "cannot be processed") {
+		if rec.Status != earkiv.Rejected || !strings.Contains(rec.Reason, "cannot be processed") {
 			t.Errorf("%s: receipt %s %q", r.name, rec.Status, rec.Reason)
 		}
 	}
@@ -110,14 +111,14 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 		t.Fatal(err)
 	}
 	prodArgs := []string{"--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile}
-	out, errs, code := earkiv(t, append(append([]string{"submit"}, prodArgs...), "--wait", pkg)...)
+	out, errs, code := runCLI(t, append(append([]string{"submit"}, prodArgs...), "--wait", pkg)...)
 	if code != 1 || !strings.Contains(out, "rejected") || !strings.Contains(out, "PKG-ID") {
 		t.Errorf("long OBJID: exit %d\n%s\n%s", code, out, errs)
 	}
 
 	// The producer's client refuses a submission id that is no UUID, at
 	// once, instead of waiting for a receipt that cannot come.
-	out, errs, code = earkiv(t, append(append([]string{"submit"}, prodArgs...), "--wait", "--timeout", "30s", "--submission-id", "../../x", sampleDir("eark-valid-zip.zip"))...)
+	out, errs, code = runCLI(t, append(append([]string{"submit"}, prodArgs...), "--wait", "--timeout", "30s", "--submission-id", "../../x", sampleDir("eark-valid-zip.zip"))...)
 	if code != 2 || !strings.Contains(errs, "UUID") {
 		t.Errorf("submission id ../../x: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -143,19 +144,19 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz after the hostile requests: %d", resp.StatusCode)
 	}
-	out, errs, code = earkiv(t, append(append([]string{"submit"}, prodArgs...), "--wait", "--json", sampleDir("fgs1-valid-arenden"))...)
-	var accepted queue.Receipt
-	if code != 0 || json.Unmarshal([]byte(out), &accepted) != nil || accepted.Status != queue.Accepted {
+	out, errs, code = runCLI(t, append(append([]string{"submit"}, prodArgs...), "--wait", "--json", sampleDir("fgs1-valid-arenden"))...)
+	var accepted earkiv.Receipt
+	if code != 0 || json.Unmarshal([]byte(out), &accepted) != nil || accepted.Status != earkiv.Accepted {
 		t.Fatalf("valid package after the hostile requests: exit %d\n%s\n%s", code, out, errs)
 	}
 	// Several receipts as JSON are JSON Lines: one object a line.
-	out, errs, code = earkiv(t, append(append([]string{"submit"}, prodArgs...), "--wait", "--json", sampleDir("eark-valid-zip.zip"), sampleDir("eark-missing-file"))...)
+	out, errs, code = runCLI(t, append(append([]string{"submit"}, prodArgs...), "--wait", "--json", sampleDir("eark-valid-zip.zip"), sampleDir("eark-missing-file"))...)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 1 || len(lines) != 2 {
 		t.Fatalf("submit --json of two: exit %d\n%s\n%s", code, out, errs)
 	}
 	for _, l := range lines {
-		var r queue.Receipt
+		var r earkiv.Receipt
 		if err := json.Unmarshal([]byte(l), &r); err != nil || r.SubmissionID == "" {
 			t.Fatalf("line %q: %v", l, err)
 		}
@@ -201,7 +202,7 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 }
 
 // waitReceipt waits for the receipt of id, which need not be a UUID.
-func waitReceipt(t *testing.T, ctx context.Context, q *queue.Client, id string) *queue.Receipt {
+func waitReceipt(t *testing.T, ctx context.Context, q *queue.Client, id string) *earkiv.Receipt {
 	t.Helper()
 	for {
 		r, err := q.Receipt(ctx, "exempelby", id)
@@ -227,7 +228,7 @@ func TestTenantAddRefusesServiceNames(t *testing.T) {
 		{"--id", "alfa", "--producer-user", "alfa.*"},
 	} {
 		base := []string{"tenant", "add", "--data-dir", data, "--name", "Alfa kommun", "--org", "212000-0001", "--password-file", filepath.Join(data, "pw")}
-		_, errs, code := earkiv(t, append(base, args...)...)
+		_, errs, code := runCLI(t, append(base, args...)...)
 		if code == 0 || !strings.Contains(errs, "reserved") && !strings.Contains(errs, "want a-z") {
 			t.Errorf("tenant add %v: exit %d %s", args, code, errs)
 		}
@@ -240,11 +241,11 @@ func TestTenantAddRefusesServiceNames(t *testing.T) {
 // TestVersion: the binary reports the version it was stamped with, the
 // one its AIPs record.
 func TestVersion(t *testing.T) {
-	out, errs, code := earkiv(t, "version")
+	out, errs, code := runCLI(t, "version")
 	if code != 0 || strings.TrimSpace(out) != builtVersion {
 		t.Fatalf("version: exit %d %q %s, want %q", code, out, errs, builtVersion)
 	}
-	out, _, code = earkiv(t, "version", "--json")
+	out, _, code = runCLI(t, "version", "--json")
 	var b struct{ Version, Go string }
 	if code != 0 || json.Unmarshal([]byte(out), &b) != nil || b.Version != builtVersion || !strings.HasPrefix(b.Go, "go") {
 		t.Fatalf("version --json: exit %d %s", code, out)

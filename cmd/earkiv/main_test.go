@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/schemas"
 )
 
@@ -69,8 +69,8 @@ func schemaArgs(t *testing.T) []string {
 	return []string{"--schema-dir", abs}
 }
 
-// earkiv runs the binary and returns stdout, stderr and the exit code.
-func earkiv(t *testing.T, args ...string) (string, string, int) {
+// runCLI runs the binary and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -183,7 +183,7 @@ func newExempelby(t *testing.T) exempelby {
 	e := exempelby{data: t.TempDir(), natsAddr: freeAddr(t), s3Addr: freeAddr(t), httpAddr: freeAddr(t)}
 	e.natsURL = "nats://" + e.natsAddr
 	e.pwFile = filepath.Join(e.data, "exempelby.password")
-	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", e.data, "--id", "exempelby", "--name", "Exempelby kommun",
+	if _, errs, code := runCLI(t, "tenant", "add", "--data-dir", e.data, "--id", "exempelby", "--name", "Exempelby kommun",
 		"--org", "212000-0001", "--password-file", e.pwFile); code != 0 {
 		t.Fatalf("tenant add: %d %s", code, errs)
 	}
@@ -199,39 +199,39 @@ func TestServeEndToEnd(t *testing.T) {
 	metricsAddr := startServe(t, data, natsAddr, s3Addr, httpAddr)
 
 	prod := []string{"--tenant", "exempelby", "--nats.url", natsURL, "--password-file", pwFile}
-	out, errs, code := earkiv(t, append(append([]string{"submit"}, prod...), "--wait", "--json", sampleDir("fgs1-valid-arenden"))...)
+	out, errs, code := runCLI(t, append(append([]string{"submit"}, prod...), "--wait", "--json", sampleDir("fgs1-valid-arenden"))...)
 	if code != 0 {
 		t.Fatalf("submit valid: exit %d\n%s\n%s", code, out, errs)
 	}
-	var r queue.Receipt
-	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Status != queue.Accepted || r.AIPID == "" {
+	var r earkiv.Receipt
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Status != earkiv.Accepted || r.AIPID == "" {
 		t.Fatalf("receipt %+v %v", r, err)
 	}
 	// Two packages at once, one of them invalid: both receipts, exit 1.
-	out, _, code = earkiv(t, append(append([]string{"submit"}, prod...), "--wait", sampleDir("eark-missing-file"), sampleDir("eark-valid-zip.zip"))...)
+	out, _, code = runCLI(t, append(append([]string{"submit"}, prod...), "--wait", sampleDir("eark-missing-file"), sampleDir("eark-valid-zip.zip"))...)
 	if code != 1 || strings.Count(out, "receipt for submission") != 2 || !strings.Contains(out, "rejected") ||
 		!strings.Contains(out, "accepted") || !strings.Contains(out, "CSIP") {
 		t.Fatalf("submit two: exit %d\n%s", code, out)
 	}
-	out, _, code = earkiv(t, append(append([]string{"receipt"}, prod...), r.SubmissionID)...)
+	out, _, code = runCLI(t, append(append([]string{"receipt"}, prod...), r.SubmissionID)...)
 	if code != 0 || !strings.Contains(out, r.AIPID) {
 		t.Fatalf("receipt: exit %d\n%s", code, out)
 	}
 	// Wrong password: no access, exit 2.
-	if _, _, code := earkiv(t, "receipt", "--tenant", "exempelby", "--nats.url", natsURL, "--password", "wrong", r.SubmissionID); code != 2 {
+	if _, _, code := runCLI(t, "receipt", "--tenant", "exempelby", "--nats.url", natsURL, "--password", "wrong", r.SubmissionID); code != 2 {
 		t.Fatalf("wrong password: exit %d", code)
 	}
 
 	// A tenant added while serve runs can submit after the reload.
 	pw2 := filepath.Join(data, "sjostad.password")
-	if _, errs, code := earkiv(t, "tenant", "add", "--data-dir", data, "--id", "sjostad", "--name", "Sjöstad kommun",
+	if _, errs, code := runCLI(t, "tenant", "add", "--data-dir", data, "--id", "sjostad", "--name", "Sjöstad kommun",
 		"--org", "2120000019", "--retention", "forever", "--password-file", pw2); code != 0 {
 		t.Fatalf("tenant add: %s", errs)
 	}
 	prod2 := []string{"--tenant", "sjostad", "--nats.url", natsURL, "--password-file", pw2}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		out, errs, code = earkiv(t, append(append([]string{"submit"}, prod2...), "--wait", sampleDir("fgs1-valid-md5.tar"))...)
+		out, errs, code = runCLI(t, append(append([]string{"submit"}, prod2...), "--wait", sampleDir("fgs1-valid-md5.tar"))...)
 		if code == 0 || time.Now().After(deadline) {
 			break
 		}
@@ -241,7 +241,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("new tenant's submission: exit %d\n%s\n%s", code, out, errs)
 	}
 	// sjostad's producer cannot read exempelby's receipt.
-	if _, _, code := earkiv(t, append(append([]string{"receipt"}, prod2...), r.SubmissionID)...); code == 0 {
+	if _, _, code := runCLI(t, append(append([]string{"receipt"}, prod2...), r.SubmissionID)...); code == 0 {
 		t.Fatal("sjostad read exempelby's receipt")
 	}
 
@@ -292,24 +292,24 @@ func TestServeEndToEnd(t *testing.T) {
 	checkPrivate(t, data)
 
 	// The event log holds every step of the first submission.
-	out, errs, code = earkiv(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--limit", "4")
+	out, errs, code = runCLI(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--limit", "4")
 	if code != 0 {
 		t.Fatalf("events: %d %s", code, errs)
 	}
 	var types []string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var e queue.Event
+		var e earkiv.Event
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("event line %q: %v", line, err)
 		}
-		types = append(types, e.Type)
+		types = append(types, string(e.Type))
 	}
 	if strings.Join(types, ",") != "ingest.started,validation.passed,aip.stored,receipt.issued" {
 		t.Fatalf("events %v", types)
 	}
 
 	// reindex rebuilds the catalog from the buckets while serve runs.
-	out, errs, code = earkiv(t, "reindex", "--data-dir", data, "--s3.addr", s3Addr)
+	out, errs, code = runCLI(t, "reindex", "--data-dir", data, "--s3.addr", s3Addr)
 	if code != 0 || !strings.Contains(out, "exempelby: 2 AIPs") || !strings.Contains(out, "sjostad: 1 AIPs") {
 		t.Fatalf("reindex: %d\n%s\n%s", code, out, errs)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 )
@@ -89,7 +90,7 @@ rejected or failed, 2 could not submit.`,
 			tenantID := c.String("tenant")
 			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 			defer cancel()
-			var watch <-chan *queue.Receipt
+			var watch <-chan *earkiv.Receipt
 			if c.Bool("wait") && c.NArg() > 1 {
 				// Watch before submitting, so no receipt can be missed.
 				if watch, err = q.WatchReceipts(ctx, tenantID, true); err != nil {
@@ -122,7 +123,7 @@ rejected or failed, 2 could not submit.`,
 			}
 			failed := 0
 			for len(want) > 0 {
-				var r *queue.Receipt
+				var r *earkiv.Receipt
 				select {
 				case r = <-watch:
 				case <-ctx.Done():
@@ -181,7 +182,7 @@ func receiptCommand() *cli.Command {
 	}
 }
 
-func printReceipt(w io.Writer, r *queue.Receipt, asJSON bool) error {
+func printReceipt(w io.Writer, r *earkiv.Receipt, asJSON bool) error {
 	if asJSON {
 		// One object per line: several receipts (submit --wait of many
 		// packages) are JSON Lines a script reads line by line.

@@ -26,6 +26,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/records"
 	"github.com/earkiv/earkiv/internal/storage"
 )
@@ -136,18 +137,11 @@ type Manifest struct {
 	Software            string         `json:"software"`
 }
 
-// FileSum is one submitted file, for the package digest.
-type FileSum struct {
-	Path   string
-	Size   int64
-	SHA256 string
-}
-
 // PackageDigest is the SHA-256 of the sorted (path, size, SHA-256) list: two
 // submissions have the same digest exactly when they hold the same files with
 // the same bytes, whatever the archive format they came in.
-func PackageDigest(files []FileSum) string {
-	s := append([]FileSum(nil), files...)
+func PackageDigest(files []earkiv.FileSum) string {
+	s := append([]earkiv.FileSum(nil), files...)
 	sort.Slice(s, func(i, j int) bool { return s[i].Path < s[j].Path })
 	h := sha256.New()
 	for _, f := range s {
@@ -158,8 +152,8 @@ func PackageDigest(files []FileSum) string {
 
 // DiffFiles names up to max paths that differ between two submissions, for a
 // rejection that says what conflicts.
-func DiffFiles(a, b []FileSum, max int) []string {
-	am, bm := map[string]FileSum{}, map[string]FileSum{}
+func DiffFiles(a, b []earkiv.FileSum, max int) []string {
+	am, bm := map[string]earkiv.FileSum{}, map[string]earkiv.FileSum{}
 	for _, f := range a {
 		am[f.Path] = f
 	}
@@ -189,11 +183,11 @@ func DiffFiles(a, b []FileSum, max int) []string {
 }
 
 // Submission returns the manifest's submitted files.
-func (m *Manifest) Submission() []FileSum {
-	var out []FileSum
+func (m *Manifest) Submission() []earkiv.FileSum {
+	var out []earkiv.FileSum
 	for _, o := range m.Objects {
 		if o.Role == RoleSubmission {
-			out = append(out, FileSum{Path: strings.TrimPrefix(o.Path, "submission/"), Size: o.Size, SHA256: o.SHA256})
+			out = append(out, earkiv.FileSum{Path: strings.TrimPrefix(o.Path, "submission/"), Size: o.Size, SHA256: o.SHA256})
 		}
 	}
 	return out

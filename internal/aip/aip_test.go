@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/xsd"
 	"github.com/earkiv/earkiv/schemas"
 )
@@ -60,16 +61,16 @@ func TestDocumentsValidate(t *testing.T) {
 }
 
 func TestPackageDigest(t *testing.T) {
-	a := []FileSum{{"x", 1, "aa"}, {"y", 2, "bb"}}
-	b := []FileSum{{"y", 2, "bb"}, {"x", 1, "aa"}}
+	a := []earkiv.FileSum{{Path: "x", Size: 1, SHA256: "aa"}, {Path: "y", Size: 2, SHA256: "bb"}}
+	b := []earkiv.FileSum{{Path: "y", Size: 2, SHA256: "bb"}, {Path: "x", Size: 1, SHA256: "aa"}}
 	if PackageDigest(a) != PackageDigest(b) {
 		t.Fatal("order changes the digest")
 	}
-	c := []FileSum{{"x", 1, "aa"}, {"y", 2, "bc"}}
+	c := []earkiv.FileSum{{Path: "x", Size: 1, SHA256: "aa"}, {Path: "y", Size: 2, SHA256: "bc"}}
 	if PackageDigest(a) == PackageDigest(c) {
 		t.Fatal("content change not seen")
 	}
-	d := DiffFiles(a, append(c, FileSum{"z", 1, "cc"}), 10)
+	d := DiffFiles(a, append(c, earkiv.FileSum{Path: "z", Size: 1, SHA256: "cc"}), 10)
 	if strings.Join(d, ";") != "y (different content);z (only in the new submission)" {
 		t.Fatalf("diff %v", d)
 	}

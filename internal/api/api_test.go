@@ -23,8 +23,8 @@ import (
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
-	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/records"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/testenv"
@@ -39,9 +39,9 @@ type site struct {
 	pw        map[string]string
 	tenants   []*tenant.Tenant
 	logs      *testenv.LogBuffer
-	receipts  map[string]*queue.Receipt // tenant -> its receipt
-	aips      map[string]string         // tenant -> its AIP id
-	metrics   string                    // the operators' listener
+	receipts  map[string]*earkiv.Receipt // tenant -> its receipt
+	aips      map[string]string          // tenant -> its AIP id
+	metrics   string                     // the operators' listener
 	unhealthy error
 }
 
@@ -63,7 +63,7 @@ func serve(t *testing.T, h http.Handler) string {
 func newSite(t *testing.T, p authguard.Policy, tweak func([]*tenant.Tenant)) *site {
 	t.Helper()
 	ctx := context.Background()
-	s := &site{pw: map[string]string{}, logs: &testenv.LogBuffer{}, receipts: map[string]*queue.Receipt{}, aips: map[string]string{}}
+	s := &site{pw: map[string]string{}, logs: &testenv.LogBuffer{}, receipts: map[string]*earkiv.Receipt{}, aips: map[string]string{}}
 	s.tenants = []*tenant.Tenant{testenv.Tenant(t, "alfa", "2120000001", s.pw), testenv.Tenant(t, "beta", "2120002411", s.pw)}
 	if tweak != nil {
 		tweak(s.tenants)
@@ -85,7 +85,7 @@ func newSite(t *testing.T, p authguard.Policy, tweak func([]*tenant.Tenant)) *si
 		if err := cat.PutAIP(ctx, m); err != nil {
 			t.Fatal(err)
 		}
-		r := &queue.Receipt{SubmissionID: sub, Tenant: tn, PackageID: pkg, AIPID: id, Status: queue.Accepted}
+		r := &earkiv.Receipt{SubmissionID: sub, Tenant: tn, PackageID: pkg, AIPID: id, Status: earkiv.Accepted}
 		if err := svc.PutReceipt(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func TestIsolationHTTP(t *testing.T) {
 // TestIsolationHTTPCoversRoutes: every route the package registers is in
 // routes.
 func TestIsolationHTTPCoversRoutes(t *testing.T) {
-	known := routes(&site{receipts: map[string]*queue.Receipt{"x": {}}, aips: map[string]string{}}, "x")
+	known := routes(&site{receipts: map[string]*earkiv.Receipt{"x": {}}, aips: map[string]string{}}, "x")
 	files, _ := filepath.Glob("*.go")
 	found := 0
 	for _, f := range files {

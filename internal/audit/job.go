@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/earkiv"
 )
 
 // Verifications is where each object's last check is kept (the catalog).
@@ -24,8 +24,8 @@ type Job struct {
 	Options
 	Run      *Run
 	Locate   Locator
-	Verified Verifications                                  // optional
-	Publish  func(ctx context.Context, e queue.Event) error // optional
+	Verified Verifications                                   // optional
+	Publish  func(ctx context.Context, e earkiv.Event) error // optional
 	Version  string
 	Progress *Progress     // optional, updated as the audit goes
 	Observe  func(Finding) // optional, called for each result (metrics)
@@ -151,7 +151,7 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 
 // summaryEvents makes one fixity.audit event per tenant: a single summary,
 // not an alert per file.
-func (j *Job) summaryEvents(res *Result) []queue.Event {
+func (j *Job) summaryEvents(res *Result) []earkiv.Event {
 	per := map[string]*Summary{}
 	bad := map[string][]Finding{}
 	for _, t := range j.Tenants {
@@ -165,7 +165,7 @@ func (j *Job) summaryEvents(res *Result) []queue.Event {
 			bad[f.Tenant] = append(bad[f.Tenant], f)
 		}
 	}
-	var out []queue.Event
+	var out []earkiv.Event
 	for _, t := range j.Tenants {
 		s := per[t.ID]
 		outcome := "success"
@@ -173,7 +173,7 @@ func (j *Job) summaryEvents(res *Result) []queue.Event {
 			outcome = "failure"
 		}
 		data, _ := json.Marshal(map[string]any{"run": j.Run.ID, "summary": s, "findings": bad[t.ID]})
-		out = append(out, queue.Event{Tenant: t.ID, Type: "fixity.audit", Outcome: outcome, Data: data,
+		out = append(out, earkiv.Event{Tenant: t.ID, Type: earkiv.FixityAudit, Outcome: outcome, Data: data,
 			Detail: fmt.Sprintf("run %s: %d objects, %d ok, %d mismatched, %d missing, %d orphans, %d unreadable",
 				j.Run.ID, s.Objects, s.OK, s.Mismatch, s.Missing, s.Orphans, s.Errors)})
 	}

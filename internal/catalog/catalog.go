@@ -20,7 +20,7 @@ import (
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
 	"github.com/earkiv/earkiv/internal/aip"
-	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/earkiv"
 )
 
 // Catalog is safe for concurrent use.
@@ -30,7 +30,7 @@ type Catalog struct {
 	// Observe, if set before Follow, sees every event the projection applies
 	// (metrics that must count events from every process, such as audits run
 	// from the command line).
-	Observe func(queue.Event)
+	Observe func(earkiv.Event)
 }
 
 const schema = `
@@ -225,11 +225,11 @@ func putAIP(ctx context.Context, w writer, m *aip.Manifest) error {
 }
 
 // PutReceipt records a receipt (summary; the full report stays in the receipt store).
-func (c *Catalog) PutReceipt(ctx context.Context, r *queue.Receipt) error {
+func (c *Catalog) PutReceipt(ctx context.Context, r *earkiv.Receipt) error {
 	return putReceipt(ctx, c.on(nil), r)
 }
 
-func putReceipt(ctx context.Context, w writer, r *queue.Receipt) error {
+func putReceipt(ctx context.Context, w writer, r *earkiv.Receipt) error {
 	_, err := w.exec(ctx, insertReceipt,
 		r.Tenant, r.SubmissionID, r.PackageID, r.AIPID, r.Status, r.Reason, r.Files, r.Bytes,
 		r.Submitted.UTC().Format(time.RFC3339Nano), r.Finished.UTC().Format(time.RFC3339Nano))
@@ -240,11 +240,11 @@ func putReceipt(ctx context.Context, w writer, r *queue.Receipt) error {
 }
 
 // PutEvent records an event once (by stream sequence).
-func (c *Catalog) PutEvent(ctx context.Context, e queue.Event) error {
+func (c *Catalog) PutEvent(ctx context.Context, e earkiv.Event) error {
 	return putEvent(ctx, c.on(nil), e)
 }
 
-func putEvent(ctx context.Context, w writer, e queue.Event) error {
+func putEvent(ctx context.Context, w writer, e earkiv.Event) error {
 	_, err := w.exec(ctx, insertEvent,
 		e.Seq, e.Tenant, e.ID, e.Time.UTC().Format(time.RFC3339Nano), e.Type, e.SubmissionID, e.PackageID, e.AIPID, e.Outcome, e.Detail)
 	if err != nil {

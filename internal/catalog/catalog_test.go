@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
-	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/records"
 )
 
@@ -82,10 +82,10 @@ func TestCatalog(t *testing.T) {
 	if again, _ := c.Dump(ctx, "alfa"); strings.Join(again, "\n") != strings.Join(before, "\n") {
 		t.Fatal("failed rebuild changed the catalog")
 	}
-	if err := c.PutReceipt(ctx, &queue.Receipt{Tenant: "alfa", SubmissionID: "s1", Status: queue.Accepted}); err != nil {
+	if err := c.PutReceipt(ctx, &earkiv.Receipt{Tenant: "alfa", SubmissionID: "s1", Status: earkiv.Accepted}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.PutEvent(ctx, queue.Event{Seq: 7, Tenant: "alfa", Type: "aip.stored"}); err != nil {
+	if err := c.PutEvent(ctx, earkiv.Event{Seq: 7, Tenant: "alfa", Type: earkiv.AIPStored}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.SetState(ctx, "events", "7"); err != nil {

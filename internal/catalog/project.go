@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
 )
 
@@ -36,8 +37,8 @@ func (c *Catalog) Follow(ctx context.Context, q *queue.Client, load ManifestLoad
 	seq, _ := strconv.ParseUint(last, 10, 64)
 	b := &batch{c: c}
 	defer b.rollback()
-	return q.FollowEvents(ctx, "", seq+1, func(e queue.Event) error {
-		if e.Type == "aip.stored" && len(e.Data) == 0 {
+	return q.FollowEvents(ctx, "", seq+1, func(e earkiv.Event) error {
+		if e.Type == earkiv.AIPStored && len(e.Data) == 0 {
 			// The manifest comes from the bucket, maybe after retries; no
 			// transaction waits for it.
 			if err := b.commit(ctx); err != nil {
@@ -79,12 +80,12 @@ type batch struct {
 	c       *Catalog
 	tx      *sql.Tx
 	started time.Time
-	events  []queue.Event
+	events  []earkiv.Event
 }
 
 // record applies one event and its effect (m, r, either may be nil). An
 // effect that fails is undone to a savepoint, leaving the batch as it was.
-func (b *batch) record(ctx context.Context, e queue.Event, m *aip.Manifest, r *queue.Receipt) error {
+func (b *batch) record(ctx context.Context, e earkiv.Event, m *aip.Manifest, r *earkiv.Receipt) error {
 	if b.tx == nil {
 		tx, err := b.c.db.BeginTx(ctx, nil)
 		if err != nil {
@@ -156,13 +157,13 @@ func (b *batch) rollback() {
 // event announces, the receipt of receipt.issued. Follow commits what it
 // holds before an effect that reads a manifest from the bucket, so no
 // transaction stays open while that is retried.
-func effect(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.Logger) (*aip.Manifest, *queue.Receipt, error) {
+func effect(ctx context.Context, e earkiv.Event, load ManifestLoader, log *slog.Logger) (*aip.Manifest, *earkiv.Receipt, error) {
 	switch e.Type {
-	case "aip.stored":
+	case earkiv.AIPStored:
 		m, err := eventManifest(ctx, e, load, log)
 		return m, nil, err
-	case "receipt.issued":
-		var r queue.Receipt
+	case earkiv.ReceiptIssued:
+		var r earkiv.Receipt
 		if err := json.Unmarshal(e.Data, &r); err != nil {
 			return nil, nil, fmt.Errorf("catalog: receipt event %d: %w", e.Seq, err)
 		}
@@ -177,7 +178,7 @@ func effect(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.L
 // eventManifest is the manifest an aip.stored event announces: carried in
 // the event when small, else read from the bucket (retried until it is
 // there, since the event may overtake a slow store).
-func eventManifest(ctx context.Context, e queue.Event, load ManifestLoader, log *slog.Logger) (*aip.Manifest, error) {
+func eventManifest(ctx context.Context, e earkiv.Event, load ManifestLoader, log *slog.Logger) (*aip.Manifest, error) {
 	if len(e.Data) > 0 {
 		m, err := aip.DecodeManifest(bytes.NewReader(e.Data))
 		if err != nil {

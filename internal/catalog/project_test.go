@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
-	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
@@ -39,14 +39,14 @@ func TestFollow(t *testing.T) {
 	broken.Objects = append(broken.Objects, broken.Objects[0])
 	data, _ := json.Marshal(inEvent)
 	brokenData, _ := json.Marshal(broken)
-	good, _ := json.Marshal(queue.Receipt{SubmissionID: "s-p1", Tenant: "alfa", Status: queue.Accepted, AIPID: inEvent.AIPID})
-	bad, _ := json.Marshal(queue.Receipt{SubmissionID: "s-x", Tenant: "beta", Status: queue.Accepted})
-	events := []queue.Event{
-		{Tenant: "alfa", Type: "aip.stored", AIPID: inEvent.AIPID, Data: data},
-		{Tenant: "alfa", Type: "aip.stored", AIPID: inBucket.AIPID},
-		{Tenant: "alfa", Type: "aip.stored", AIPID: broken.AIPID, Data: brokenData},
-		{Tenant: "alfa", Type: "receipt.issued", SubmissionID: "s-p1", Data: good},
-		{Tenant: "alfa", Type: "receipt.issued", SubmissionID: "s-x", Data: bad},
+	good, _ := json.Marshal(earkiv.Receipt{SubmissionID: "s-p1", Tenant: "alfa", Status: earkiv.Accepted, AIPID: inEvent.AIPID})
+	bad, _ := json.Marshal(earkiv.Receipt{SubmissionID: "s-x", Tenant: "beta", Status: earkiv.Accepted})
+	events := []earkiv.Event{
+		{Tenant: "alfa", Type: earkiv.AIPStored, AIPID: inEvent.AIPID, Data: data},
+		{Tenant: "alfa", Type: earkiv.AIPStored, AIPID: inBucket.AIPID},
+		{Tenant: "alfa", Type: earkiv.AIPStored, AIPID: broken.AIPID, Data: brokenData},
+		{Tenant: "alfa", Type: earkiv.ReceiptIssued, SubmissionID: "s-p1", Data: good},
+		{Tenant: "alfa", Type: earkiv.ReceiptIssued, SubmissionID: "s-x", Data: bad},
 	}
 	for _, e := range events {
 		if err := q.Publish(ctx, e); err != nil {

@@ -18,6 +18,11 @@ var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", 
 // service is everything that runs the archive.
 var service = []string{"queue", "ingest", "storage", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "tenant", "testenv"}
 
+// domain is the package of the archive's own records and what it may
+// import: the checks of an identifier and the validation report a receipt
+// carries. Nothing of NATS, S3, SQLite or HTTP.
+var domain = map[string]bool{"internal/ids": true, "internal/report": true}
+
 // rules: a package (by its path under the module) must not import any of
 // the packages listed.
 var rules = []struct {
@@ -56,6 +61,14 @@ func TestLayers(t *testing.T) {
 	}
 	if len(imports) < 20 {
 		t.Fatalf("go list found %d packages: the test would check nothing", len(imports))
+	}
+	if _, ok := imports["internal/earkiv"]; !ok {
+		t.Errorf("no package internal/earkiv (the domain's records)")
+	}
+	for _, imp := range imports["internal/earkiv"] {
+		if !domain[imp] {
+			t.Errorf("internal/earkiv imports %s: the domain's records import no adapter", imp)
+		}
 	}
 	for _, r := range rules {
 		for _, p := range r.pkgs {

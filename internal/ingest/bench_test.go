@@ -15,6 +15,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -74,7 +75,7 @@ func BenchmarkIngestLarge(b *testing.B) {
 		sub = min(sub, time.Since(t0))
 		r := e.receipt("alfa", id, 30*time.Minute)
 		ing = min(ing, time.Since(t0))
-		if r.Status != queue.Accepted {
+		if r.Status != earkiv.Accepted {
 			b.Fatalf("%s %s", r.Status, r.Reason)
 		}
 		os.RemoveAll(p)
@@ -154,7 +155,7 @@ func BenchmarkSmallPackages(b *testing.B) {
 				b.Fatalf("receipt watch ended with %d receipts missing", len(want))
 			}
 			if want[r.SubmissionID] {
-				if r.Status != queue.Accepted {
+				if r.Status != earkiv.Accepted {
 					b.Fatalf("%+v", r)
 				}
 				delete(want, r.SubmissionID)

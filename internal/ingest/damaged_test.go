@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
 
@@ -17,7 +17,7 @@ func TestDamagedZipRejected(t *testing.T) {
 	e.startWorker()
 	p := testenv.DamagedZip(t, sample(t, "eark-valid-zip.zip"), "eark-valid-zip/representations/rep1/data/arende-0001/handling-0002.txt")
 	r := e.receipt("alfa", e.submit("alfa", p), 30*time.Second)
-	if r.Status != queue.Rejected || !strings.Contains(r.Reason, "PKG-CORRUPT") {
+	if r.Status != earkiv.Rejected || !strings.Contains(r.Reason, "PKG-CORRUPT") {
 		t.Fatalf("receipt %s %q, want rejected under PKG-CORRUPT", r.Status, r.Reason)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/fixity"
 	"github.com/earkiv/earkiv/internal/ingest"
@@ -78,7 +79,7 @@ func testStoreWhileValidating(t *testing.T, e *env) {
 		early.Store(0)
 		p := gen("early-"+string(fam), samplegen.Spec{Family: fam, Cases: 2, Files: 3, Size: 30000})
 		r := e.receipt("alfa", e.submit("alfa", p), time.Minute)
-		if r.Status != queue.Accepted {
+		if r.Status != earkiv.Accepted {
 			t.Fatalf("%s: %s %s", fam, r.Status, r.Reason)
 		}
 		if n := early.Load(); n != int64(r.Files) {
@@ -92,7 +93,7 @@ func testStoreWhileValidating(t *testing.T, e *env) {
 		early.Store(0)
 		before := versions(r.AIPID + "/")
 		again := e.receipt("alfa", e.submit("alfa", p), time.Minute)
-		if again.Status != queue.Duplicate || early.Load() != 0 || versions(r.AIPID+"/") != before {
+		if again.Status != earkiv.Duplicate || early.Load() != 0 || versions(r.AIPID+"/") != before {
 			t.Errorf("%s again: %s, %d files stored while validating, %d versions (were %d)", fam, again.Status, early.Load(), versions(r.AIPID+"/"), before)
 		}
 	}
@@ -106,7 +107,7 @@ func testStoreWhileValidating(t *testing.T, e *env) {
 	early.Store(0)
 	md5 := gen("early-md5", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 2, Size: 30000, Checksum: fixity.MD5})
 	r := e.receipt("alfa", e.submit("alfa", md5), time.Minute)
-	if r.Status != queue.Accepted || digestPasses.Load() != 1 {
+	if r.Status != earkiv.Accepted || digestPasses.Load() != 1 {
 		t.Fatalf("MD5: %s %s, %d digest reads", r.Status, r.Reason, digestPasses.Load())
 	}
 	checkAIP(t, e, "alfa", r)
@@ -118,7 +119,7 @@ func testStoreWhileValidating(t *testing.T, e *env) {
 	bad := gen("early-bad", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 2, Files: 3, Size: 30000})
 	flipLastContentFile(t, bad)
 	r = e.receipt("alfa", e.submit("alfa", bad), time.Minute)
-	if r.Status != queue.Rejected {
+	if r.Status != earkiv.Rejected {
 		t.Fatalf("changed file: %s %s", r.Status, r.Reason)
 	}
 	if early.Load() == 0 || digestPasses.Load() != 1 {
@@ -135,7 +136,7 @@ func testStoreWhileValidating(t *testing.T, e *env) {
 	early.Store(0)
 	other := gen("early-other", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 2, OrgName: "Sjöstad kommun", OrgID: "2120000019"})
 	r = e.receipt("alfa", e.submit("alfa", other), time.Minute)
-	if r.Status != queue.Rejected || early.Load() != 0 || r.PackageID == "" {
+	if r.Status != earkiv.Rejected || early.Load() != 0 || r.PackageID == "" {
 		t.Errorf("other archive: %s (package %q), %d files stored while validating", r.Status, r.PackageID, early.Load())
 	}
 	if n := versions(aip.ID("alfa", r.PackageID) + "/"); n != 0 {
@@ -146,7 +147,7 @@ func testStoreWhileValidating(t *testing.T, e *env) {
 	early.Store(0)
 	last := gen("early-mets-last", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: 2, Size: 30000})
 	r = e.receipt("alfa", e.submit("alfa", tarMETSLast(t, last)), time.Minute)
-	if r.Status != queue.Accepted || early.Load() != 0 {
+	if r.Status != earkiv.Accepted || early.Load() != 0 {
 		t.Fatalf("METS last: %s %s, %d files stored while validating", r.Status, r.Reason, early.Load())
 	}
 	checkAIP(t, e, "alfa", r)
@@ -192,7 +193,7 @@ func TestSweepAfterKill(t *testing.T) {
 	}
 	e.startWorker(streamed, func(c *ingest.Config) { c.Tenants = func() *tenant.Registry { return reg } })
 	r := e.receipt("alfa", id, time.Minute)
-	if r.Status != queue.Rejected || r.PackageID != "UUID:sweep" {
+	if r.Status != earkiv.Rejected || r.PackageID != "UUID:sweep" {
 		t.Fatalf("after restart: %s %s (package %s)", r.Status, r.Reason, r.PackageID)
 	}
 	if n := count(); n != 0 {
@@ -427,13 +428,13 @@ func TestVouchInMemory(t *testing.T) {
 		name   string
 		spec   samplegen.Spec
 		flip   bool // a content file no longer matches its checksum
-		status string
+		status earkiv.Status
 		checks int64
 	}{
-		{"fgs1", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 2, Files: 3}, false, queue.Accepted, 0},
-		{"eark", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 2, Files: 3}, false, queue.Accepted, 0},
-		{"md5", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 2, Checksum: fixity.MD5}, false, queue.Accepted, 1},
-		{"bad", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: 2}, true, queue.Rejected, 1},
+		{"fgs1", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 2, Files: 3}, false, earkiv.Accepted, 0},
+		{"eark", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 2, Files: 3}, false, earkiv.Accepted, 0},
+		{"md5", samplegen.Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 2, Checksum: fixity.MD5}, false, earkiv.Accepted, 1},
+		{"bad", samplegen.Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: 2}, true, earkiv.Rejected, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.spec.ID, c.spec.Seed, c.spec.Size = "mem-"+c.name, 7, 20000
@@ -449,7 +450,7 @@ func TestVouchInMemory(t *testing.T) {
 			if r.Status != c.status || digestChecks.Load() != c.checks {
 				t.Fatalf("%s (%s), %d digest checks; want %s, %d", r.Status, r.Reason, digestChecks.Load(), c.status, c.checks)
 			}
-			if r.Status == queue.Accepted {
+			if r.Status == earkiv.Accepted {
 				checkAIP(t, e, "alfa", r)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/storage"
@@ -170,7 +171,7 @@ func (e *env) submit(tenantID, p string) string {
 	return req.SubmissionID
 }
 
-func (e *env) receipt(tenantID, id string, timeout time.Duration) *queue.Receipt {
+func (e *env) receipt(tenantID, id string, timeout time.Duration) *earkiv.Receipt {
 	e.t.Helper()
 	prod := e.nats.Producer(e.t, e.tenant(tenantID))
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -58,7 +59,7 @@ func TestWorkerKilled(t *testing.T) {
 				}
 			})
 			r := e.receipt("alfa", id, time.Minute)
-			if r.Status != queue.Accepted {
+			if r.Status != earkiv.Accepted {
 				t.Fatalf("after restart: %s %s", r.Status, r.Reason)
 			}
 			prefixes = e.aipPrefixes(bucket)
@@ -84,7 +85,7 @@ func TestStoreOutage(t *testing.T) {
 	}
 	e.s3.Start()
 	r := e.receipt("alfa", id, 2*time.Minute)
-	if r.Status != queue.Accepted {
+	if r.Status != earkiv.Accepted {
 		t.Fatalf("%s %s", r.Status, r.Reason)
 	}
 	checkAIP(t, e, "alfa", r)
@@ -98,12 +99,12 @@ func TestNATSRestart(t *testing.T) {
 	first := e.submit("alfa", sample(t, "fgs1-valid-arenden"))
 	e.nats.Restart(t)
 	e.startWorker()
-	if r := e.receipt("alfa", first, time.Minute); r.Status != queue.Accepted {
+	if r := e.receipt("alfa", first, time.Minute); r.Status != earkiv.Accepted {
 		t.Fatalf("first: %s %s", r.Status, r.Reason)
 	}
 	e.nats.Restart(t)
 	second := e.submit("alfa", sample(t, "eark-valid-erms"))
-	if r := e.receipt("alfa", second, time.Minute); r.Status != queue.Accepted {
+	if r := e.receipt("alfa", second, time.Minute); r.Status != earkiv.Accepted {
 		t.Fatalf("second: %s %s", r.Status, r.Reason)
 	}
 	e.waitCatalog("alfa", 2)
@@ -118,7 +119,7 @@ func TestDeadLetter(t *testing.T) {
 	e.startWorker(func(c *ingest.Config) { c.StoreRetry = 300 * time.Millisecond })
 	id := e.submit("alfa", sample(t, "fgs1-valid-arenden"))
 	r := e.receipt("alfa", id, 2*time.Minute)
-	if r.Status != queue.Failed || !strings.Contains(r.Reason, "handed to operators") || r.OK() {
+	if r.Status != earkiv.Failed || !strings.Contains(r.Reason, "handed to operators") || r.OK() {
 		t.Fatalf("receipt %s: %s", r.Status, r.Reason)
 	}
 	ctx := context.Background()

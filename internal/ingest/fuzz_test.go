@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 )
@@ -19,23 +20,23 @@ import (
 // connected and working: no panic, no closed connection, no message left
 // to come back.
 func FuzzWorkerRequest(f *testing.F) {
-	valid := queue.Request{SubmissionID: "0190f0c8-0000-7000-8000-00000000f001", Tenant: "alfa", Object: "0190f0c8-0000-7000-8000-00000000f001",
+	valid := earkiv.Request{SubmissionID: "0190f0c8-0000-7000-8000-00000000f001", Tenant: "alfa", Object: "0190f0c8-0000-7000-8000-00000000f001",
 		Name: "p.tar", Format: "tar", Size: 10240, Submitted: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)}
-	seed := func(mod func(*queue.Request)) {
+	seed := func(mod func(*earkiv.Request)) {
 		r := valid
 		mod(&r)
 		b, _ := json.Marshal(r)
 		f.Add(b)
 	}
-	seed(func(*queue.Request) {})
-	seed(func(r *queue.Request) { r.SubmissionID = strings.Repeat("x", 5000) })
-	seed(func(r *queue.Request) { r.SubmissionID, r.Object = "../../etc/passwd", "../../etc/passwd" })
-	seed(func(r *queue.Request) { r.Object = strings.Repeat("o", 5000) })
-	seed(func(r *queue.Request) { r.Tenant = "beta" })
-	seed(func(r *queue.Request) { r.Format = "rar" })
-	seed(func(r *queue.Request) { r.Size = -1 })
-	seed(func(r *queue.Request) { r.Name = "a/b" })
-	seed(func(r *queue.Request) { r.Sums = map[string]string{"mets.xml": strings.Repeat("0", 64)} })
+	seed(func(*earkiv.Request) {})
+	seed(func(r *earkiv.Request) { r.SubmissionID = strings.Repeat("x", 5000) })
+	seed(func(r *earkiv.Request) { r.SubmissionID, r.Object = "../../etc/passwd", "../../etc/passwd" })
+	seed(func(r *earkiv.Request) { r.Object = strings.Repeat("o", 5000) })
+	seed(func(r *earkiv.Request) { r.Tenant = "beta" })
+	seed(func(r *earkiv.Request) { r.Format = "rar" })
+	seed(func(r *earkiv.Request) { r.Size = -1 })
+	seed(func(r *earkiv.Request) { r.Name = "a/b" })
+	seed(func(r *earkiv.Request) { r.Sums = map[string]string{"mets.xml": strings.Repeat("0", 64)} })
 	for _, s := range []string{"", "null", "[]", "{}", `{"submissionId":5}`, `{"size":"big"}`, "\x00\xff", `{"submissionId":"` + strings.Repeat("é", 3000) + `"}`} {
 		f.Add([]byte(s))
 	}
@@ -67,14 +68,14 @@ func FuzzWorkerRequest(f *testing.F) {
 			}
 			t.Skip("the server refused the message itself:", err)
 		}
-		var req queue.Request
+		var req earkiv.Request
 		wellFormed := json.Unmarshal(data, &req) == nil && req.Check() == nil
 		// The outcome: a receipt issued now for a well-formed request, a
 		// dead letter for any other.
 		for {
 			if wellFormed {
 				if r, err := prod.Receipt(ctx, "alfa", req.SubmissionID); err == nil && r.Finished.After(start) {
-					if r.Status != queue.Rejected {
+					if r.Status != earkiv.Rejected {
 						t.Fatalf("a request for a package never uploaded got %s", r.Status)
 					}
 					break

@@ -35,6 +35,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/fixity"
 	"github.com/earkiv/earkiv/internal/ids"
@@ -195,7 +196,7 @@ func (w *Worker) handle(ctx context.Context, m jetstream.Msg) {
 	}
 	tenantID := strings.TrimPrefix(m.Subject(), "earkiv.ingest.")
 	log := w.cfg.Log.With("tenant", tenantID, "delivery", delivered)
-	var req queue.Request
+	var req earkiv.Request
 	if err := json.Unmarshal(m.Data(), &req); err != nil {
 		err = fmt.Errorf("the request is not JSON of an ingest request: %w", err)
 		log.Error("ingest request refused and dead-lettered", "submission", ids.Quote(req.SubmissionID), "err", err, "bytes", len(m.Data()))
@@ -235,7 +236,7 @@ func (w *Worker) handle(ctx context.Context, m jetstream.Msg) {
 	rec, err := w.Process(ctx, tenantID, delivered, req)
 	if err == nil {
 		stopHB()
-		w.cfg.Metrics.Duration.WithLabelValues(rec.Status).Observe(time.Since(start).Seconds())
+		w.cfg.Metrics.Duration.WithLabelValues(string(rec.Status)).Observe(time.Since(start).Seconds())
 		if err := m.Ack(); err != nil {
 			log.Warn("ack", "err", err) // redelivery will find the receipt and ack then
 		}
@@ -259,7 +260,7 @@ func (w *Worker) handle(ctx context.Context, m jetstream.Msg) {
 	}
 	delay := backoff(delivered)
 	log.Warn("ingest attempt failed; will retry", "err", err, "retry_in", delay)
-	w.event(ctx, queue.Event{Tenant: tenantID, Type: "ingest.retry", SubmissionID: req.SubmissionID, Outcome: "failure", Detail: err.Error()})
+	w.event(ctx, earkiv.Event{Tenant: tenantID, Type: earkiv.IngestRetry, SubmissionID: req.SubmissionID, Outcome: earkiv.Failure, Detail: err.Error()})
 	if err := m.NakWithDelay(delay); err != nil {
 		log.Warn("nak", "err", err) // redelivered after AckWait instead
 	}
@@ -296,10 +297,10 @@ func stageOf(err error) string {
 
 // fail issues a "failed" receipt and a dead-letter record, so the producer
 // is not left waiting and operators see what to retry.
-func (w *Worker) fail(ctx context.Context, tenantID string, req queue.Request, cause error) {
+func (w *Worker) fail(ctx context.Context, tenantID string, req earkiv.Request, cause error) {
 	data, _ := json.Marshal(req)
-	rec := w.deadEnd(ctx, tenantID, req, data, queue.Failed, "the package could not be processed and has been handed to operators: ", cause)
-	w.event(ctx, queue.Event{Tenant: tenantID, Type: "ingest.failed", SubmissionID: req.SubmissionID, Outcome: "failure", Detail: cause.Error()})
+	rec := w.deadEnd(ctx, tenantID, req, data, earkiv.Failed, "the package could not be processed and has been handed to operators: ", cause)
+	w.event(ctx, earkiv.Event{Tenant: tenantID, Type: earkiv.IngestFailed, SubmissionID: req.SubmissionID, Outcome: earkiv.Failure, Detail: cause.Error()})
 	w.event(ctx, receiptEvent(rec))
 }
 
@@ -307,8 +308,8 @@ func (w *Worker) fail(ctx context.Context, tenantID string, req queue.Request, c
 // an id that is not a UUID, a name that is a path) with a "rejected"
 // receipt under its submission id, whatever that is (see
 // queue.PutReceipt), and a dead-letter record of the request as it came.
-func (w *Worker) refuse(ctx context.Context, tenantID string, req queue.Request, data []byte, cause error) *queue.Receipt {
-	rec := w.deadEnd(ctx, tenantID, req, data, queue.Rejected, "the request cannot be processed: ", cause)
+func (w *Worker) refuse(ctx context.Context, tenantID string, req earkiv.Request, data []byte, cause error) *earkiv.Receipt {
+	rec := w.deadEnd(ctx, tenantID, req, data, earkiv.Rejected, "the request cannot be processed: ", cause)
 	// The event log and the catalog name a submission by a valid id only.
 	shown := *rec
 	if ids.Submission(req.SubmissionID) != nil {
@@ -320,15 +321,15 @@ func (w *Worker) refuse(ctx context.Context, tenantID string, req queue.Request,
 
 // deadEnd ends a request that is not retried: a dead-letter record of
 // data, and a receipt of status whose reason is why and the cause.
-func (w *Worker) deadEnd(ctx context.Context, tenantID string, req queue.Request, data []byte, status, why string, cause error) *queue.Receipt {
+func (w *Worker) deadEnd(ctx context.Context, tenantID string, req earkiv.Request, data []byte, status earkiv.Status, why string, cause error) *earkiv.Receipt {
 	w.deadLetter(ctx, tenantID, data, cause)
 	now := w.cfg.Now().UTC()
-	rec := &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: tenantID, Status: status, Reason: why + cause.Error(),
+	rec := &earkiv.Receipt{SubmissionID: req.SubmissionID, Tenant: tenantID, Status: status, Reason: why + cause.Error(),
 		Submitted: req.Submitted, Started: now, Finished: now}
 	if err := w.cfg.Queue.PutReceipt(ctx, rec); err != nil {
 		w.cfg.Log.Error("store receipt", "status", status, "submission", ids.Quote(req.SubmissionID), "err", err)
 	}
-	w.cfg.Metrics.Packages.WithLabelValues(tenantID, status).Inc()
+	w.cfg.Metrics.Packages.WithLabelValues(tenantID, string(status)).Inc()
 	return rec
 }
 
@@ -342,7 +343,7 @@ func (w *Worker) deadLetter(ctx context.Context, tenantID string, data []byte, c
 }
 
 // event publishes an event and waits until it is stored.
-func (w *Worker) event(ctx context.Context, e queue.Event) {
+func (w *Worker) event(ctx context.Context, e earkiv.Event) {
 	w.prepare(&e)
 	if err := w.cfg.Queue.Publish(ctx, e); err != nil {
 		w.cfg.Log.Warn("publish event", "type", e.Type, "err", err)
@@ -351,9 +352,9 @@ func (w *Worker) event(ctx context.Context, e queue.Event) {
 
 // prepare gives an event its id and time. Ids derived from the submission
 // make a step repeated after a crash a duplicate that JetStream drops.
-func (w *Worker) prepare(e *queue.Event) {
-	if e.ID == "" && e.SubmissionID != "" && e.Type != "ingest.retry" {
-		e.ID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("earkiv:"+e.SubmissionID+":"+e.Type)).String()
+func (w *Worker) prepare(e *earkiv.Event) {
+	if e.ID == "" && e.SubmissionID != "" && e.Type != earkiv.IngestRetry {
+		e.ID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("earkiv:"+e.SubmissionID+":"+string(e.Type))).String()
 	}
 	if e.Time.IsZero() {
 		e.Time = w.cfg.Now().UTC()
@@ -365,7 +366,7 @@ func (w *Worker) prepare(e *queue.Event) {
 // an AIP whose events are not stored) and once before the request is
 // acknowledged. A small package thus waits for the event stream twice, not
 // once per event.
-func (j *job) event(e queue.Event) {
+func (j *job) event(e earkiv.Event) {
 	j.w.prepare(&e)
 	f, err := j.w.cfg.Queue.PublishAsync(e)
 	if err != nil {
@@ -376,7 +377,7 @@ func (j *job) event(e queue.Event) {
 }
 
 type pendingEvent struct {
-	typ string
+	typ earkiv.EventType
 	f   jetstream.PubAckFuture
 }
 
@@ -399,18 +400,18 @@ func (j *job) flushEvents(ctx context.Context) {
 }
 
 // receiptEvent announces a receipt, without its report and checksums.
-func receiptEvent(r *queue.Receipt) queue.Event {
+func receiptEvent(r *earkiv.Receipt) earkiv.Event {
 	sum := *r
 	sum.Report, sum.Checksums = nil, nil
 	data, _ := json.Marshal(sum)
-	return queue.Event{Tenant: r.Tenant, Type: "receipt.issued", SubmissionID: r.SubmissionID, PackageID: r.PackageID,
-		AIPID: r.AIPID, Outcome: r.Status, Detail: r.Reason, Data: data}
+	return earkiv.Event{Tenant: r.Tenant, Type: earkiv.ReceiptIssued, SubmissionID: r.SubmissionID, PackageID: r.PackageID,
+		AIPID: r.AIPID, Outcome: string(r.Status), Detail: r.Reason, Data: data}
 }
 
 // Process ingests one request and stores its receipt. An error means the
 // attempt should be retried (the store or queue is unavailable, the worker
 // is shutting down); every verdict on the package itself is a receipt.
-func (w *Worker) Process(ctx context.Context, tenantID string, delivered uint64, req queue.Request) (*queue.Receipt, error) {
+func (w *Worker) Process(ctx context.Context, tenantID string, delivered uint64, req earkiv.Request) (*earkiv.Receipt, error) {
 	if err := req.Check(); err != nil {
 		data, _ := json.Marshal(req)
 		return w.refuse(ctx, tenantID, req, data, err), nil
@@ -428,12 +429,12 @@ func (w *Worker) Process(ctx context.Context, tenantID string, delivered uint64,
 	if err != nil {
 		return nil, stage("tenant", err) // retried, then dead-lettered: a tenant removed while its packages wait
 	}
-	j := &job{w: w, t: t, req: req, took: map[string]time.Duration{}, rec: &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: t.ID, Submitted: req.Submitted, Started: w.cfg.Now().UTC()}}
+	j := &job{w: w, t: t, req: req, took: map[string]time.Duration{}, rec: &earkiv.Receipt{SubmissionID: req.SubmissionID, Tenant: t.ID, Submitted: req.Submitted, Started: w.cfg.Now().UTC()}}
 	if req.Tenant != "" && req.Tenant != t.ID {
-		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the request names tenant %q but was submitted on %s's queue", req.Tenant, t.ID))
+		return j.finish(ctx, earkiv.Rejected, fmt.Sprintf("the request names tenant %q but was submitted on %s's queue", req.Tenant, t.ID))
 	}
 	j.resume.Store(delivered > 1)
-	j.event(queue.Event{Tenant: t.ID, Type: "ingest.started", SubmissionID: req.SubmissionID, Detail: req.Name})
+	j.event(earkiv.Event{Tenant: t.ID, Type: earkiv.IngestStarted, SubmissionID: req.SubmissionID, Detail: req.Name})
 	return j.run(ctx)
 }
 
@@ -441,8 +442,8 @@ func (w *Worker) Process(ctx context.Context, tenantID string, delivered uint64,
 type job struct {
 	w      *Worker
 	t      *tenant.Tenant
-	req    queue.Request
-	rec    *queue.Receipt
+	req    earkiv.Request
+	rec    *earkiv.Receipt
 	store  *storage.Store
 	spool  string        // mid-sized packages and zips: a local copy for random access
 	pkg    pkgfs.Package // the package as validated, reused to store it
@@ -476,7 +477,7 @@ func (j *job) timed(stage string, f func() error) error {
 	return err
 }
 
-func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
+func (j *job) run(ctx context.Context) (*earkiv.Receipt, error) {
 	w := j.w
 	store, err := w.cfg.Store(j.t)
 	if err != nil {
@@ -487,7 +488,7 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 	defer func() {
 		w.cfg.Log.Debug("ingest stages", "submission", j.req.SubmissionID, "fetch", j.took["fetch"], "validate", j.took["validate"], "store", j.took["store"])
 	}()
-	var rec *queue.Receipt
+	var rec *earkiv.Receipt
 	var open func() (pkgfs.Package, error)
 	if err := j.timed("fetch", func() (err error) { rec, open, err = j.fetch(ctx); return err }); rec != nil || err != nil {
 		return rec, err
@@ -543,14 +544,14 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 		return nil, stage("validate", fmt.Errorf("validation passed a package id that ids.Package refuses: %s", ids.Quote(res.Package.ObjID)))
 	}
 	if !rep.Valid {
-		j.event(queue.Event{Tenant: j.t.ID, Type: "validation.failed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
-			Outcome: "failure", Detail: fmt.Sprintf("%s: %s", plural(rep.Errors, "error"), strings.Join(rep.RuleIDs(report.MUST), ", "))})
-		return j.finish(ctx, queue.Rejected, fmt.Sprintf("the package is not valid (%s; rules %s)", plural(rep.Errors, "error"), strings.Join(rep.RuleIDs(report.MUST), ", ")))
+		j.event(earkiv.Event{Tenant: j.t.ID, Type: earkiv.ValidationFailed, SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
+			Outcome: earkiv.Failure, Detail: fmt.Sprintf("%s: %s", plural(rep.Errors, "error"), strings.Join(rep.RuleIDs(report.MUST), ", "))})
+		return j.finish(ctx, earkiv.Rejected, fmt.Sprintf("the package is not valid (%s; rules %s)", plural(rep.Errors, "error"), strings.Join(rep.RuleIDs(report.MUST), ", ")))
 	}
-	j.event(queue.Event{Tenant: j.t.ID, Type: "validation.passed", SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
-		Outcome: "success", Detail: fmt.Sprintf("%s, %s", plural(rep.Files, "file"), plural(rep.Warnings, "warning"))})
+	j.event(earkiv.Event{Tenant: j.t.ID, Type: earkiv.ValidationPassed, SubmissionID: j.req.SubmissionID, PackageID: j.rec.PackageID,
+		Outcome: earkiv.Success, Detail: fmt.Sprintf("%s, %s", plural(rep.Files, "file"), plural(rep.Warnings, "warning"))})
 	if reason := j.checkTenant(res.Package); reason != "" {
-		return j.finish(ctx, queue.Rejected, reason)
+		return j.finish(ctx, earkiv.Rejected, reason)
 	}
 	return j.archive(ctx, res)
 }
@@ -565,7 +566,7 @@ func (j *job) run(ctx context.Context) (*queue.Receipt, error) {
 // stored as validation reads them (eagerStore). Every way, each full read
 // checks the package's SHA-256 digest, except where every file can be
 // vouched for instead (see vouched).
-func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
+func (j *job) fetch(ctx context.Context) (*earkiv.Receipt, func() (pkgfs.Package, error), error) {
 	size := j.req.Size
 	if size <= 0 || size > j.w.cfg.MemoryBelow {
 		// The request may not say (an older client); a bigger package is
@@ -618,16 +619,16 @@ func (j *job) fetch(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package,
 
 // fetchFailed turns a failed read of the package store into fetch's result:
 // a package that is not there gets a rejection, anything else is retried.
-func (j *job) fetchFailed(ctx context.Context, err error) (*queue.Receipt, func() (pkgfs.Package, error), error) {
+func (j *job) fetchFailed(ctx context.Context, err error) (*earkiv.Receipt, func() (pkgfs.Package, error), error) {
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		rec, err := j.finish(ctx, queue.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
+		rec, err := j.finish(ctx, earkiv.Rejected, fmt.Sprintf("package %q is not in the package store (never uploaded, or removed)", j.req.Object))
 		return rec, nil, err
 	}
 	return nil, nil, stage("fetch", err)
 }
 
 // spooled copies the package to the spool folder and opens it from there.
-func (j *job) spooled(ctx context.Context) (*queue.Receipt, func() (pkgfs.Package, error), error) {
+func (j *job) spooled(ctx context.Context) (*earkiv.Receipt, func() (pkgfs.Package, error), error) {
 	if err := j.spoolCopy(ctx); err != nil {
 		return j.fetchFailed(ctx, err)
 	}
@@ -797,7 +798,7 @@ func (j *job) checkTenant(p *fgs.Package) string {
 
 // finish stores the receipt, announces it and removes the package from the
 // package store. Only then is the request acknowledged (by the caller).
-func (j *job) finish(ctx context.Context, status, reason string) (*queue.Receipt, error) {
+func (j *job) finish(ctx context.Context, status earkiv.Status, reason string) (*earkiv.Receipt, error) {
 	w := j.w
 	j.rec.Status, j.rec.Reason = status, reason
 	j.rec.Finished = w.cfg.Now().UTC()
@@ -817,7 +818,7 @@ func (j *job) finish(ctx context.Context, status, reason string) (*queue.Receipt
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventWait)
 	defer cancel()
 	j.event(receiptEvent(j.rec))
-	w.cfg.Metrics.Packages.WithLabelValues(j.t.ID, status).Inc()
+	w.cfg.Metrics.Packages.WithLabelValues(j.t.ID, string(status)).Inc()
 	w.removePackage(ctx, j.t.ID, j.req.Object)
 	j.flushEvents(ctx)
 	return j.rec, nil
@@ -857,20 +858,18 @@ func (j *job) retry(ctx context.Context, what string, op func() error) error {
 }
 
 // archive stores the AIP (or finds it already stored) and receipts it.
-func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt, error) {
+func (j *job) archive(ctx context.Context, res *validate.Result) (*earkiv.Receipt, error) {
 	w := j.w
 	p := res.Package
 	aipID := aip.ID(j.t.ID, p.ObjID)
 	j.rec.AIPID = aipID
-	var files []aip.FileSum
+	var files []earkiv.FileSum
 	for _, name := range slices.Sorted(maps.Keys(res.Digests)) {
 		d := res.Digests[name]
-		files = append(files, aip.FileSum{Path: name, Size: d.Size, SHA256: d.Digests[fixity.SHA256]})
+		files = append(files, earkiv.FileSum{Path: name, Size: d.Size, SHA256: d.Digests[fixity.SHA256]})
 	}
 	digest := aip.PackageDigest(files)
-	for _, f := range files {
-		j.rec.Checksums = append(j.rec.Checksums, queue.FileSum{Path: f.Path, Size: f.Size, SHA256: f.SHA256})
-	}
+	j.rec.Checksums = files
 	if err := j.ensureBucket(ctx, true); err != nil {
 		return nil, stage("store", err)
 	}
@@ -889,13 +888,13 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 				return nil, err
 			}
 			j.announce(existing)
-			return j.finish(ctx, queue.Accepted, "")
+			return j.finish(ctx, earkiv.Accepted, "")
 		case existing.Digest == digest:
-			return j.finish(ctx, queue.Duplicate, fmt.Sprintf("package %q is already archived as AIP %s (submission %s, %s) with identical content; nothing new was stored",
+			return j.finish(ctx, earkiv.Duplicate, fmt.Sprintf("package %q is already archived as AIP %s (submission %s, %s) with identical content; nothing new was stored",
 				p.ObjID, aipID, existing.SubmissionID, existing.Created.Format(time.RFC3339)))
 		default:
 			diff := aip.DiffFiles(existing.Submission(), files, 10)
-			return j.finish(ctx, queue.Rejected, fmt.Sprintf("conflict: package id %q is already archived as AIP %s (submission %s) with different content: %s. A changed delivery needs a new package id",
+			return j.finish(ctx, earkiv.Rejected, fmt.Sprintf("conflict: package id %q is already archived as AIP %s (submission %s) with different content: %s. A changed delivery needs a new package id",
 				p.ObjID, aipID, existing.SubmissionID, strings.Join(diff, "; ")))
 		}
 	}
@@ -983,7 +982,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*queue.Receipt
 	w.cfg.Metrics.Bytes.WithLabelValues(j.t.ID).Add(float64(j.rec.Bytes))
 	w.cfg.Metrics.Files.WithLabelValues(j.t.ID).Add(float64(len(files)))
 	j.announce(m)
-	return j.finish(ctx, queue.Accepted, "")
+	return j.finish(ctx, earkiv.Accepted, "")
 }
 
 // replicate copies a complete AIP to the tenant's replica, manifest last, so
@@ -1029,8 +1028,8 @@ func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
 // announce publishes aip.stored. A small manifest travels in the event, so
 // the catalog need not read it back from the bucket; a big one is read there.
 func (j *job) announce(m *aip.Manifest) {
-	e := queue.Event{Tenant: j.t.ID, Type: "aip.stored", SubmissionID: m.SubmissionID, PackageID: m.PackageID, AIPID: m.AIPID,
-		Outcome: "success", Detail: fmt.Sprintf("%d files, %d bytes in %s", m.Files, m.Bytes, m.Bucket)}
+	e := earkiv.Event{Tenant: j.t.ID, Type: earkiv.AIPStored, SubmissionID: m.SubmissionID, PackageID: m.PackageID, AIPID: m.AIPID,
+		Outcome: earkiv.Success, Detail: fmt.Sprintf("%d files, %d bytes in %s", m.Files, m.Bytes, m.Bucket)}
 	if b, err := json.Marshal(m); err == nil && len(b) <= maxEventManifest {
 		e.Data = b
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -31,17 +32,19 @@ func testIngestSamples(t *testing.T, e *env) {
 	e.startWorker()
 	ctx := context.Background()
 	cases := []struct {
-		tenant, name, status, rule string
+		tenant, name string
+		status       earkiv.Status
+		rule         string
 	}{
-		{"alfa", "fgs1-valid-arenden", queue.Accepted, ""},
-		{"alfa", "eark-valid-erms", queue.Accepted, ""},
-		{"alfa", "eark-valid-zip.zip", queue.Accepted, ""},
-		{"beta", "fgs1-valid-md5.tar", queue.Accepted, ""}, // Sjöstad's package, beta's org number
-		{"alfa", "fgs1-valid-md5.tar", queue.Rejected, ""}, // addressed to another archive authority
-		{"alfa", "eark-bad-checksum", queue.Rejected, "CSIP71"},
-		{"alfa", "fgs1-missing-file", queue.Rejected, "FGS1-FILE-MISSING"},
-		{"alfa", "eark-zip-slip.zip", queue.Rejected, "PKG-PATH"},
-		{"alfa", "fgs1-symlink.tar", queue.Rejected, "PKG-LINK"},
+		{"alfa", "fgs1-valid-arenden", earkiv.Accepted, ""},
+		{"alfa", "eark-valid-erms", earkiv.Accepted, ""},
+		{"alfa", "eark-valid-zip.zip", earkiv.Accepted, ""},
+		{"beta", "fgs1-valid-md5.tar", earkiv.Accepted, ""}, // Sjöstad's package, beta's org number
+		{"alfa", "fgs1-valid-md5.tar", earkiv.Rejected, ""}, // addressed to another archive authority
+		{"alfa", "eark-bad-checksum", earkiv.Rejected, "CSIP71"},
+		{"alfa", "fgs1-missing-file", earkiv.Rejected, "FGS1-FILE-MISSING"},
+		{"alfa", "eark-zip-slip.zip", earkiv.Rejected, "PKG-PATH"},
+		{"alfa", "fgs1-symlink.tar", earkiv.Rejected, "PKG-LINK"},
 	}
 	ids := make([]string, len(cases))
 	for i, c := range cases {
@@ -57,10 +60,10 @@ func testIngestSamples(t *testing.T, e *env) {
 		if c.rule != "" && (r.Report == nil || !slices.Contains(r.Report.RuleIDs("MUST"), c.rule)) {
 			t.Errorf("%s: rejected without rule %s: %s", c.name, c.rule, r.Reason)
 		}
-		if c.status == queue.Rejected && c.rule == "" && !strings.Contains(r.Reason, "not to alfa kommun") {
+		if c.status == earkiv.Rejected && c.rule == "" && !strings.Contains(r.Reason, "not to alfa kommun") {
 			t.Errorf("%s: reason %q does not name the archivist conflict", c.name, r.Reason)
 		}
-		if r.Status != queue.Accepted {
+		if r.Status != earkiv.Accepted {
 			continue
 		}
 		accepted[c.tenant]++
@@ -107,7 +110,7 @@ func testIngestSamples(t *testing.T, e *env) {
 }
 
 // checkAIP reads back every object of an accepted package's AIP.
-func checkAIP(t *testing.T, e *env, tenantID string, r *queue.Receipt) {
+func checkAIP(t *testing.T, e *env, tenantID string, r *earkiv.Receipt) {
 	t.Helper()
 	ctx := context.Background()
 	tn := e.tenant(tenantID)
@@ -217,15 +220,15 @@ func TestDuplicateAndConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := e.receipt("alfa", e.submit("alfa", one), time.Minute)
-	if first.Status != queue.Accepted {
+	if first.Status != earkiv.Accepted {
 		t.Fatalf("first: %s %s", first.Status, first.Reason)
 	}
 	again := e.receipt("alfa", e.submit("alfa", one), time.Minute)
-	if again.Status != queue.Duplicate || again.AIPID != first.AIPID || !again.OK() {
+	if again.Status != earkiv.Duplicate || again.AIPID != first.AIPID || !again.OK() {
 		t.Fatalf("resubmission: %s %s (AIP %s, first %s)", again.Status, again.Reason, again.AIPID, first.AIPID)
 	}
 	conflict := e.receipt("alfa", e.submit("alfa", two), time.Minute)
-	if conflict.Status != queue.Rejected || !strings.Contains(conflict.Reason, "conflict") || !strings.Contains(conflict.Reason, "different content") {
+	if conflict.Status != earkiv.Rejected || !strings.Contains(conflict.Reason, "conflict") || !strings.Contains(conflict.Reason, "different content") {
 		t.Fatalf("conflict: %s %s", conflict.Status, conflict.Reason)
 	}
 	if n := len(e.aipPrefixes(e.tenant("alfa").Bucket)); n != 1 {
@@ -238,7 +241,7 @@ func TestDuplicateAndConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := e.receipt("beta", e.submit("beta", three), time.Minute)
-	if other.Status != queue.Accepted || other.AIPID == first.AIPID {
+	if other.Status != earkiv.Accepted || other.AIPID == first.AIPID {
 		t.Fatalf("beta: %s %s, AIP %s (alfa's %s)", other.Status, other.Reason, other.AIPID, first.AIPID)
 	}
 	// By package id, the receipt that archived the package is found (later
@@ -261,7 +264,7 @@ func TestProducerCannotReadOtherReceipts(t *testing.T) {
 	e := newEnv(t)
 	e.startWorker()
 	id := e.submit("beta", sample(t, "fgs1-valid-md5.tar"))
-	if r := e.receipt("beta", id, time.Minute); r.Status != queue.Accepted {
+	if r := e.receipt("beta", id, time.Minute); r.Status != earkiv.Accepted {
 		t.Fatalf("beta: %s %s", r.Status, r.Reason)
 	}
 	prodA := e.nats.Producer(t, e.tenant("alfa"))
@@ -288,7 +291,7 @@ func TestLargePackageStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.receipt("alfa", e.submit("alfa", p), 3*time.Minute)
-	if r.Status != queue.Accepted || r.Bytes < 160<<20 {
+	if r.Status != earkiv.Accepted || r.Bytes < 160<<20 {
 		t.Fatalf("%s %s %d bytes", r.Status, r.Reason, r.Bytes)
 	}
 	checkAIP(t, e, "alfa", r)
@@ -315,9 +318,9 @@ func TestReadPaths(t *testing.T) {
 		for _, pkg := range []struct{ tenant, name string }{{"alfa", "eark-valid-zip.zip"}, {"beta", "fgs1-valid-md5.tar"}} {
 			name := pkg.name
 			r := e.receipt(pkg.tenant, e.submit(pkg.tenant, sample(t, name)), time.Minute)
-			want := queue.Accepted
+			want := earkiv.Accepted
 			if i > 0 {
-				want = queue.Duplicate
+				want = earkiv.Duplicate
 			}
 			if r.Status != want {
 				t.Fatalf("%s, %s: %s (%s), want %s", w.name, name, r.Status, r.Reason, want)
@@ -334,7 +337,7 @@ func TestReadPaths(t *testing.T) {
 	stop := e.startWorker(streamed)
 	defer stop()
 	r := e.receipt("alfa", e.submit("alfa", sample(t, "fgs1-valid-arenden")), time.Minute)
-	if r.Status != queue.Accepted {
+	if r.Status != earkiv.Accepted {
 		t.Fatalf("streamed: %s (%s)", r.Status, r.Reason)
 	}
 	checkAIP(t, e, "alfa", r)

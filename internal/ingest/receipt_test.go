@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
-	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/samplegen"
 )
 
@@ -22,7 +22,7 @@ func manyFiles(t *testing.T, e *env, cases, files int, timeout time.Duration) {
 	}
 	id := e.submit("alfa", dir)
 	r := e.receipt("alfa", id, timeout)
-	if r.Status != queue.Accepted {
+	if r.Status != earkiv.Accepted {
 		t.Fatalf("receipt %s: %s", r.Status, r.Reason)
 	}
 	if r.Report == nil || len(r.Report.Checksums) != r.Files || len(r.Checksums) != r.Files || r.Files < cases*files {

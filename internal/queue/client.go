@@ -25,85 +25,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
-	"github.com/earkiv/earkiv/internal/report"
 )
-
-// Request is the small message that asks a worker to ingest a package held
-// in the tenant's object store.
-type Request struct {
-	SubmissionID string    `json:"submissionId"`
-	Tenant       string    `json:"tenant"`
-	Object       string    `json:"object"` // object store name
-	Name         string    `json:"name"`   // the file or folder name the producer gave
-	Format       string    `json:"format"` // dir (sent as tar), zip, tar, tar.gz
-	Size         int64     `json:"size"`
-	Digest       string    `json:"digest"` // object store SHA-256 digest
-	Submitted    time.Time `json:"submitted"`
-	Producer     string    `json:"producer,omitempty"`
-	// Sums holds the SHA-256 (hex) of the files a folder's tar holds before
-	// its content (root files and METS files, see metadataFirst), by name
-	// in the tar. With them and the checksums the METS files declare, a
-	// worker can vouch for every file of a package it reads once, without
-	// the package digest (see ingest).
-	Sums map[string]string `json:"sums,omitempty"`
-}
-
-// Receipt statuses.
-const (
-	Accepted  = "accepted"
-	Duplicate = "duplicate" // already archived with the same content: accepted, nothing new stored
-	Rejected  = "rejected"
-	Failed    = "failed" // could not be processed; operators are alerted
-)
-
-// FileSum is one stored file with its checksum.
-type FileSum struct {
-	Path   string `json:"path"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
-// Receipt (kvittens) is the answer to a submission.
-type Receipt struct {
-	SubmissionID string         `json:"submissionId"`
-	Tenant       string         `json:"tenant"`
-	PackageID    string         `json:"packageId,omitempty"`
-	AIPID        string         `json:"aipId,omitempty"`
-	Status       string         `json:"status"`
-	Reason       string         `json:"reason,omitempty"`
-	Files        int            `json:"files"`
-	Bytes        int64          `json:"bytes"`
-	Checksums    []FileSum      `json:"checksums,omitempty"`
-	Report       *report.Report `json:"report,omitempty"`
-	Submitted    time.Time      `json:"submitted"`
-	Started      time.Time      `json:"started"`
-	Finished     time.Time      `json:"finished"`
-	// receiptParts is set on the head entry of a receipt stored in parts;
-	// a receipt as read (Receipt, WaitReceipt) is always whole.
-	receiptParts
-}
-
-// OK reports whether the package is archived (accepted now or before).
-func (r *Receipt) OK() bool { return r.Status == Accepted || r.Status == Duplicate }
-
-// Event is one state change, for the audit trail and projections.
-type Event struct {
-	ID           string          `json:"id"`
-	Time         time.Time       `json:"time"`
-	Tenant       string          `json:"tenant"`
-	Type         string          `json:"type"`
-	SubmissionID string          `json:"submissionId,omitempty"`
-	PackageID    string          `json:"packageId,omitempty"`
-	AIPID        string          `json:"aipId,omitempty"`
-	Outcome      string          `json:"outcome,omitempty"`
-	Detail       string          `json:"detail,omitempty"`
-	Data         json.RawMessage `json:"data,omitempty"`
-	Seq          uint64          `json:"seq,omitempty"` // stream sequence, when read back
-	// Pending is how many events followed this one in the stream when it
-	// was delivered: a follower that batches its work commits at 0.
-	Pending uint64 `json:"-"`
-}
 
 // Client is a NATS connection with JetStream.
 type Client struct {
@@ -332,7 +256,7 @@ type SubmitOptions struct {
 // Submit puts the package at path (a folder, zip or tar) into tenant's object
 // store, streaming it in chunks, then publishes the ingest request. A folder
 // is sent as a tar stream made on the fly; nothing is held in memory.
-func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOptions) (*Request, error) {
+func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOptions) (*earkiv.Request, error) {
 	if err := c.mayActFor(tenant); err != nil {
 		return nil, err
 	}
@@ -350,7 +274,7 @@ func (c *Client) Submit(ctx context.Context, tenant, path string, o SubmitOption
 	} else if err := ids.Submission(id); err != nil {
 		return nil, fmt.Errorf("submit: %w", err)
 	}
-	req := &Request{SubmissionID: id, Tenant: tenant, Object: id, Name: filepath.Base(path), Submitted: time.Now().UTC()}
+	req := &earkiv.Request{SubmissionID: id, Tenant: tenant, Object: id, Name: filepath.Base(path), Submitted: time.Now().UTC()}
 	if err := ids.Name(req.Name); err != nil {
 		return nil, fmt.Errorf("submit %s: %w", path, err)
 	}
@@ -907,7 +831,7 @@ func (c *Client) mayActFor(tenant string) error {
 }
 
 // Publish records an event on the event stream (and waits for it to be stored).
-func (c *Client) Publish(ctx context.Context, e Event) error {
+func (c *Client) Publish(ctx context.Context, e earkiv.Event) error {
 	msg, err := eventMsg(&e)
 	if err != nil {
 		return err
@@ -922,7 +846,7 @@ func (c *Client) Publish(ctx context.Context, e Event) error {
 // stored. Events published through one client are stored in the order they
 // were published, synchronous or not, so a worker can send several and wait
 // once.
-func (c *Client) PublishAsync(e Event) (jetstream.PubAckFuture, error) {
+func (c *Client) PublishAsync(e earkiv.Event) (jetstream.PubAckFuture, error) {
 	msg, err := eventMsg(&e)
 	if err != nil {
 		return nil, err
@@ -935,7 +859,7 @@ func (c *Client) PublishAsync(e Event) (jetstream.PubAckFuture, error) {
 }
 
 // eventMsg fills in an event's id and time and encodes it.
-func eventMsg(e *Event) (*nats.Msg, error) {
+func eventMsg(e *earkiv.Event) (*nats.Msg, error) {
 	if e.ID == "" {
 		e.ID = uuid.NewString()
 	}
@@ -950,8 +874,8 @@ func eventMsg(e *Event) (*nats.Msg, error) {
 }
 
 // DecodeEvent reads an event message.
-func DecodeEvent(m jetstream.Msg) (Event, error) {
-	var e Event
+func DecodeEvent(m jetstream.Msg) (earkiv.Event, error) {
+	var e earkiv.Event
 	if err := json.Unmarshal(m.Data(), &e); err != nil {
 		return e, fmt.Errorf("event on %s: %w", m.Subject(), err)
 	}
@@ -963,17 +887,17 @@ func DecodeEvent(m jetstream.Msg) (Event, error) {
 
 // FollowEvents calls fn for each event of tenant ("" = all) from sequence
 // start (0 = only new ones) until ctx ends or fn fails.
-func (c *Client) FollowEvents(ctx context.Context, tenant string, start uint64, fn func(Event) error) error {
+func (c *Client) FollowEvents(ctx context.Context, tenant string, start uint64, fn func(earkiv.Event) error) error {
 	return c.followEvents(ctx, tenant, start, false, fn)
 }
 
 // ReadEvents is FollowEvents that returns once it has caught up with the
 // events stored when it started.
-func (c *Client) ReadEvents(ctx context.Context, tenant string, start uint64, fn func(Event) error) error {
+func (c *Client) ReadEvents(ctx context.Context, tenant string, start uint64, fn func(earkiv.Event) error) error {
 	return c.followEvents(ctx, tenant, start, true, fn)
 }
 
-func (c *Client) followEvents(ctx context.Context, tenant string, start uint64, stopAtEnd bool, fn func(Event) error) error {
+func (c *Client) followEvents(ctx context.Context, tenant string, start uint64, stopAtEnd bool, fn func(earkiv.Event) error) error {
 	filter := "earkiv.events.>"
 	if tenant != "" {
 		if err := ids.Tenant(tenant); err != nil {

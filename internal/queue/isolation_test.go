@@ -78,7 +78,7 @@ func otherTenant(b string) map[string]struct{ pub, sub []string } {
 
 // notNames are exported string constants that name no subject, stream or
 // bucket.
-var notNames = map[string]bool{"Accepted": true, "Duplicate": true, "Rejected": true, "Failed": true}
+var notNames = map[string]bool{"earkiv.Accepted": true, "earkiv.Duplicate": true, "earkiv.Rejected": true, "earkiv.Failed": true}
 
 // TestIsolationCoversNames: every name the package defines is in
 // otherTenant (or, for a constant that names nothing NATS holds, in

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
@@ -53,13 +54,13 @@ func TestFollowerStops(t *testing.T) {
 	n, _, _ := setup(t)
 	svc := n.Service(t)
 	for range 3 {
-		if err := svc.Publish(ctx, queue.Event{Tenant: "alfa", Type: "test.event"}); err != nil {
+		if err := svc.Publish(ctx, earkiv.Event{Tenant: "alfa", Type: "test.event"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	stop := errors.New("stop here")
 	follow := func() {
-		if err := svc.FollowEvents(ctx, "alfa", 1, func(queue.Event) error { return stop }); !errors.Is(err, stop) {
+		if err := svc.FollowEvents(ctx, "alfa", 1, func(earkiv.Event) error { return stop }); !errors.Is(err, stop) {
 			t.Fatalf("follow: %v", err)
 		}
 	}

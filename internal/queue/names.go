@@ -13,7 +13,11 @@
 //	_INBOX_<tenant>.>               the producer's reply subjects
 package queue
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+
+	"github.com/earkiv/earkiv/internal/earkiv"
+)
 
 const (
 	StreamIngest = "EARKIV_INGEST"
@@ -27,7 +31,9 @@ const (
 func IngestSubject(tenant string) string { return "earkiv.ingest." + tenant }
 
 // EventSubject is the subject of a tenant's event of a type.
-func EventSubject(tenant, typ string) string { return "earkiv.events." + tenant + "." + typ }
+func EventSubject(tenant string, typ earkiv.EventType) string {
+	return "earkiv.events." + tenant + "." + string(typ)
+}
 
 // DeadSubject holds a tenant's dead-letter records.
 func DeadSubject(tenant string) string { return "earkiv.dead." + tenant }

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/testenv"
@@ -88,7 +89,7 @@ func TestSubmitAndReceipt(t *testing.T) {
 		t.Fatalf("duplicate submission queued: %d pending", ci.NumPending)
 	}
 
-	done := make(chan *queue.Receipt, 1)
+	done := make(chan *earkiv.Receipt, 1)
 	go func() {
 		r, err := prod.WaitReceipt(ctx, "alfa", req.SubmissionID)
 		if err != nil {
@@ -97,11 +98,11 @@ func TestSubmitAndReceipt(t *testing.T) {
 		done <- r
 	}()
 	time.Sleep(200 * time.Millisecond)
-	if err := svc.PutReceipt(ctx, &queue.Receipt{SubmissionID: req.SubmissionID, Tenant: "alfa", PackageID: "KS 2025/1:x", Status: queue.Accepted}); err != nil {
+	if err := svc.PutReceipt(ctx, &earkiv.Receipt{SubmissionID: req.SubmissionID, Tenant: "alfa", PackageID: "KS 2025/1:x", Status: earkiv.Accepted}); err != nil {
 		t.Fatal(err)
 	}
 	r := <-done
-	if r == nil || r.Status != queue.Accepted {
+	if r == nil || r.Status != earkiv.Accepted {
 		t.Fatalf("receipt %+v", r)
 	}
 	if r, err := prod.Receipt(ctx, "alfa", "KS 2025/1:x"); err != nil || r.SubmissionID != req.SubmissionID {
@@ -130,7 +131,7 @@ func TestTenantIsolation(t *testing.T) {
 	defer cancel()
 	n, a, b := setup(t)
 	svc := n.Service(t)
-	if err := svc.PutReceipt(ctx, &queue.Receipt{SubmissionID: "0190f0c8-0000-7000-8000-000000000001", Tenant: "beta", PackageID: "beta-pkg", Status: queue.Accepted}); err != nil {
+	if err := svc.PutReceipt(ctx, &earkiv.Receipt{SubmissionID: "0190f0c8-0000-7000-8000-000000000001", Tenant: "beta", PackageID: "beta-pkg", Status: earkiv.Accepted}); err != nil {
 		t.Fatal(err)
 	}
 	prodA := n.Producer(t, a)
@@ -188,7 +189,7 @@ func TestTenantIsolation(t *testing.T) {
 		c.Close()
 	}
 	// Beta still reads its own.
-	if r, err := prodB.Receipt(ctx, "beta", "beta-pkg"); err != nil || r.Status != queue.Accepted {
+	if r, err := prodB.Receipt(ctx, "beta", "beta-pkg"); err != nil || r.Status != earkiv.Accepted {
 		t.Fatalf("beta's own receipt: %+v %v", r, err)
 	}
 	// Wrong password: no connection at all.
@@ -202,14 +203,14 @@ func TestEventsSurviveRestart(t *testing.T) {
 	defer cancel()
 	n, _, _ := setup(t)
 	svc := n.Service(t)
-	if err := svc.Publish(ctx, queue.Event{Tenant: "alfa", Type: "test.one"}); err != nil {
+	if err := svc.Publish(ctx, earkiv.Event{Tenant: "alfa", Type: "test.one"}); err != nil {
 		t.Fatal(err)
 	}
 	n.Restart(t)
 	// The service connection reconnects by itself.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		err := svc.Publish(ctx, queue.Event{Tenant: "alfa", Type: "test.two"})
+		err := svc.Publish(ctx, earkiv.Event{Tenant: "alfa", Type: "test.two"})
 		if err == nil {
 			break
 		}
@@ -220,8 +221,8 @@ func TestEventsSurviveRestart(t *testing.T) {
 	}
 	var seen []string
 	fctx, fcancel := context.WithCancel(ctx)
-	err := svc.FollowEvents(fctx, "alfa", 1, func(e queue.Event) error {
-		seen = append(seen, e.Type)
+	err := svc.FollowEvents(fctx, "alfa", 1, func(e earkiv.Event) error {
+		seen = append(seen, string(e.Type))
 		if len(seen) == 2 {
 			fcancel()
 		}
@@ -408,19 +409,19 @@ func TestPublishAsyncOrder(t *testing.T) {
 	for i := range 20 {
 		typ := fmt.Sprintf("test.async%02d", i)
 		want = append(want, typ)
-		f, err := svc.PublishAsync(queue.Event{Tenant: "alfa", Type: typ, ID: typ})
+		f, err := svc.PublishAsync(earkiv.Event{Tenant: "alfa", Type: earkiv.EventType(typ), ID: typ})
 		if err != nil {
 			t.Fatal(err)
 		}
 		futures = append(futures, f)
 		if i == 10 {
-			if err := svc.Publish(ctx, queue.Event{Tenant: "alfa", Type: "test.sync"}); err != nil {
+			if err := svc.Publish(ctx, earkiv.Event{Tenant: "alfa", Type: "test.sync"}); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, "test.sync")
 		}
 	}
-	dup, err := svc.PublishAsync(queue.Event{Tenant: "alfa", Type: "test.async00", ID: "test.async00"})
+	dup, err := svc.PublishAsync(earkiv.Event{Tenant: "alfa", Type: "test.async00", ID: "test.async00"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +439,7 @@ func TestPublishAsyncOrder(t *testing.T) {
 		t.Fatal("a repeated event id was stored again")
 	}
 	var seen []string
-	if err := svc.ReadEvents(ctx, "alfa", 1, func(e queue.Event) error { seen = append(seen, e.Type); return nil }); err != nil {
+	if err := svc.ReadEvents(ctx, "alfa", 1, func(e earkiv.Event) error { seen = append(seen, string(e.Type)); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(seen, ",") != strings.Join(want, ",") {
@@ -452,7 +453,7 @@ func TestWatchReceipts(t *testing.T) {
 	n, a, _ := setup(t)
 	svc, prod := n.Service(t), n.Producer(t, a)
 	put := func(id string) {
-		if err := svc.PutReceipt(ctx, &queue.Receipt{SubmissionID: id, Tenant: "alfa", Status: queue.Accepted}); err != nil {
+		if err := svc.PutReceipt(ctx, &earkiv.Receipt{SubmissionID: id, Tenant: "alfa", Status: earkiv.Accepted}); err != nil {
 			t.Fatal(err)
 		}
 	}

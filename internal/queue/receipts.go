@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
 )
 
@@ -25,8 +26,10 @@ var ErrNoReceipt = errors.New("no receipt yet")
 // many: a NATS message, and so a KV value, holds at most 8 MiB.
 const DefaultReceiptPart = 512 << 10
 
-// receiptParts is what a receipt's head entry says of its parts.
-type receiptParts struct {
+// storedReceipt is a receipt as the KV holds it: a receipt stored in parts
+// has a head entry that says how many and their SHA-256.
+type storedReceipt struct {
+	earkiv.Receipt
 	Parts       int    `json:"receiptParts,omitempty"`
 	PartsSHA256 string `json:"receiptSHA256,omitempty"`
 }
@@ -47,7 +50,7 @@ func (c *Client) partSize() int {
 // PutReceipt stores a receipt under its submission id and its package id.
 // A receipt bigger than a part is written as parts first and its head
 // last, so a reader never sees a head whose parts are not there.
-func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
+func (c *Client) PutReceipt(ctx context.Context, r *earkiv.Receipt) error {
 	kv, err := c.receipts(ctx, r.Tenant)
 	if err != nil {
 		return err
@@ -65,9 +68,8 @@ func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
 			n++
 		}
 		sum := sha256.Sum256(data)
-		head := *r
+		head := storedReceipt{Receipt: *r, Parts: n, PartsSHA256: hex.EncodeToString(sum[:])}
 		head.Checksums, head.Report = nil, nil
-		head.receiptParts = receiptParts{Parts: n, PartsSHA256: hex.EncodeToString(sum[:])}
 		if data, err = json.Marshal(&head); err != nil {
 			return err
 		}
@@ -88,8 +90,8 @@ func (c *Client) PutReceipt(ctx context.Context, r *Receipt) error {
 
 // keepPackageReceipt tells whether the receipt that archived a package
 // stands: later duplicate or conflicting submissions do not hide it.
-func keepPackageReceipt(ctx context.Context, c *Client, kv jetstream.KeyValue, r *Receipt) bool {
-	if r.Status == Accepted {
+func keepPackageReceipt(ctx context.Context, c *Client, kv jetstream.KeyValue, r *earkiv.Receipt) bool {
+	if r.Status == earkiv.Accepted {
 		return false
 	}
 	e, err := kv.Get(ctx, packageKey(r.PackageID))
@@ -97,17 +99,17 @@ func keepPackageReceipt(ctx context.Context, c *Client, kv jetstream.KeyValue, r
 		return false
 	}
 	prev, err := c.decodeReceipt(ctx, kv, e.Value())
-	return err == nil && prev.Status == Accepted
+	return err == nil && prev.Status == earkiv.Accepted
 }
 
 // decodeReceipt reads a stored receipt, fetching its parts if it has any.
-func (c *Client) decodeReceipt(ctx context.Context, kv jetstream.KeyValue, data []byte) (*Receipt, error) {
-	var r Receipt
+func (c *Client) decodeReceipt(ctx context.Context, kv jetstream.KeyValue, data []byte) (*earkiv.Receipt, error) {
+	var r storedReceipt
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, err
 	}
 	if r.Parts == 0 {
-		return &r, nil
+		return &r.Receipt, nil
 	}
 	var buf bytes.Buffer
 	for i := range r.Parts {
@@ -121,7 +123,7 @@ func (c *Client) decodeReceipt(ctx context.Context, kv jetstream.KeyValue, data 
 		// A newer receipt for the same submission is being written.
 		return nil, errPartsChanged
 	}
-	var full Receipt
+	var full earkiv.Receipt
 	if err := json.Unmarshal(buf.Bytes(), &full); err != nil {
 		return nil, fmt.Errorf("parts: %w", err)
 	}
@@ -132,7 +134,7 @@ var errPartsChanged = errors.New("the receipt's parts changed while they were re
 
 // get reads the receipt under key, reading it again if its parts were
 // being rewritten.
-func (c *Client) get(ctx context.Context, kv jetstream.KeyValue, key string) (*Receipt, error) {
+func (c *Client) get(ctx context.Context, kv jetstream.KeyValue, key string) (*earkiv.Receipt, error) {
 	for try := 0; ; try++ {
 		e, err := kv.Get(ctx, key)
 		if err != nil {
@@ -147,7 +149,7 @@ func (c *Client) get(ctx context.Context, kv jetstream.KeyValue, key string) (*R
 }
 
 // entryReceipt reads the receipt a watched entry holds.
-func (c *Client) entryReceipt(ctx context.Context, kv jetstream.KeyValue, e jetstream.KeyValueEntry) (*Receipt, error) {
+func (c *Client) entryReceipt(ctx context.Context, kv jetstream.KeyValue, e jetstream.KeyValueEntry) (*earkiv.Receipt, error) {
 	r, err := c.decodeReceipt(ctx, kv, e.Value())
 	if errors.Is(err, errPartsChanged) {
 		// Superseded while read: a read now has it whole.
@@ -157,7 +159,7 @@ func (c *Client) entryReceipt(ctx context.Context, kv jetstream.KeyValue, e jets
 }
 
 // Receipt returns tenant's receipt for a submission id or a package id.
-func (c *Client) Receipt(ctx context.Context, tenant, id string) (*Receipt, error) {
+func (c *Client) Receipt(ctx context.Context, tenant, id string) (*earkiv.Receipt, error) {
 	kv, err := c.receipts(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -177,7 +179,7 @@ func (c *Client) Receipt(ctx context.Context, tenant, id string) (*Receipt, erro
 
 // WaitReceipt blocks until the submission's receipt exists, ctx ends or the
 // connection is closed for good.
-func (c *Client) WaitReceipt(ctx context.Context, tenant, submissionID string) (*Receipt, error) {
+func (c *Client) WaitReceipt(ctx context.Context, tenant, submissionID string) (*earkiv.Receipt, error) {
 	kv, err := c.receipts(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -211,7 +213,7 @@ func (c *Client) WaitReceipt(ctx context.Context, tenant, submissionID string) (
 // the latest receipt of every submission so far (unless newOnly), then each
 // new one as it is issued. The channel is closed when ctx ends or the
 // connection is closed for good.
-func (c *Client) WatchReceipts(ctx context.Context, tenant string, newOnly bool) (<-chan *Receipt, error) {
+func (c *Client) WatchReceipts(ctx context.Context, tenant string, newOnly bool) (<-chan *earkiv.Receipt, error) {
 	kv, err := c.receipts(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -224,7 +226,7 @@ func (c *Client) WatchReceipts(ctx context.Context, tenant string, newOnly bool)
 	if err != nil {
 		return nil, fmt.Errorf("watch receipts of %s: %w", tenant, err)
 	}
-	out := make(chan *Receipt, 64)
+	out := make(chan *earkiv.Receipt, 64)
 	go func() {
 		defer close(out)
 		defer w.Stop()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/report"
@@ -16,14 +17,14 @@ import (
 
 // bigReceipt is the receipt of a delivery of n files, each with its
 // SHA-256 in the receipt and in its report.
-func bigReceipt(id string, n int) *queue.Receipt {
-	r := &queue.Receipt{SubmissionID: id, Tenant: "alfa", PackageID: "KS 2026/" + id[len(id)-4:], AIPID: "a1", Status: queue.Accepted,
+func bigReceipt(id string, n int) *earkiv.Receipt {
+	r := &earkiv.Receipt{SubmissionID: id, Tenant: "alfa", PackageID: "KS 2026/" + id[len(id)-4:], AIPID: "a1", Status: earkiv.Accepted,
 		Files: n, Report: &report.Report{Package: "big.tar", Valid: true, Files: n, Findings: []report.Finding{}},
 		Submitted: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
 	for i := range n {
 		sum := fmt.Sprintf("%064x", i)
 		p := fmt.Sprintf("content/akt-%06d/handling.pdf", i)
-		r.Checksums = append(r.Checksums, queue.FileSum{Path: p, Size: int64(i), SHA256: sum})
+		r.Checksums = append(r.Checksums, earkiv.FileSum{Path: p, Size: int64(i), SHA256: sum})
 		r.Report.Checksums = append(r.Report.Checksums, report.Checksum{File: p, Size: int64(i), Digest: map[string]string{"SHA-256": sum}})
 		r.Bytes += int64(i)
 	}
@@ -44,7 +45,7 @@ func TestBigReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waited := make(chan *queue.Receipt, 1)
+	waited := make(chan *earkiv.Receipt, 1)
 	go func() {
 		r, err := prod.WaitReceipt(ctx, "alfa", id)
 		if err != nil {
@@ -58,12 +59,12 @@ func TestBigReceipt(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		get  func() (*queue.Receipt, error)
+		get  func() (*earkiv.Receipt, error)
 	}{
-		{"by submission", func() (*queue.Receipt, error) { return prod.Receipt(ctx, "alfa", id) }},
-		{"by package", func() (*queue.Receipt, error) { return prod.Receipt(ctx, "alfa", want.PackageID) }},
-		{"waited", func() (*queue.Receipt, error) { return <-waited, nil }},
-		{"watched", func() (*queue.Receipt, error) { return <-watch, nil }},
+		{"by submission", func() (*earkiv.Receipt, error) { return prod.Receipt(ctx, "alfa", id) }},
+		{"by package", func() (*earkiv.Receipt, error) { return prod.Receipt(ctx, "alfa", want.PackageID) }},
+		{"waited", func() (*earkiv.Receipt, error) { return <-waited, nil }},
+		{"watched", func() (*earkiv.Receipt, error) { return <-watch, nil }},
 	} {
 		got, err := c.get()
 		if err != nil {
@@ -76,7 +77,7 @@ func TestBigReceipt(t *testing.T) {
 
 	// A second, smaller receipt for the same submission replaces it whole.
 	small := bigReceipt(id, 3)
-	small.Status, small.Reason = queue.Rejected, "again"
+	small.Status, small.Reason = earkiv.Rejected, "again"
 	if err := svc.PutReceipt(ctx, small); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestBigReceipt(t *testing.T) {
 		t.Fatalf("replaced: %v %v", got, err)
 	}
 	// The accepted receipt still stands under the package id.
-	if got, err := prod.Receipt(ctx, "alfa", want.PackageID); err != nil || got.Status != queue.Accepted || len(got.Checksums) != 100_000 {
+	if got, err := prod.Receipt(ctx, "alfa", want.PackageID); err != nil || got.Status != earkiv.Accepted || len(got.Checksums) != 100_000 {
 		t.Fatalf("package receipt: %v", err)
 	}
 }
@@ -98,7 +99,7 @@ func TestReceiptOddIDs(t *testing.T) {
 	n, a, _ := setup(t)
 	svc, prod := n.Service(t), n.Producer(t, a)
 	for _, id := range []string{strings.Repeat("x", 5000), "../../victim", "a b.c*>", ""} {
-		if err := svc.PutReceipt(ctx, &queue.Receipt{SubmissionID: id, Tenant: "alfa", Status: queue.Rejected}); err != nil {
+		if err := svc.PutReceipt(ctx, &earkiv.Receipt{SubmissionID: id, Tenant: "alfa", Status: earkiv.Rejected}); err != nil {
 			t.Fatalf("put %.20q: %v", id, err)
 		}
 		if r, err := prod.Receipt(ctx, "alfa", id); err != nil || r.SubmissionID != id {
@@ -106,7 +107,7 @@ func TestReceiptOddIDs(t *testing.T) {
 		}
 	}
 	long := strings.Repeat("y", 5000)
-	if err := svc.PutReceipt(ctx, &queue.Receipt{SubmissionID: "0190f0c8-0000-7000-8000-0000000000aa", Tenant: "alfa", PackageID: long, Status: queue.Rejected}); err != nil {
+	if err := svc.PutReceipt(ctx, &earkiv.Receipt{SubmissionID: "0190f0c8-0000-7000-8000-0000000000aa", Tenant: "alfa", PackageID: long, Status: earkiv.Rejected}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := prod.Receipt(ctx, "alfa", strings.Repeat("z", 5000)); !errors.Is(err, queue.ErrNoReceipt) {
@@ -117,7 +118,7 @@ func TestReceiptOddIDs(t *testing.T) {
 		if _, err := svc.Receipt(ctx, tn, "x"); !errors.Is(err, ids.ErrInvalid) {
 			t.Errorf("tenant %q: %v", tn, err)
 		}
-		if err := svc.ReadEvents(ctx, tn, 1, func(queue.Event) error { return nil }); !errors.Is(err, ids.ErrInvalid) {
+		if err := svc.ReadEvents(ctx, tn, 1, func(earkiv.Event) error { return nil }); !errors.Is(err, ids.ErrInvalid) {
 			t.Errorf("events of tenant %q: %v", tn, err)
 		}
 	}

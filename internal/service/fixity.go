@@ -11,6 +11,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
@@ -26,8 +27,8 @@ type fixityMetrics struct {
 }
 
 // observe counts an audit summary event (one per tenant and run).
-func (m *fixityMetrics) observe(e queue.Event) {
-	if e.Type != "fixity.audit" {
+func (m *fixityMetrics) observe(e earkiv.Event) {
+	if e.Type != earkiv.FixityAudit {
 		return
 	}
 	m.audits.WithLabelValues(e.Tenant, e.Outcome).Inc()

@@ -1,0 +1,47 @@
+package earkiv
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// EventType names what an event records. It is the last token of the
+// event's subject, so it never holds a space, '*' or '>'.
+type EventType string
+
+// The events earkiv records.
+const (
+	IngestStarted    EventType = "ingest.started"
+	IngestRetry      EventType = "ingest.retry"
+	IngestFailed     EventType = "ingest.failed"
+	ValidationPassed EventType = "validation.passed"
+	ValidationFailed EventType = "validation.failed"
+	AIPStored        EventType = "aip.stored"
+	ReceiptIssued    EventType = "receipt.issued"
+	FixityAudit      EventType = "fixity.audit"
+	FixityRepair     EventType = "fixity.repair"
+)
+
+// Outcomes an event may carry, as PREMIS names them.
+const (
+	Success = "success"
+	Failure = "failure"
+)
+
+// Event is one state change, for the audit trail and the projections.
+type Event struct {
+	ID           string          `json:"id"`
+	Time         time.Time       `json:"time"`
+	Tenant       string          `json:"tenant"`
+	Type         EventType       `json:"type"`
+	SubmissionID string          `json:"submissionId,omitempty"`
+	PackageID    string          `json:"packageId,omitempty"`
+	AIPID        string          `json:"aipId,omitempty"`
+	Outcome      string          `json:"outcome,omitempty"`
+	Detail       string          `json:"detail,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
+	Seq          uint64          `json:"seq,omitempty"` // stream sequence, when read back
+	// Pending is how many events followed this one in the stream when it
+	// was delivered: a follower that batches its work commits at 0.
+	Pending uint64 `json:"-"`
+}
