@@ -12,13 +12,18 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/earkiv"
-	"github.com/earkiv/earkiv/internal/queue"
 )
 
 // ManifestLoader reads an AIP's manifest from the tenant's bucket.
 type ManifestLoader func(ctx context.Context, tenant, aipID string) (*aip.Manifest, error)
 
 const eventsBookmark = "events.seq"
+
+// EventSource delivers the event log of every tenant in order from start,
+// calling fn for each until ctx ends or fn fails (queue.Client is one).
+type EventSource interface {
+	FollowEvents(ctx context.Context, tenant string, start uint64, fn func(earkiv.Event) error) error
+}
 
 // Follow keeps the catalog up to date from the event stream: every event is
 // recorded, aip.stored loads the AIP's manifest from its bucket and
@@ -27,9 +32,9 @@ const eventsBookmark = "events.seq"
 //
 // Events that arrive together are applied in one transaction (up to
 // maxBatch), committed when the stream has no more for now: an ingest
-// sends four events, and a transaction per event was most of the
-// catalog's cost.
-func (c *Catalog) Follow(ctx context.Context, q *queue.Client, load ManifestLoader, log *slog.Logger) error {
+// sends four events, and a commit per event would cost more than applying
+// them.
+func (c *Catalog) Follow(ctx context.Context, q EventSource, load ManifestLoader, log *slog.Logger) error {
 	last, err := c.State(ctx, eventsBookmark)
 	if err != nil {
 		return fmt.Errorf("catalog: %w", err)
