@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -226,10 +224,7 @@ transaction per tenant. Receipts and events are kept.`,
 				if err != nil {
 					return exitErr(exitFailure, "%v", err)
 				}
-				n, err := cat.Rebuild(c.Context, t.ID, aip.Manifests(c.Context, st, t.Bucket))
-				if errors.Is(err, storage.ErrNotFound) {
-					n, err = 0, nil // no bucket yet: nothing archived
-				}
+				n, err := cat.RebuildFrom(c.Context, t.ID, st, t.Bucket)
 				if err != nil {
 					return exitErr(exitFailure, "reindex %s: %v", t.ID, err)
 				}
