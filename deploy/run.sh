@@ -2,7 +2,12 @@
 # The main job on embedded defaults: earkiv serve with embedded NATS, S3
 # gateway and catalog under $DATA, a demo municipality, and the sample
 # packages submitted once it is up. Ctrl-C stops it. Every address moves
-# by environment: HTTP, METRICS, NATS, S3 (host:port), DATA (folder).
+# by flag or environment (the flag wins):
+#   --http.addr    HTTP     producers' API      127.0.0.1:8080
+#   --metrics.addr METRICS  /metrics, /healthz  127.0.0.1:9464
+#   --nats.addr    NATS     embedded NATS       127.0.0.1:4222
+#   --s3.addr      S3       embedded S3 gateway 127.0.0.1:7070
+#   --data-dir     DATA     data folder         earkiv-data
 set -euo pipefail
 BIN=${BIN:-bin/earkiv}
 DATA=${DATA:-earkiv-data}
@@ -10,6 +15,28 @@ HTTP=${HTTP:-127.0.0.1:8080}
 METRICS=${METRICS:-127.0.0.1:9464}
 NATS=${NATS:-127.0.0.1:4222}
 S3=${S3:-127.0.0.1:7070}
+
+usage() {
+  sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
+  exit "$1"
+}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --*=*) flag=${1%%=*} val=${1#*=}; shift ;;
+    --help|-h) usage 0 ;;
+    --*) [ $# -ge 2 ] || { echo "run.sh: $1 needs a value" >&2; usage 2; }
+         flag=$1 val=$2; shift 2 ;;
+    *) echo "run.sh: unexpected argument $1" >&2; usage 2 ;;
+  esac
+  case $flag in
+    --http.addr) HTTP=$val ;;
+    --metrics.addr) METRICS=$val ;;
+    --nats.addr) NATS=$val ;;
+    --s3.addr) S3=$val ;;
+    --data-dir) DATA=$val ;;
+    *) echo "run.sh: unknown flag $flag" >&2; usage 2 ;;
+  esac
+done
 
 "$BIN" tenant add --data-dir "$DATA" --if-missing --id exempelby --name "Exempelby kommun" \
   --org 212000-0001 --password-file "$DATA/exempelby.password" >/dev/null
@@ -38,7 +65,7 @@ cat <<MSG
 == earkiv is running (Ctrl-C stops it)
   submit:   $BIN submit --tenant exempelby --nats.url nats://$NATS --password-file $DATA/exempelby.password --wait PACKAGE
   receipt:  $BIN receipt --tenant exempelby --nats.url nats://$NATS --password-file $DATA/exempelby.password ID
-  events:   $BIN events --data-dir $DATA --nats.url nats://$NATS --from 1
+  events:   $BIN events --data-dir $DATA --from 1   (finds this serve from $DATA/endpoints.json)
   API:      curl -u exempelby:\$(cat $DATA/exempelby.password) http://$HTTP/api/v1/aips
   metrics:  curl http://$METRICS/metrics
 MSG

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -192,7 +190,8 @@ transaction per tenant. Receipts and events are kept.`,
 		Flags: append([]cli.Flag{
 			dataDirFlag(), tenantsFlag(),
 			&cli.StringFlag{Name: "tenant", Usage: "only this tenant"},
-		}, s3Flags()...),
+		}, s3Flags(adminS3Usage)...),
+		Before: findServe,
 		Action: func(c *cli.Context) error {
 			dataDir, err := filepath.Abs(c.String("data-dir"))
 			if err != nil {
@@ -225,10 +224,7 @@ transaction per tenant. Receipts and events are kept.`,
 				if err != nil {
 					return exitErr(exitFailure, "%v", err)
 				}
-				n, err := cat.Rebuild(c.Context, t.ID, aip.Manifests(c.Context, st, t.Bucket))
-				if errors.Is(err, storage.ErrNotFound) {
-					n, err = 0, nil // no bucket yet: nothing archived
-				}
+				n, err := cat.RebuildFrom(c.Context, t.ID, st, t.Bucket)
 				if err != nil {
 					return exitErr(exitFailure, "reindex %s: %v", t.ID, err)
 				}
@@ -243,16 +239,15 @@ func eventsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "events",
 		Usage: "follow the event log (every state change), as JSON lines",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			dataDirFlag(),
 			&cli.StringFlag{Name: "tenant", Usage: "only this tenant's events"},
 			&cli.Uint64Flag{Name: "from", Usage: "start at this sequence (1: from the beginning; default: new events only)"},
 			&cli.IntFlag{Name: "limit", Usage: "stop after this many events"},
 			&cli.BoolFlag{Name: "no-follow", Usage: "print the events stored so far and exit"},
-			&cli.StringFlag{Name: "nats.url", Value: "nats://127.0.0.1:4222", EnvVars: []string{"EARKIV_NATS_URL"}},
-			&cli.StringFlag{Name: "nats.user", Value: service.ServiceUser, EnvVars: []string{"EARKIV_NATS_USER"}},
-			&cli.StringFlag{Name: "nats.password", Usage: "service password (default: from the data folder's secrets)", EnvVars: []string{"EARKIV_NATS_PASSWORD"}},
-		},
+			natsURLFlag(clientNATSUsage),
+		}, natsLoginFlags()...),
+		Before: findServe,
 		Action: func(c *cli.Context) error {
 			pass := c.String("nats.password")
 			if pass == "" {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,56 +25,6 @@ import (
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
-
-// s3Flags locate the store an admin command reads (see adminStore).
-func s3Flags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "s3.endpoint", EnvVars: []string{"EARKIV_S3_ENDPOINT"}, Usage: "external S3 endpoint (default: the data folder's embedded gateway)"},
-		&cli.StringFlag{Name: "s3.addr", Value: "127.0.0.1:7070", Usage: "address of the embedded gateway"},
-		&cli.StringFlag{Name: "s3.access-key", EnvVars: []string{"EARKIV_S3_ACCESS_KEY"}},
-		&cli.StringFlag{Name: "s3.secret-key", EnvVars: []string{"EARKIV_S3_SECRET_KEY"}},
-		&cli.StringFlag{Name: "s3.region", Value: "us-east-1"},
-	}
-}
-
-// storeFlags are s3Flags and the NATS login audits publish their events with.
-func storeFlags() []cli.Flag {
-	return append(s3Flags(),
-		&cli.StringFlag{Name: "nats.url", Value: "nats://127.0.0.1:4222", EnvVars: []string{"EARKIV_NATS_URL"}, Usage: "for audit events (skipped with a warning when unreachable)"},
-		&cli.StringFlag{Name: "nats.user", Value: service.ServiceUser, EnvVars: []string{"EARKIV_NATS_USER"}},
-		&cli.StringFlag{Name: "nats.password", EnvVars: []string{"EARKIV_NATS_PASSWORD"}, Usage: "default: from the data folder's secrets"},
-	)
-}
-
-var periodRe = regexp.MustCompile(`^(\d+)d$`)
-
-// parsePeriod reads Go durations and whole days ("90d").
-func parsePeriod(s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	if m := periodRe.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	return time.ParseDuration(s)
-}
-
-var rateRe = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([KMG]i?B|B)(?:/s)?$`)
-
-// parseRate reads "200MB/s", "1.5GiB/s", "500KB/s".
-func parseRate(s string) (int64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	m := rateRe.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return 0, fmt.Errorf("rate %q: want e.g. 200MB/s", s)
-	}
-	v, _ := strconv.ParseFloat(m[1], 64)
-	mult := map[string]float64{"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[m[2]]
-	return int64(v * mult), nil
-}
 
 // fixityEnv is what both fixity commands need.
 type fixityEnv struct {
@@ -173,16 +122,17 @@ unreadable object, 2 the audit could not run or was interrupted.`,
 					&cli.StringFlag{Name: "tenant", Usage: "audit this tenant"},
 					&cli.BoolFlag{Name: "all", Usage: "audit every tenant"},
 					&cli.StringFlag{Name: "aip", Usage: "only this AIP"},
-					&cli.StringFlag{Name: "not-checked-for", Usage: "only objects not verified within this period, e.g. 90d"},
+					periodFlag("not-checked-for", "", "only objects not verified within this period, e.g. 90d"),
 					&cli.Float64Flag{Name: "sample", Usage: "check this percentage of the objects (a stable random sample per run)"},
-					&cli.StringFlag{Name: "rate", Usage: "read at most this fast over all workers, e.g. 200MB/s"},
+					rateFlag("rate", "", "read at most this fast over all workers, e.g. 200MB/s"),
 					&cli.IntFlag{Name: "workers", Value: 4, Usage: "objects read at once"},
-					&cli.StringFlag{Name: "orphan-grace", Value: "24h", Usage: "objects outside any AIP younger than this may be an ingest in progress and are not orphans"},
+					periodFlag("orphan-grace", "24h", "objects outside any AIP younger than this may be an ingest in progress and are not orphans"),
 					&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 					&cli.BoolFlag{Name: "csv", Usage: "print the failed objects as CSV"},
 					&cli.StringFlag{Name: "report", Usage: "also write the result to this file (JSON, or CSV if it ends in .csv)"},
 					&cli.StringFlag{Name: "resume", Usage: "resume an interrupted run by its id"},
 				}, storeFlags()...),
+				Before: findServe,
 				Action: fixityAudit,
 			},
 			{
@@ -199,6 +149,7 @@ Exit status: 0 all repaired, 1 some could not be repaired, 2 could not run.`,
 					&cli.StringFlag{Name: "run", Usage: "audit run id (default: the latest)"},
 					&cli.StringFlag{Name: "tenant", Usage: "only this tenant's objects"},
 				}, storeFlags()...),
+				Before: findServe,
 				Action: fixityRepair,
 			},
 		},
@@ -209,18 +160,7 @@ func fixityAudit(c *cli.Context) error {
 	if c.Bool("json") && c.Bool("csv") {
 		return exitErr(exitFailure, "--json and --csv exclude each other")
 	}
-	notChecked, err := parsePeriod(c.String("not-checked-for"))
-	if err != nil {
-		return exitErr(exitFailure, "--not-checked-for: %v", err)
-	}
-	grace, err := parsePeriod(c.String("orphan-grace"))
-	if err != nil {
-		return exitErr(exitFailure, "--orphan-grace: %v", err)
-	}
-	rateV, err := parseRate(c.String("rate"))
-	if err != nil {
-		return exitErr(exitFailure, "--rate: %v", err)
-	}
+	notChecked, grace, rateV := period(c, "not-checked-for").Duration(), period(c, "orphan-grace").Duration(), int64(rate(c, "rate"))
 	if s := c.Float64("sample"); s < 0 || s > 100 {
 		return exitErr(exitFailure, "--sample: want a percentage between 0 and 100")
 	}

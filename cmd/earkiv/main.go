@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -34,22 +33,13 @@ func run(args []string) int {
 		Name:    "earkiv",
 		Usage:   "e-archive ingest and preservation for Swedish municipalities (FGS 1.x and E-ARK/FGS 2.0 packages)",
 		Version: version,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "schema-dir", Usage: "folder with the official schemas (default: embedded copy, else ../shared/schemas)", EnvVars: []string{"EARKIV_SCHEMA_DIR"}},
-			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
-		},
-		Before: func(c *cli.Context) error {
-			var lvl slog.Level
-			if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
-				return exitErr(exitFailure, "bad --log-level: %v", err)
-			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
-			return nil
-		},
+		Flags:   []cli.Flag{schemaDirFlag(true), logLevelFlag(true)},
+		Before:  setLogLevel,
 		Commands: []*cli.Command{serveCommand(), workerCommand(), submitCommand(), receiptCommand(), tenantCommand(), reindexCommand(), eventsCommand(), fixityCommand(),
 			validateCommand(), xsdCommand(), sampleCommand(), versionCommand()},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
+	acceptAppFlags(app.Commands)
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK

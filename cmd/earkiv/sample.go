@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/fixity"
 	"github.com/earkiv/earkiv/internal/samplegen"
+	"github.com/earkiv/earkiv/internal/units"
 	"github.com/earkiv/earkiv/schemas"
 )
 
@@ -26,12 +25,13 @@ func sampleCommand() *cli.Command {
 					&cli.StringFlag{Name: "family", Value: "eark", Usage: "fgs1 (FGS 1.x + FGS Ärendehantering) or eark (E-ARK SIP 2.x + CITS ERMS)"},
 					&cli.IntFlag{Name: "cases", Value: 1, Usage: "ärenden"},
 					&cli.IntFlag{Name: "files", Value: 1, Usage: "handlingar per ärende"},
-					&cli.StringFlag{Name: "size", Value: "1KiB", Usage: "bytes per handling (suffixes KB, MB, GB, KiB, MiB, GiB)"},
+					sizeFlag("size", "1KiB", "bytes per handling ("+units.SizeForms+")"),
 					&cli.StringFlag{Name: "id", Usage: "package id (default: random UUID)"},
 					&cli.StringFlag{Name: "checksum", Value: "SHA-256", Usage: "MD5, SHA-1, SHA-256, SHA-384 or SHA-512"},
 					&cli.StringFlag{Name: "org", Value: "Exempelby kommun", Usage: "municipality name"},
 					&cli.StringFlag{Name: "org-id", Value: "2120000001", Usage: "municipality organisation number"},
 					&cli.Uint64Flag{Name: "seed", Usage: "random seed (same seed, same bytes)"},
+					schemaDirFlag(false),
 				},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
@@ -46,9 +46,9 @@ func sampleCommand() *cli.Command {
 					default:
 						return exitErr(exitFailure, "--family must be fgs1 or eark, not %q", c.String("family"))
 					}
-					size, err := parseBytes(c.String("size"))
-					if err != nil {
-						return exitErr(exitFailure, "--size: %v", err)
+					perFile := size(c, "size")
+					if perFile <= 0 {
+						return exitErr(exitFailure, "--size: want a positive size, e.g. 1KiB")
 					}
 					alg, ok := fixity.Parse(c.String("checksum"))
 					if !ok {
@@ -57,10 +57,10 @@ func sampleCommand() *cli.Command {
 					if c.Int("cases") < 1 || c.Int("files") < 1 {
 						return exitErr(exitFailure, "--cases and --files must be at least 1")
 					}
-					spec := samplegen.Spec{Family: fam, Cases: c.Int("cases"), Files: c.Int("files"), Size: size, ID: c.String("id"),
+					spec := samplegen.Spec{Family: fam, Cases: c.Int("cases"), Files: c.Int("files"), Size: int64(perFile), ID: c.String("id"),
 						Checksum: alg, OrgName: c.String("org"), OrgID: c.String("org-id"), Seed: c.Uint64("seed")}
 					if fam == fgs.FamilyEARK {
-						if fsys, _, err := schemas.Open(c.String("schema-dir")); err == nil {
+						if fsys, _, err := schemas.Open(globalString(c, "schema-dir")); err == nil {
 							spec.Schemas = fsys
 						}
 					}
@@ -76,11 +76,12 @@ func sampleCommand() *cli.Command {
 				Name:      "defects",
 				Usage:     "write the valid samples and one invalid sample per defect, with expected.json",
 				ArgsUsage: "OUT",
+				Flags:     []cli.Flag{schemaDirFlag(false)},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return exitErr(exitFailure, "sample defects: give one output folder")
 					}
-					fsys, _, err := schemas.Open(c.String("schema-dir"))
+					fsys, _, err := schemas.Open(globalString(c, "schema-dir"))
 					if err != nil {
 						return exitErr(exitFailure, "%v", err)
 					}
@@ -94,25 +95,4 @@ func sampleCommand() *cli.Command {
 			},
 		},
 	}
-}
-
-// parseBytes reads sizes like 1000, 50KB, 1GB (decimal) or 1KiB, 20MiB (binary).
-func parseBytes(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	mult := int64(1)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not a positive size", s)
-	}
-	return n * mult, nil
 }

@@ -3,57 +3,44 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/earkiv/earkiv/internal/endpoints"
 	"github.com/earkiv/earkiv/internal/service"
 )
 
-func dataDirFlag() cli.Flag {
-	return &cli.StringFlag{Name: "data-dir", Value: "./earkiv-data", Usage: "folder for the embedded services, catalog, spool and tenants", EnvVars: []string{"EARKIV_DATA_DIR"}}
-}
-
-func tenantsFlag() cli.Flag {
-	return &cli.StringFlag{Name: "tenants", Usage: "tenants file (default <data-dir>/tenants.yaml)", EnvVars: []string{"EARKIV_TENANTS"}}
-}
-
+// serviceFlags are serve's and worker's; embedded says whether an empty
+// --nats.url or --s3.endpoint runs the service in-process.
 func serviceFlags(embedded bool) []cli.Flag {
 	natsUsage, s3Usage := "external NATS server URL (required)", "external S3 endpoint, e.g. http://minio:9000 (required)"
 	if embedded {
 		natsUsage, s3Usage = "external NATS server URL (default: run one embedded)", "external S3 endpoint, e.g. http://minio:9000 (default: run an embedded gateway on <data-dir>/s3)"
 	}
-	return []cli.Flag{
-		dataDirFlag(),
-		tenantsFlag(),
-		&cli.StringFlag{Name: "nats.url", Usage: natsUsage, EnvVars: []string{"EARKIV_NATS_URL"}},
-		&cli.StringFlag{Name: "nats.addr", Value: "127.0.0.1:4222", Usage: "listen address of the embedded NATS server"},
-		&cli.StringFlag{Name: "nats.user", Value: service.ServiceUser, Usage: "service login on an external NATS server", EnvVars: []string{"EARKIV_NATS_USER"}},
-		&cli.StringFlag{Name: "nats.password", Usage: "service password on an external NATS server", EnvVars: []string{"EARKIV_NATS_PASSWORD"}},
-		&cli.StringFlag{Name: "s3.endpoint", Usage: s3Usage, EnvVars: []string{"EARKIV_S3_ENDPOINT"}},
-		&cli.StringFlag{Name: "s3.addr", Value: "127.0.0.1:7070", Usage: "listen address of the embedded S3 gateway"},
-		&cli.StringFlag{Name: "s3.access-key", Usage: "S3 access key (external endpoint)", EnvVars: []string{"EARKIV_S3_ACCESS_KEY"}},
-		&cli.StringFlag{Name: "s3.secret-key", Usage: "S3 secret key (external endpoint)", EnvVars: []string{"EARKIV_S3_SECRET_KEY"}},
-		&cli.StringFlag{Name: "s3.region", Value: "us-east-1", Usage: "S3 region", EnvVars: []string{"EARKIV_S3_REGION"}},
+	flags := []cli.Flag{dataDirFlag(), tenantsFlag(), schemaDirFlag(false), natsURLFlag(natsUsage), natsAddrFlag()}
+	flags = append(append(flags, natsLoginFlags()...), s3Flags(s3Usage)...)
+	memory := sizeFlag("memory", "", "heap all validations at once may take, e.g. 4GiB; a package that needs more waits, or runs alone", "EARKIV_MEMORY")
+	memory.DefaultText = "half the machine's memory"
+	return append(flags,
 		&cli.IntFlag{Name: "workers", Value: 8, Usage: "packages ingested at once by this process (an ingest mostly waits on NATS and S3, so more than the CPU count pays; serve --workers 0 runs none)"},
 		&cli.DurationFlag{Name: "ack-wait", Value: time.Minute, Usage: "time without a heartbeat before a request goes to another worker"},
-		&cli.StringFlag{Name: "memory", Usage: "heap all validations at once may take, e.g. 4GiB (default: half the machine's memory); a package that needs more waits, or runs alone", EnvVars: []string{"EARKIV_MEMORY"}},
+		memory,
 		&cli.IntFlag{Name: "max-deliver", Value: 5, Usage: "attempts before a request is dead-lettered with a 'failed' receipt"},
 		&cli.StringFlag{Name: "metrics.addr", Value: "127.0.0.1:9464", Usage: "operators' /metrics and /healthz listen address: loopback or a private network, since /metrics shows every tenant's counters (empty: none)", EnvVars: []string{"EARKIV_METRICS_ADDR"}},
-	}
+	)
 }
 
 func serviceConfig(c *cli.Context) (service.Config, error) {
-	var mem int64
-	if s := c.String("memory"); s != "" {
-		var err error
-		if mem, err = parseBytes(s); err != nil {
-			return service.Config{}, exitErr(exitFailure, "--memory: %v", err)
-		}
+	mem := size(c, "memory")
+	if c.IsSet("memory") && mem <= 0 {
+		return service.Config{}, exitErr(exitFailure, "--memory: want a positive size, e.g. 4GiB")
 	}
 	return service.Config{
-		MemoryBudget: mem,
+		MemoryBudget: int64(mem),
 		DataDir:      c.String("data-dir"),
 		TenantsFile:  c.String("tenants"),
 		NATS:         service.NATSConfig{URL: c.String("nats.url"), Addr: c.String("nats.addr"), User: c.String("nats.user"), Password: c.String("nats.password")},
@@ -83,9 +70,9 @@ Tenants come from the tenants file (earkiv tenant add); changes are picked up
 while running.`,
 		Flags: append(serviceFlags(true),
 			&cli.StringFlag{Name: "http.addr", Value: "127.0.0.1:8080", Usage: "producers' HTTP API listen address (empty: none)"},
-			&cli.StringFlag{Name: "fixity.cycle", Value: "90d", Usage: "verify every stored object once per this period (0: no scheduled audits)"},
+			periodFlag("fixity.cycle", "90d", "verify every stored object once per this period (0: no scheduled audits)"),
 			&cli.DurationFlag{Name: "fixity.interval", Value: time.Hour, Usage: "audit a slice of the cycle this often, so reads are spread evenly"},
-			&cli.StringFlag{Name: "fixity.rate", Value: "50MB/s", Usage: "read at most this fast during scheduled audits"},
+			rateFlag("fixity.rate", "50MB/s", "read at most this fast during scheduled audits"),
 			&cli.IntFlag{Name: "fixity.workers", Value: 2, Usage: "objects read at once during scheduled audits"},
 		),
 		Action: func(c *cli.Context) error {
@@ -98,20 +85,32 @@ while running.`,
 				return err
 			}
 			cfg.Validator, cfg.Catalog, cfg.HTTPAddr = v, true, c.String("http.addr")
-			cycle, err := parsePeriod(c.String("fixity.cycle"))
-			if err != nil && c.String("fixity.cycle") != "0" {
-				return exitErr(exitFailure, "--fixity.cycle: %v", err)
-			}
-			rateV, err := parseRate(c.String("fixity.rate"))
+			cfg.Fixity = service.FixityConfig{Cycle: period(c, "fixity.cycle").Duration(), Interval: c.Duration("fixity.interval"),
+				Rate: int64(rate(c, "fixity.rate")), Workers: c.Int("fixity.workers")}
+			// Where serve answers goes into the data folder once it does, for
+			// the commands that look for it there (findServe). The path is
+			// absolute: the embedded S3 gateway changes the working folder.
+			dataDir, err := filepath.Abs(cfg.DataDir)
 			if err != nil {
-				return exitErr(exitFailure, "--fixity.rate: %v", err)
+				return exitErr(exitFailure, "--data-dir: %v", err)
 			}
-			cfg.Fixity = service.FixityConfig{Cycle: cycle, Interval: c.Duration("fixity.interval"), Rate: rateV, Workers: c.Int("fixity.workers")}
+			var recorded bool
 			cfg.Ready = func(ep service.Endpoints) {
+				if err := endpoints.Write(dataDir, serveEndpoints(cfg, ep)); err != nil {
+					slog.Warn("record the addresses in the data folder (other commands use the defaults)", "err", err)
+				} else {
+					recorded = true
+				}
 				slog.Info("earkiv is serving", "nats", ep.NATSURL, "s3", ep.S3Endpoint, "http", ep.HTTP, "metrics", ep.Metrics)
 			}
 			privateFiles()
-			if err := service.Run(c.Context, cfg); err != nil {
+			err = service.Run(c.Context, cfg)
+			if recorded {
+				if rerr := endpoints.Remove(dataDir); rerr != nil {
+					slog.Warn("remove the addresses from the data folder", "err", rerr)
+				}
+			}
+			if err != nil {
 				return exitErr(exitFailure, "serve: %v", err)
 			}
 			return nil
@@ -149,6 +148,19 @@ func workerCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// serveEndpoints is what the endpoints file says of a serve: the embedded
+// gateway's listen address too, since admin commands log in to it with the
+// data folder's secrets, not with S3 flags.
+func serveEndpoints(cfg service.Config, ep service.Endpoints) endpoints.Endpoints {
+	e := endpoints.Endpoints{NATSURL: ep.NATSURL, S3Endpoint: ep.S3Endpoint, HTTP: ep.HTTP, Metrics: ep.Metrics}
+	if cfg.S3.Endpoint == "" {
+		if u, err := url.Parse(ep.S3Endpoint); err == nil {
+			e.S3Addr = u.Host
+		}
+	}
+	return e
 }
 
 // privateFiles makes every file and folder the process creates from now on

@@ -20,7 +20,8 @@ import (
 func producerFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "tenant", Required: true, Usage: "the municipality (tenant id) submitting", EnvVars: []string{"EARKIV_TENANT"}},
-		&cli.StringFlag{Name: "nats.url", Value: "nats://127.0.0.1:4222", Usage: "NATS server", EnvVars: []string{"EARKIV_NATS_URL"}},
+		natsURLFlag(clientNATSUsage),
+		dataDirFlag(),
 		&cli.StringFlag{Name: "user", Usage: "producer login (default: the tenant id)", EnvVars: []string{"EARKIV_USER"}},
 		&cli.StringFlag{Name: "password", Usage: "producer password (prefer EARKIV_PASSWORD or --password-file)", EnvVars: []string{"EARKIV_PASSWORD"}},
 		&cli.StringFlag{Name: "password-file", Usage: "file holding the producer password"},
@@ -65,6 +66,7 @@ for several packages one subscription collects them all.
 
 Exit status: 0 submitted (with --wait: all accepted, or already archived), 1 any
 rejected or failed, 2 could not submit.`,
+		Before: findServe,
 		Flags: append(producerFlags(),
 			&cli.BoolFlag{Name: "wait", Usage: "wait for the receipts"},
 			&cli.DurationFlag{Name: "timeout", Value: time.Hour, Usage: "how long --wait waits"},
@@ -158,7 +160,8 @@ func receiptCommand() *cli.Command {
 		ArgsUsage: "ID",
 		Description: `Exit status: 0 accepted (or already archived), 1 rejected or failed,
 2 no receipt yet or could not ask.`,
-		Flags: producerFlags(),
+		Flags:  producerFlags(),
+		Before: findServe,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return exitErr(exitFailure, "receipt: give one ID")

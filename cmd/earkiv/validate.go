@@ -10,7 +10,7 @@ import (
 )
 
 func newValidator(c *cli.Context, workers int) (*validate.Validator, error) {
-	fsys, where, err := schemas.Open(c.String("schema-dir"))
+	fsys, where, err := schemas.Open(globalString(c, "schema-dir"))
 	if err != nil {
 		return nil, exitErr(exitFailure, "%v", err)
 	}
@@ -36,6 +36,7 @@ Exit status: 0 all packages valid, 1 at least one invalid, 2 could not run.`,
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (commons-ip style)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also list MAY-level notes"},
 			&cli.IntFlag{Name: "workers", Usage: "files hashed in parallel (0: one per CPU)"},
+			schemaDirFlag(false),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {

@@ -24,9 +24,10 @@ func xsdCommand() *cli.Command {
 		ArgsUsage: "FILE...",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "set", Required: true, Usage: "schema set: " + strings.Join(sets, ", ")},
+			schemaDirFlag(false),
 		},
 		Action: func(c *cli.Context) error {
-			fsys, _, err := schemas.Open(c.String("schema-dir"))
+			fsys, _, err := schemas.Open(globalString(c, "schema-dir"))
 			if err != nil {
 				return exitErr(exitFailure, "%v", err)
 			}

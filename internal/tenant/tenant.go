@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/earkiv/earkiv/internal/ids"
+	"github.com/earkiv/earkiv/internal/units"
 )
 
 // Tenant is one municipality (or other archive authority).
@@ -89,24 +90,14 @@ func (r Retention) Until(t time.Time) (time.Time, error) {
 // DefaultRetention is the lock period when a tenant sets none.
 const DefaultRetention = "10y"
 
-var periodRe = regexp.MustCompile(`^([0-9]+)([ymd])$`)
-
-// AddPeriod adds a period written as <n>y, <n>m or <n>d to t.
+// AddPeriod adds a period written as <n>y, <n>m or <n>d to t. Retention
+// follows the calendar, so clock durations ("24h") are refused.
 func AddPeriod(t time.Time, p string) (time.Time, error) {
-	m := periodRe.FindStringSubmatch(strings.TrimSpace(p))
-	if m == nil {
+	v, err := units.ParsePeriod(p)
+	if err != nil || !v.Calendar() {
 		return time.Time{}, fmt.Errorf("period %q: want <n>y, <n>m or <n>d, or forever", p)
 	}
-	var n int
-	fmt.Sscan(m[1], &n)
-	switch m[2] {
-	case "y":
-		return t.AddDate(n, 0, 0), nil
-	case "m":
-		return t.AddDate(0, n, 0), nil
-	default:
-		return t.AddDate(0, 0, n), nil
-	}
+	return v.AddTo(t), nil
 }
 
 var (

@@ -141,3 +141,29 @@ func TestExampleFile(t *testing.T) {
 		t.Fatalf("exempelby: %+v", x)
 	}
 }
+
+func TestAddPeriod(t *testing.T) {
+	t0 := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"10y", t0.AddDate(10, 0, 0), true},
+		{"18m", t0.AddDate(0, 18, 0), true},
+		{"90d", t0.AddDate(0, 0, 90), true},
+		{" 1y ", t0.AddDate(1, 0, 0), true},
+		{"24h", time.Time{}, false}, // retention follows the calendar
+		{"", time.Time{}, false},
+		{"ten years", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		got, err := AddPeriod(t0, tt.in)
+		if (err == nil) != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("AddPeriod(%q) = %v, %v", tt.in, got, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "<n>y, <n>m or <n>d") {
+			t.Errorf("AddPeriod(%q): %v does not name the forms", tt.in, err)
+		}
+	}
+}
