@@ -108,15 +108,15 @@ func Run(ctx context.Context, cfg Config) error {
 	// every part after it has stopped:
 	//   - the embedded NATS server and S3 gateway: everything else talks
 	//     to them, so they stop last (neither uses the other);
-	//   - the NATS connection: the catalog's projection, the audits, the
-	//     workers and the API publish and read through it;
+	//   - the NATS connection: everything after it publishes or reads
+	//     through it, so it closes only when they have stopped;
 	//   - the catalog, then its projection and the scheduled audits: the
-	//     catalog closes only after the API and audits that use it stopped;
-	//   - the ingest workers: stopped before the connection and stores
-	//     they ack and store through;
-	//   - the HTTP API and metrics: they stop first, once their handlers
-	//     have returned, since handlers read the catalog and the queue;
-	//   - upkeep (queue gauge, tenant reload), which needs the connection.
+	//     catalog closes after everything that writes or reads it;
+	//   - the ingest workers, which ack through the connection and store
+	//     through the gateway;
+	//   - the HTTP API and metrics: their handlers read the catalog and
+	//     the queue, so they stop, handlers returned, before those close;
+	//   - upkeep (queue gauge, tenant reload), which uses the connection.
 	g := newParts(ctx, log)
 	defer g.stop() // a failed start stops what started
 	// One guard for every login, so failures count the same over NATS and HTTP.
