@@ -16,7 +16,7 @@ import (
 // replicas and records what it did where an audit records its results: the
 // catalog's last verification of each restored object, a PREMIS event log
 // per AIP (<aip>/events/repair-<id>.xml) and one fixity.repair event per
-// tenant.
+// tenant. Dir, Place and Lookup are required.
 type RepairJob struct {
 	Dir      string // the audit runs' state folder
 	RunID    string // the audit run to repair; empty: the latest
