@@ -15,6 +15,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/service"
@@ -137,12 +138,12 @@ func tenantAdd(c *cli.Context) error {
 	return nil
 }
 
-// adminStore finds the S3 store a serve with this data folder uses: the
-// --s3.endpoint given, or the embedded gateway, started here if serve is not
-// running.
-func adminStore(c *cli.Context) (*service.Stores, func(), error) {
+// adminStore finds the tenants' buckets where a serve with this data folder
+// keeps them: on the --s3.endpoint given, or on the embedded gateway,
+// started here if serve is not running.
+func adminStore(c *cli.Context) (*placement.Stores, func(), error) {
 	if ep := c.String("s3.endpoint"); ep != "" {
-		return service.NewStores(storage.Config{Endpoint: ep, AccessKey: c.String("s3.access-key"), SecretKey: c.String("s3.secret-key"), Region: c.String("s3.region")}), func() {}, nil
+		return placement.NewStores(storage.Config{Endpoint: ep, AccessKey: c.String("s3.access-key"), SecretKey: c.String("s3.secret-key"), Region: c.String("s3.region")}), func() {}, nil
 	}
 	dataDir, err := filepath.Abs(c.String("data-dir"))
 	if err != nil {
@@ -177,7 +178,7 @@ func adminStore(c *cli.Context) (*service.Stores, func(), error) {
 			}
 		}
 	}
-	return service.NewStores(cfg), stop, nil
+	return placement.NewStores(cfg), stop, nil
 }
 
 func reindexCommand() *cli.Command {
@@ -220,11 +221,11 @@ transaction per tenant. Receipts and events are kept.`,
 				if id := c.String("tenant"); id != "" && id != t.ID {
 					continue
 				}
-				st, err := stores.For(t)
+				b, err := stores.Primary(t)
 				if err != nil {
 					return exitErr(exitFailure, "%v", err)
 				}
-				n, err := cat.RebuildFrom(c.Context, t.ID, st, t.Bucket)
+				n, err := cat.RebuildFrom(c.Context, t.ID, b.Store, b.Name)
 				if err != nil {
 					return exitErr(exitFailure, "reindex %s: %v", t.ID, err)
 				}

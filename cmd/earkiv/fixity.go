@@ -18,23 +18,21 @@ import (
 
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/catalog"
-	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
-	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
 // fixityEnv is what both fixity commands need.
 type fixityEnv struct {
 	reg     *tenant.Registry
-	stores  *service.Stores
+	stores  *placement.Stores
 	stop    func()
 	cat     *catalog.Catalog
 	q       *queue.Client
 	dataDir string
-	locate  audit.Locator
 }
 
 func openFixityEnv(c *cli.Context) (*fixityEnv, error) {
@@ -51,8 +49,7 @@ func openFixityEnv(c *cli.Context) (*fixityEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &fixityEnv{reg: reg, stores: stores, stop: stop, dataDir: dataDir,
-		locate: stores.Locator(func() *tenant.Registry { return reg })}
+	env := &fixityEnv{reg: reg, stores: stores, stop: stop, dataDir: dataDir}
 	if _, err := os.Stat(service.CatalogFile(dataDir)); err == nil {
 		if env.cat, err = catalog.Open(c.Context, service.CatalogFile(dataDir)); err != nil {
 			stop()
@@ -194,9 +191,9 @@ func fixityAudit(c *cli.Context) error {
 		}
 	}
 	job := &audit.Job{
-		Options: audit.Options{Tenants: tenants, Store: env.stores.For, AIP: c.String("aip"), NotCheckedIn: notChecked,
+		Options: audit.Options{Tenants: tenants, Place: env.stores, AIP: c.String("aip"), NotCheckedIn: notChecked,
 			Sample: c.Float64("sample"), Rate: rateV, Workers: c.Int("workers"), OrphanGrace: grace},
-		Run: run, Locate: env.locate, Version: version, Progress: &audit.Progress{},
+		Run: run, Lookup: env.reg.Get, Version: version, Progress: &audit.Progress{},
 	}
 	if env.cat != nil {
 		job.Verified = env.cat
@@ -312,94 +309,26 @@ func fixityRepair(c *cli.Context) error {
 		return exitErr(exitFailure, "fixity repair: %v", err)
 	}
 	defer env.close()
-	dir := filepath.Join(env.dataDir, "audits")
-	id := c.String("run")
-	if id == "" {
-		if id, err = audit.LatestRun(dir); err != nil {
-			return exitErr(exitFailure, "fixity repair: %v", err)
-		}
-	}
-	run, err := audit.OpenRun(dir, id)
-	if err != nil {
-		return exitErr(exitFailure, "fixity repair: %v", err)
-	}
-	if err := run.Close(false); err != nil {
-		return exitErr(exitFailure, "fixity repair: %v", err)
-	}
-	var bad []audit.Finding
-	for _, f := range run.Findings() {
-		if f.Bad() && (c.String("tenant") == "" || f.Tenant == c.String("tenant")) {
-			bad = append(bad, f)
-		}
-	}
-	replica := func(tenantID string) (*storage.Store, string, error) {
-		t, err := env.reg.Get(tenantID)
-		if err != nil {
-			return nil, "", err
-		}
-		st, bucket, err := env.stores.Replica(t)
-		if err == nil && st == nil {
-			err = fmt.Errorf("tenant %s has no replica configured", tenantID)
-		}
-		return st, bucket, err
-	}
-	fixed, err := audit.Repair(c.Context, env.locate, replica, bad, time.Now)
-	if err != nil {
-		return exitErr(exitFailure, "fixity repair: %v", err)
-	}
-	repairID := id + "-" + time.Now().UTC().Format("20060102T150405Z")
-	var repaired []audit.Finding
-	failed := 0
-	for _, f := range fixed {
-		fmt.Printf("%-12s %s/%s: %s\n", f.Outcome, f.Bucket, f.Key, f.Detail)
-		if f.Outcome == audit.Repaired {
-			ok := f
-			ok.Outcome = audit.OK
-			repaired = append(repaired, ok)
-			if env.cat != nil {
-				if err := env.cat.SetVerified(c.Context, f.Tenant, f.Key, f.Checked, audit.OK, repairID); err != nil {
-					slog.Warn("catalog: record the repair (reindex or the next audit corrects it)", "key", f.Key, "err", err)
-				}
-			}
-		} else {
-			failed++
-		}
-	}
-	if _, err := audit.WriteEventLogs(c.Context, env.locate, "repair", repairID, version, repaired); err != nil {
-		return exitErr(exitFailure, "fixity repair: %v", err)
+	job := &audit.RepairJob{Dir: filepath.Join(env.dataDir, "audits"), RunID: c.String("run"), Tenant: c.String("tenant"),
+		Place: env.stores, Lookup: env.reg.Get, Version: version}
+	if env.cat != nil {
+		job.Verified = env.cat
 	}
 	if env.q != nil {
-		per := map[string][]audit.Finding{}
-		for _, f := range fixed {
-			per[f.Tenant] = append(per[f.Tenant], f)
-		}
-		for t, fs := range per {
-			outcome := "success"
-			for _, f := range fs {
-				if f.Outcome != audit.Repaired {
-					outcome = "failure"
-				}
-			}
-			data, _ := json.Marshal(fs)
-			if err := env.q.Publish(c.Context, earkiv.Event{Tenant: t, Type: earkiv.FixityRepair, Outcome: outcome, Data: data,
-				Detail: fmt.Sprintf("audit run %s: %d objects restored from the replica, %d could not be", id, len(fs)-countBad(fs), countBad(fs))}); err != nil {
-				return exitErr(exitFailure, "fixity repair: the repair of %s is done and in the buckets' event logs, but its event was not published: %v", t, err)
-			}
+		job.Publish = env.q.Publish
+	}
+	res, err := job.Run(c.Context)
+	if res != nil {
+		for _, f := range res.Findings {
+			fmt.Printf("%-12s %s/%s: %s\n", f.Outcome, f.Bucket, f.Key, f.Detail)
 		}
 	}
-	fmt.Printf("%d repaired, %d not repaired (audit run %s)\n", len(repaired), failed, id)
-	if failed > 0 {
+	if err != nil {
+		return exitErr(exitFailure, "fixity repair: %v", err)
+	}
+	fmt.Printf("%d repaired, %d not repaired (audit run %s)\n", res.Repaired, res.Failed, res.RunID)
+	if res.Failed > 0 {
 		return cli.Exit("", exitInvalid)
 	}
 	return nil
-}
-
-func countBad(fs []audit.Finding) int {
-	n := 0
-	for _, f := range fs {
-		if f.Outcome != audit.Repaired {
-			n++
-		}
-	}
-	return n
 }

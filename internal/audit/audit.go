@@ -24,6 +24,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/fixity"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
@@ -58,6 +59,7 @@ func (f Finding) Bad() bool { return f.Outcome != OK }
 type Target struct {
 	Tenant *tenant.Tenant
 	Store  *storage.Store
+	Bucket string
 	AIPID  string
 	Key    string
 	Size   int64
@@ -65,10 +67,11 @@ type Target struct {
 	Lock   aip.Retention
 }
 
-// Options select and pace an audit.
+// Options select and pace an audit. Place finds each tenant's buckets: the
+// primary one is audited.
 type Options struct {
 	Tenants      []*tenant.Tenant
-	Store        func(*tenant.Tenant) (*storage.Store, error)
+	Place        placement.Placement
 	AIP          string        // only this AIP
 	NotCheckedIn time.Duration // only objects not verified within this long (needs LastVerified)
 	LastVerified func(tenant, key string) time.Time
@@ -125,12 +128,13 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 		now = o.Now
 	}
 	for _, t := range o.Tenants {
-		st, err := o.Store(t)
+		b, err := o.Place.Primary(t)
 		if err != nil {
 			return nil, nil, err
 		}
+		st, bucket := b.Store, b.Name
 		listed := map[string]storage.Info{}
-		for in, err := range st.List(ctx, t.Bucket, "") {
+		for in, err := range st.List(ctx, bucket, "") {
 			if errors.Is(err, storage.ErrNotFound) {
 				break // no bucket yet: nothing stored
 			}
@@ -146,7 +150,7 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 			if !ok {
 				continue
 			}
-			m, err := aip.ReadManifest(ctx, st, t.Bucket, id)
+			m, err := aip.ReadManifest(ctx, st, bucket, id)
 			if err != nil {
 				return nil, nil, fmt.Errorf("audit %s: %w", t.ID, err)
 			}
@@ -159,7 +163,7 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 				continue
 			}
 			// The manifest has no digest of itself; the store recorded one at upload.
-			mi, err := st.Stat(ctx, t.Bucket, key)
+			mi, err := st.Stat(ctx, bucket, key)
 			if err != nil {
 				return nil, nil, fmt.Errorf("audit %s: %w", t.ID, err)
 			}
@@ -167,11 +171,11 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 			for _, ob := range objs {
 				recorded[ob.Key] = true
 				if _, ok := listed[ob.Key]; !ok {
-					found = append(found, Finding{Tenant: t.ID, Bucket: t.Bucket, AIPID: id, Key: ob.Key, Outcome: Missing,
+					found = append(found, Finding{Tenant: t.ID, Bucket: bucket, AIPID: id, Key: ob.Key, Outcome: Missing,
 						Expected: ob.SHA256, Size: ob.Size, Checked: now().UTC(), Detail: "recorded in the AIP manifest, not in the bucket"})
 					continue
 				}
-				targets = append(targets, Target{Tenant: t, Store: st, AIPID: id, Key: ob.Key, Size: ob.Size, SHA256: ob.SHA256, Lock: m.Retention})
+				targets = append(targets, Target{Tenant: t, Store: st, Bucket: bucket, AIPID: id, Key: ob.Key, Size: ob.Size, SHA256: ob.SHA256, Lock: m.Retention})
 			}
 		}
 		if o.AIP != "" {
@@ -185,7 +189,7 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 			if !complete[id] && now().Sub(in.Modified) < o.OrphanGrace {
 				continue // perhaps an ingest still storing its AIP
 			}
-			found = append(found, Finding{Tenant: t.ID, Bucket: t.Bucket, Key: key, Outcome: Orphan, Actual: in.ETag, Size: in.Size,
+			found = append(found, Finding{Tenant: t.ID, Bucket: bucket, Key: key, Outcome: Orphan, Actual: in.ETag, Size: in.Size,
 				Checked: now().UTC(), Detail: "in the bucket, in no AIP"})
 		}
 	}
@@ -257,7 +261,7 @@ func Check(ctx context.Context, o Options, targets []Target) error {
 	for range workers {
 		wg.Go(func() {
 			for t := range jobs {
-				f := checkOne(ctx, t, lim, t.Tenant.Bucket, t.Tenant.ID)
+				f := checkOne(ctx, t, lim, t.Bucket, t.Tenant.ID)
 				if ctx.Err() != nil {
 					stopped.Store(true)
 					continue // interrupted mid-object: no verdict

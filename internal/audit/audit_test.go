@@ -10,11 +10,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/audit"
+	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/testenv"
@@ -53,6 +56,31 @@ func putAIP(t *testing.T, st *storage.Store, tn *tenant.Tenant, bucket, pkg stri
 	return m
 }
 
+// buckets places a tenant's primary and replica where a test put them.
+type buckets struct{ primary, replica placement.Bucket }
+
+func (b buckets) Primary(*tenant.Tenant) (placement.Bucket, error) { return b.primary, nil }
+func (b buckets) Replica(*tenant.Tenant) (placement.Bucket, bool, error) {
+	return b.replica, b.replica.Store != nil, nil
+}
+
+// verified records what a job tells the catalog.
+type verified struct {
+	mu  sync.Mutex
+	set map[string]string // key: outcome
+}
+
+func (v *verified) SetVerified(_ context.Context, _, key string, _ time.Time, outcome, _ string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.set[key] = outcome
+	return nil
+}
+
+func (v *verified) LastVerified(context.Context, string) (map[string]time.Time, error) {
+	return nil, nil
+}
+
 func outcomes(fs []audit.Finding) string {
 	var out []string
 	for _, f := range fs {
@@ -89,15 +117,16 @@ func TestAuditFindsDamageAndRepairs(t *testing.T) {
 	putAIP(t, rst, tn, "replica-alfa", "pkg-1", files1)
 	putAIP(t, rst, tn, "replica-alfa", "pkg-2", files2)
 
-	opts := audit.Options{Tenants: []*tenant.Tenant{tn}, Store: func(*tenant.Tenant) (*storage.Store, error) { return pst, nil }, Workers: 3}
+	place := buckets{primary: placement.Bucket{Store: pst, Name: tn.Bucket}, replica: placement.Bucket{Store: rst, Name: "replica-alfa"}}
+	opts := audit.Options{Tenants: []*tenant.Tenant{tn}, Place: place, Workers: 3}
+	dir := filepath.Join(t.TempDir(), "audits")
 	run := func(o audit.Options) *audit.Result {
 		t.Helper()
-		r, err := audit.NewRun(filepath.Join(t.TempDir(), "audits"), nil)
+		r, err := audit.NewRun(dir, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := &audit.Job{Options: o, Run: r, Version: "test",
-			Locate: func(string) (*storage.Store, string, error) { return pst, tn.Bucket, nil }}
+		j := &audit.Job{Options: o, Run: r, Version: "test"}
 		res, err := j.Execute(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -143,23 +172,34 @@ func TestAuditFindsDamageAndRepairs(t *testing.T) {
 		t.Fatalf("event log:\n%s", log.String())
 	}
 	// Sampling and one AIP only narrow the check.
-	if r := run(audit.Options{Tenants: opts.Tenants, Store: opts.Store, AIP: m2.AIPID}); outcomes(r.Bad) != "mismatch submission/content/c.txt" {
+	if r := run(audit.Options{Tenants: opts.Tenants, Place: opts.Place, AIP: m2.AIPID}); outcomes(r.Bad) != "mismatch submission/content/c.txt" {
 		t.Fatalf("--aip: %s", outcomes(r.Bad))
 	}
 
-	// Repair from the replica fixes the mismatched and missing objects.
-	fixed, err := audit.Repair(ctx, func(string) (*storage.Store, string, error) { return pst, tn.Bucket, nil },
-		func(string) (*storage.Store, string, error) { return rst, "replica-alfa", nil }, res.Bad, time.Now)
+	// Repair from the replica fixes the mismatched and missing objects of
+	// the damaged run, and records it in the catalog, the AIPs' event logs
+	// and one event for the tenant.
+	cat := &verified{set: map[string]string{}}
+	var events []earkiv.Event
+	rj := &audit.RepairJob{Dir: dir, RunID: res.RunID, Place: place, Lookup: func(string) (*tenant.Tenant, error) { return tn, nil },
+		Verified: cat, Version: "test", Publish: func(_ context.Context, e earkiv.Event) error { events = append(events, e); return nil }}
+	rr, err := rj.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range fixed {
+	for _, f := range rr.Findings {
 		if f.Outcome != audit.Repaired {
 			t.Errorf("%s: %s %s", f.Key, f.Outcome, f.Detail)
 		}
 	}
-	if len(fixed) != 3 {
-		t.Fatalf("%d repairs, want 3", len(fixed))
+	if len(rr.Findings) != 3 || rr.Repaired != 3 || rr.Failed != 0 || rr.RunID != res.RunID || len(cat.set) != 3 {
+		t.Fatalf("repair: %d findings, %d repaired, %d failed, run %s, catalog %v", len(rr.Findings), rr.Repaired, rr.Failed, rr.RunID, cat.set)
+	}
+	if len(events) != 1 || events[0].Type != earkiv.FixityRepair || events[0].Outcome != earkiv.Success || events[0].Tenant != "alfa" {
+		t.Fatalf("repair events: %+v", events)
+	}
+	if _, err := pst.Stat(ctx, tn.Bucket, aip.EventLogKey(m1.AIPID, "repair", rr.RepairID)); err != nil {
+		t.Fatalf("repair event log: %v", err)
 	}
 	if got := outcomes(run(opts).Bad); got != "orphan file.bin" {
 		t.Fatalf("after repair: %s", got)
@@ -182,8 +222,8 @@ func TestRepairRefusesBadReplica(t *testing.T) {
 	key := aip.SubmissionKey(m.AIPID, "METS.xml")
 	st.Put(ctx, tn.Bucket, key, strings.NewReader("zzz"), storage.PutOptions{Size: 3})
 	bad := []audit.Finding{{Tenant: "alfa", AIPID: m.AIPID, Key: key, Outcome: audit.Mismatch, Expected: m.Objects[0].SHA256, Size: m.Objects[0].Size}}
-	fixed, err := audit.Repair(ctx, func(string) (*storage.Store, string, error) { return st, tn.Bucket, nil },
-		func(string) (*storage.Store, string, error) { return st, "replica-alfa", nil }, bad, time.Now)
+	place := buckets{primary: placement.Bucket{Store: st, Name: tn.Bucket}, replica: placement.Bucket{Store: st, Name: "replica-alfa"}}
+	fixed, err := audit.Repair(ctx, place, func(string) (*tenant.Tenant, error) { return tn, nil }, bad, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/audit"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/testenv"
@@ -105,7 +106,7 @@ func BenchmarkAudit(b *testing.B) {
 
 		t0 = time.Now()
 		var sum audit.Summary
-		targets, _, err := audit.Plan(ctx, audit.Options{Tenants: []*tenant.Tenant{tn}, Store: func(*tenant.Tenant) (*storage.Store, error) { return st, nil }})
+		targets, _, err := audit.Plan(ctx, audit.Options{Tenants: []*tenant.Tenant{tn}, Place: placement.Fixed{Store: st}})
 		if err != nil {
 			b.Fatal(err)
 		}

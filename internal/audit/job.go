@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/tenant"
 )
 
 // Verifications is where each object's last check is kept (the catalog).
@@ -23,7 +24,7 @@ type Verifications interface {
 type Job struct {
 	Options
 	Run      *Run
-	Locate   Locator
+	Lookup   Lookup                                          // optional: the tenants of Options by default
 	Verified Verifications                                   // optional
 	Publish  func(ctx context.Context, e earkiv.Event) error // optional
 	Version  string
@@ -132,7 +133,7 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		return res, nil
 	}
 	res.Complete = true
-	n, err := WriteEventLogs(ctx, j.Locate, "fixity", j.Run.ID, j.Version, j.Run.Findings())
+	n, err := WriteEventLogs(ctx, j.Place, j.lookup(), "fixity", j.Run.ID, j.Version, j.Run.Findings())
 	res.Logs = n
 	if err != nil {
 		_ = j.Run.Close(false) // the error returned is the one that counts
@@ -147,6 +148,22 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		}
 	}
 	return res, j.Run.Close(true)
+}
+
+// lookup finds the tenants of the run's findings: in Lookup, else among
+// the tenants audited.
+func (j *Job) lookup() Lookup {
+	if j.Lookup != nil {
+		return j.Lookup
+	}
+	return func(id string) (*tenant.Tenant, error) {
+		for _, t := range j.Tenants {
+			if t.ID == id {
+				return t, nil
+			}
+		}
+		return nil, fmt.Errorf("audit: tenant %s is not in this audit", id)
+	}
 }
 
 // summaryEvents makes one fixity.audit event per tenant: a single summary,

@@ -9,18 +9,31 @@ import (
 	"strings"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
 )
 
-// Locator finds a tenant's store and bucket.
-type Locator func(tenantID string) (*storage.Store, string, error)
+// Lookup resolves a tenant id, as a run's findings name it, to the tenant:
+// a run outlives the registry it started with, so its tenants are found
+// again in the current one (tenant.Registry.Get).
+type Lookup func(id string) (*tenant.Tenant, error)
+
+// primary finds the primary bucket of the tenant with this id.
+func primary(place placement.Placement, lookup Lookup, id string) (placement.Bucket, error) {
+	t, err := lookup(id)
+	if err != nil {
+		return placement.Bucket{}, err
+	}
+	return place.Primary(t)
+}
 
 // WriteEventLogs adds to each audited AIP a PREMIS document with one fixity
 // check event per object (outcome success or failure, with the digests), at
 // <aip>/events/<kind>-<run>.xml under the AIP's own Object Lock. Findings
 // without an AIP (orphans) have no AIP to record in and are left to the
 // report. It returns how many logs were written.
-func WriteEventLogs(ctx context.Context, locate Locator, kind, runID, version string, findings []Finding) (int, error) {
+func WriteEventLogs(ctx context.Context, place placement.Placement, lookup Lookup, kind, runID, version string, findings []Finding) (int, error) {
 	type aipKey struct{ tenant, id string }
 	by := map[aipKey][]Finding{}
 	for _, f := range findings {
@@ -36,10 +49,11 @@ func WriteEventLogs(ctx context.Context, locate Locator, kind, runID, version st
 	sort.Slice(keys, func(i, j int) bool { return keys[i].tenant+keys[i].id < keys[j].tenant+keys[j].id })
 	n := 0
 	for _, k := range keys {
-		st, bucket, err := locate(k.tenant)
+		b, err := primary(place, lookup, k.tenant)
 		if err != nil {
 			return n, err
 		}
+		st, bucket := b.Store, b.Name
 		m, err := aip.ReadManifest(ctx, st, bucket, k.id)
 		if err != nil {
 			return n, fmt.Errorf("event log of %s: %w", k.id, err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/storage"
 )
 
@@ -16,11 +17,13 @@ const (
 )
 
 // Repair restores every mismatched or missing object of an AIP from the
-// tenant's replica. The replica's bytes go to the primary store with the
-// digest recorded at ingest as the S3 checksum, so a replica copy that is
-// damaged too is refused by the store and nothing is overwritten with it.
-// The restored object is then read back and checked. Orphans are not touched.
-func Repair(ctx context.Context, primary, replica Locator, bad []Finding, now func() time.Time) ([]Finding, error) {
+// tenant's replica. The copy goes through storage.Copy with the digest
+// recorded at ingest, so a replica copy that is damaged too is refused by
+// the store and nothing is overwritten with it; Replace, since the
+// primary's metadata records the right digest while its bytes are what is
+// in doubt. The restored object is then read back and checked. Orphans are
+// not touched.
+func Repair(ctx context.Context, place placement.Placement, lookup Lookup, bad []Finding, now func() time.Time) ([]Finding, error) {
 	var out []Finding
 	for _, f := range bad {
 		if (f.Outcome != Mismatch && f.Outcome != Missing) || f.AIPID == "" {
@@ -28,38 +31,43 @@ func Repair(ctx context.Context, primary, replica Locator, bad []Finding, now fu
 		}
 		res := f
 		res.Checked = now().UTC()
-		pst, pbucket, err := primary(f.Tenant)
+		t, err := lookup(f.Tenant)
 		if err != nil {
 			return out, err
 		}
-		rst, rbucket, err := replica(f.Tenant)
+		pb, err := place.Primary(t)
+		if err != nil {
+			return out, err
+		}
+		rb, ok, err := place.Replica(t)
+		if err == nil && !ok {
+			err = fmt.Errorf("tenant %s has no replica configured", f.Tenant)
+		}
 		if err != nil {
 			res.Outcome, res.Detail = Unrepairable, err.Error()
 			out = append(out, res)
 			continue
 		}
-		m, err := aip.ReadManifest(ctx, pst, pbucket, f.AIPID)
+		m, err := aip.ReadManifest(ctx, pb.Store, pb.Name, f.AIPID)
 		if err != nil {
-			m, err = aip.ReadManifest(ctx, rst, rbucket, f.AIPID) // the primary's manifest may be the damaged object
+			m, err = aip.ReadManifest(ctx, rb.Store, rb.Name, f.AIPID) // the primary's manifest may be the damaged object
 		}
 		if err != nil {
 			return out, fmt.Errorf("repair %s: %w", f.Key, err)
 		}
-		sum, err := storage.ParseSHA256(f.Expected)
-		if err != nil {
+		if _, err := storage.ParseSHA256(f.Expected); err != nil {
 			res.Outcome, res.Detail = Unrepairable, "no recorded SHA-256 to restore against"
 			out = append(out, res)
 			continue
 		}
-		rc, info, err := rst.Get(ctx, rbucket, f.Key)
+		info, err := rb.Store.Stat(ctx, rb.Name, f.Key)
 		if err != nil {
 			res.Outcome, res.Detail = Unrepairable, "replica: "+err.Error()
 			out = append(out, res)
 			continue
 		}
-		_, err = pst.Put(ctx, pbucket, f.Key, rc, storage.PutOptions{Size: info.Size, SHA256: sum, ContentType: "application/octet-stream", Lock: m.Retention.Lock()})
-		rc.Close()
-		if err != nil {
+		obj := storage.Object{Key: f.Key, Size: info.Size, SHA256: f.Expected, ContentType: "application/octet-stream"}
+		if _, err := storage.Copy(ctx, rb.Store, rb.Name, pb.Store, pb.Name, obj, storage.CopyOptions{Lock: m.Retention.Lock(), Replace: true}); err != nil {
 			res.Outcome, res.Detail = Unrepairable, "the replica's copy does not match the recorded digest either, or could not be stored: "+err.Error()
 			out = append(out, res)
 			continue
@@ -71,7 +79,7 @@ func Repair(ctx context.Context, primary, replica Locator, bad []Finding, now fu
 				size = o.Size
 			}
 		}
-		check := checkOne(ctx, Target{Store: pst, AIPID: f.AIPID, Key: f.Key, Size: size, SHA256: f.Expected}, nil, pbucket, f.Tenant)
+		check := checkOne(ctx, Target{Store: pb.Store, Bucket: pb.Name, AIPID: f.AIPID, Key: f.Key, Size: size, SHA256: f.Expected}, nil, pb.Name, f.Tenant)
 		if check.Outcome != OK {
 			res.Outcome, res.Detail = Unrepairable, "restored but did not verify: "+check.Detail
 		} else {

@@ -7,7 +7,42 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/earkiv/earkiv/internal/tenant"
 )
+
+// Paths under the data folder.
+func SecretsFile(dataDir string) string    { return filepath.Join(dataDir, "secrets.yaml") }
+func DefaultTenants(dataDir string) string { return filepath.Join(dataDir, "tenants.yaml") }
+func CatalogFile(dataDir string) string    { return filepath.Join(dataDir, "catalog.db") }
+
+// openDataDir makes the data folder private and every path in cfg
+// absolute (the embedded S3 gateway changes the working directory), and
+// reads what the service starts from: the secrets of the embedded
+// services (created on first use; nil when none runs) and the tenants.
+func openDataDir(cfg *Config, log *slog.Logger) (dataDir string, sec *Secrets, reg *tenant.Registry, err error) {
+	if dataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+		return "", nil, nil, err
+	}
+	if err := privateDataDir(dataDir, log); err != nil {
+		return "", nil, nil, err
+	}
+	if cfg.TenantsFile == "" {
+		cfg.TenantsFile = DefaultTenants(dataDir)
+	}
+	if cfg.TenantsFile, err = filepath.Abs(cfg.TenantsFile); err != nil {
+		return "", nil, nil, err
+	}
+	if cfg.NATS.URL == "" || cfg.S3.Endpoint == "" {
+		if sec, err = LoadSecrets(dataDir, true); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	if reg, err = tenant.Load(cfg.TenantsFile); err != nil {
+		return "", nil, nil, err
+	}
+	return dataDir, sec, reg, nil
+}
 
 // privateDataDir creates the data folder readable by the service user only
 // (it holds records, the catalog and secrets), and takes group and other

@@ -6,31 +6,28 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ingest"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
-	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/validate"
@@ -87,308 +84,98 @@ type FixityConfig struct {
 	Workers  int
 }
 
-// Endpoints are the addresses a running service answers on.
-type Endpoints struct {
-	NATSURL    string
-	S3Endpoint string
-	HTTP       string
-	Metrics    string
-}
-
-// Secrets are generated once per data folder for the embedded services.
-type Secrets struct {
-	NATSPassword string `yaml:"nats_service_password"`
-	S3AccessKey  string `yaml:"s3_access_key"`
-	S3SecretKey  string `yaml:"s3_secret_key"`
-}
-
-// ServiceUser is the NATS login of earkiv's own processes.
-const ServiceUser = "earkiv"
-
-// Paths under the data folder.
-func SecretsFile(dataDir string) string    { return filepath.Join(dataDir, "secrets.yaml") }
-func DefaultTenants(dataDir string) string { return filepath.Join(dataDir, "tenants.yaml") }
-func CatalogFile(dataDir string) string    { return filepath.Join(dataDir, "catalog.db") }
-
-// LoadSecrets reads the data folder's secrets, creating them if create is set.
-func LoadSecrets(dataDir string, create bool) (*Secrets, error) {
-	p := SecretsFile(dataDir)
-	b, err := os.ReadFile(p)
-	if err == nil {
-		var s Secrets
-		if err := yaml.Unmarshal(b, &s); err != nil || s.NATSPassword == "" {
-			return nil, fmt.Errorf("secrets %s: unreadable (%v)", p, err)
-		}
-		return &s, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) || !create {
-		return nil, fmt.Errorf("secrets: %w (is --data-dir the folder earkiv serve uses?)", err)
-	}
-	s := &Secrets{NATSPassword: randomHex(24), S3AccessKey: "earkiv" + randomHex(6), S3SecretKey: randomHex(24)}
-	b, _ = yaml.Marshal(s)
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("secrets: %w", err)
-	}
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		return nil, fmt.Errorf("secrets: %w", err)
-	}
-	return s, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
-}
-
-// Stores hands out each tenant's S3 store: the default one, or the tenant's
-// own endpoint or credentials when its configuration names them.
-type Stores struct {
-	def storage.Config
-	mu  sync.Mutex
-	m   map[string]*storage.Store
-}
-
-// NewStores makes a store cache over a default endpoint.
-func NewStores(def storage.Config) *Stores { return &Stores{def: def, m: map[string]*storage.Store{}} }
-
-// For returns t's store.
-func (s *Stores) For(t *tenant.Tenant) (*storage.Store, error) {
-	cfg := s.def
-	if t.S3.Endpoint != "" {
-		cfg.Endpoint, cfg.Insecure = t.S3.Endpoint, t.S3.Insecure
-	}
-	if t.S3.AccessKey != "" {
-		cfg.AccessKey, cfg.SecretKey = t.S3.AccessKey, t.S3.SecretKey
-	}
-	if t.S3.Region != "" {
-		cfg.Region = t.S3.Region
-	}
-	key := cfg.Endpoint + "|" + cfg.AccessKey + "|" + cfg.Region
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st, ok := s.m[key]; ok {
-		return st, nil
-	}
-	st, err := storage.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	s.m[key] = st
-	return st, nil
-}
-
-// Replica returns t's replica store and bucket, nil if it has none.
-func (s *Stores) Replica(t *tenant.Tenant) (*storage.Store, string, error) {
-	if t.Replica == nil {
-		return nil, "", nil
-	}
-	r := t.Replica
-	st, err := s.For(&tenant.Tenant{ID: t.ID, S3: tenant.S3{Endpoint: r.Endpoint, AccessKey: r.AccessKey, SecretKey: r.SecretKey, Region: r.Region, Insecure: r.Insecure}})
-	return st, r.Bucket, err
-}
-
-// Locator finds each tenant's store and bucket in the current tenants.
-func (s *Stores) Locator(tenants func() *tenant.Registry) audit.Locator {
-	return func(id string) (*storage.Store, string, error) {
-		t, err := tenants().Get(id)
-		if err != nil {
-			return nil, "", err
-		}
-		st, err := s.For(t)
-		return st, t.Bucket, err
-	}
-}
-
-// runGateway runs the embedded S3 gateway (a test stands in a failing one).
-var runGateway = s3gw.Run
-
-// Run runs until ctx ends, then stops in order: intake first, then the
-// stores, so nothing in flight loses its storage.
+// Run runs the service until ctx ends or a part fails, then stops every
+// part in order and returns the failure (nil when ctx ended).
 func Run(ctx context.Context, cfg Config) error {
 	ingest.TuneGC()
 	log := cfg.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	dataDir, err := filepath.Abs(cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	if err := privateDataDir(dataDir, log); err != nil {
-		return err
-	}
-	if cfg.TenantsFile == "" {
-		cfg.TenantsFile = DefaultTenants(dataDir)
-	}
-	// The embedded S3 gateway changes the working directory: resolve every path now.
-	if cfg.TenantsFile, err = filepath.Abs(cfg.TenantsFile); err != nil {
-		return err
-	}
-	embedded := cfg.NATS.URL == "" || cfg.S3.Endpoint == ""
-	var sec *Secrets
-	if embedded {
-		if sec, err = LoadSecrets(dataDir, true); err != nil {
-			return err
-		}
-	}
-	reg, err := tenant.Load(cfg.TenantsFile)
+	dataDir, sec, reg, err := openDataDir(&cfg, log)
 	if err != nil {
 		return err
 	}
 	var tenants atomic.Pointer[tenant.Registry]
 	tenants.Store(reg)
+	// SIGHUP is taken from the start, so one sent while the rest starts
+	// reloads the tenants instead of ending the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
-	// infra outlives the work: it is cancelled only after workers stopped.
-	infraCtx, stopInfra := context.WithCancel(context.WithoutCancel(ctx))
-	var infra sync.WaitGroup
-	defer func() { stopInfra(); infra.Wait() }()
-
+	// The parts start in this order and stop in the reverse, each once
+	// every part after it has stopped:
+	//   - the embedded NATS server and S3 gateway: everything else talks
+	//     to them, so they stop last (neither uses the other);
+	//   - the NATS connection: everything after it publishes or reads
+	//     through it, so it closes only when they have stopped;
+	//   - the catalog, then its projection and the scheduled audits: the
+	//     catalog closes after everything that writes or reads it;
+	//   - the ingest workers, which ack through the connection and store
+	//     through the gateway;
+	//   - the HTTP API and metrics: their handlers read the catalog and
+	//     the queue, so they stop, handlers returned, before those close;
+	//   - upkeep (queue gauge, tenant reload), which uses the connection.
+	g := newParts(ctx, log)
+	defer g.stop() // a failed start stops what started
 	// One guard for every login, so failures count the same over NATS and HTTP.
 	guard := authguard.New(authguard.DefaultPolicy(), log)
-	var natsSrv *queue.Server
-	natsCfg := queue.ServerConfig{}
-	natsURL, natsUser, natsPass := cfg.NATS.URL, cfg.NATS.User, cfg.NATS.Password
-	if natsURL == "" {
-		addr := cfg.NATS.Addr
-		if addr == "" {
-			addr = "127.0.0.1:4222"
-		}
-		natsCfg = queue.ServerConfig{Dir: filepath.Join(dataDir, "nats"), Addr: addr, ServiceUser: ServiceUser, ServicePassword: sec.NATSPassword, Tenants: reg.Tenants, Guard: guard}
-		natsSrv, err = queue.StartServer(natsCfg)
-		if err != nil {
-			return err
-		}
-		defer func() { natsSrv.Shutdown(); natsSrv.WaitForShutdown() }()
-		natsURL, natsUser, natsPass = natsSrv.ClientURL(), ServiceUser, sec.NATSPassword
-		log.Info("embedded NATS with JetStream", "url", natsURL, "store", natsCfg.Dir)
+	natsSrv, login, err := resolveNATS(g, cfg.NATS, dataDir, sec, reg, guard, log)
+	if err != nil {
+		return err
 	}
-
-	var gwErr chan error // the embedded S3 gateway's end, nil if none runs
-	s3cfg := storage.Config{Endpoint: cfg.S3.Endpoint, AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, Region: cfg.S3.Region}
-	if cfg.S3.Endpoint == "" {
-		addr := cfg.S3.Addr
-		if addr == "" {
-			addr = "127.0.0.1:7070"
-		}
-		// Refuse a taken port: readiness is checked by connecting, and another
-		// process answering there must not be mistaken for our gateway.
-		probe, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("embedded S3 gateway: %w", err)
-		}
-		probe.Close()
-		gw := s3gw.Config{Dir: filepath.Join(dataDir, "s3"), Addr: addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey}
-		gwErr = make(chan error, 1)
-		infra.Add(1)
-		go func() { defer infra.Done(); gwErr <- runGateway(infraCtx, gw) }()
-		readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		ready := make(chan error, 1)
-		go func() { ready <- s3gw.WaitReady(readyCtx, addr) }()
-		select {
-		case err = <-ready:
-		case err = <-gwErr: // the gateway could not start
-			if err == nil {
-				err = errors.New("embedded S3 gateway stopped at start")
-			}
-		}
-		cancel()
-		if err != nil {
-			return err
-		}
-		s3cfg = storage.Config{Endpoint: "http://" + addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey}
-		log.Info("embedded S3 gateway (versitygw, posix)", "endpoint", s3cfg.Endpoint, "folder", gw.Dir)
+	s3cfg, err := resolveS3(ctx, g, cfg.S3, dataDir, sec, log)
+	if err != nil {
+		return err
 	}
-	stores := NewStores(s3cfg)
+	stores := placement.NewStores(s3cfg)
 	healthStore, err := storage.New(s3cfg)
 	if err != nil {
 		return err
 	}
 
-	q, err := queue.Connect(ctx, queue.ConnectOptions{URL: natsURL, User: natsUser, Password: natsPass, Name: "earkiv-" + cfg.Version, Log: log})
+	q, err := queue.Connect(ctx, queue.ConnectOptions{URL: login.URL, User: login.User, Password: login.Password, Name: "earkiv-" + cfg.Version, Log: log})
 	if err != nil {
 		return err
 	}
-	defer q.Close()
+	g.add("NATS connection", connection(q))
 	setup := queue.SetupOptions{AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver}
 	if err := q.Setup(ctx, ids(reg), setup); err != nil {
 		return err
 	}
 	ensureBuckets(ctx, reg, stores, log)
 
-	promReg := prometheus.NewRegistry()
-	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := ingest.NewMetrics(promReg)
-	queueGauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "earkiv", Subsystem: "queue", Name: "requests",
-		Help: "Ingest requests waiting (pending) or being worked on (unacked)."}, []string{"state"})
-	promReg.MustRegister(queueGauge, guard)
-
-	work, stopWork := context.WithCancel(ctx)
-	defer stopWork()
-	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	promReg, metrics, queueGauge := newMetrics(guard)
 
 	var cat *catalog.Catalog
-	var fm *fixityMetrics
 	if cfg.Catalog {
-		cat, err = catalog.Open(ctx, CatalogFile(dataDir))
-		if err != nil {
+		fixity := audit.NewMetrics(promReg)
+		if cat, err = startCatalog(ctx, g, dataDir, q, tenants.Load, stores, fixity.ObserveEvent, log); err != nil {
 			return err
 		}
-		defer func() {
-			if err := cat.Close(); err != nil {
-				log.Error("close catalog", "err", err)
-			}
-		}()
-		fm = newFixityMetrics(promReg)
-		cat.Observe = fm.observe
-		locate := stores.Locator(tenants.Load)
-		load := func(ctx context.Context, tenantID, aipID string) (*aip.Manifest, error) {
-			st, bucket, err := locate(tenantID)
-			if err != nil {
-				return nil, err
-			}
-			return aip.ReadManifest(ctx, st, bucket, aipID)
+		if cfg.Fixity.Cycle > 0 {
+			sched := &audit.Schedule{Cycle: cfg.Fixity.Cycle, Interval: cfg.Fixity.Interval, Rate: cfg.Fixity.Rate, Workers: cfg.Fixity.Workers,
+				Dir: filepath.Join(dataDir, "audits"), Tenants: tenants.Load, Place: stores, Catalog: cat, Publish: q.Publish,
+				Version: cfg.Version, Metrics: fixity, Log: log}
+			g.add("fixity audits", sched.Run)
+			log.Info("scheduled fixity audits", "cycle", cfg.Fixity.Cycle, "interval", cfg.Fixity.Interval, "rate_bytes_per_s", cfg.Fixity.Rate)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := cat.Follow(work, q, load, log); err != nil && work.Err() == nil {
-				errc <- fmt.Errorf("catalog: %w", err)
-			}
-		}()
-	}
-
-	if cfg.Catalog && cfg.Fixity.Cycle > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			scheduleAudits(work, cfg.Fixity, filepath.Join(dataDir, "audits"), tenants.Load, stores, cat, q, cfg.Version, fm, log)
-		}()
-		log.Info("scheduled fixity audits", "cycle", cfg.Fixity.Cycle, "interval", cfg.Fixity.Interval, "rate_bytes_per_s", cfg.Fixity.Rate)
 	}
 
 	if cfg.Workers > 0 {
 		w, err := ingest.New(ingest.Config{
-			Tenants: tenants.Load, Store: stores.For, Replica: stores.Replica, Queue: q, Validator: cfg.Validator,
+			Tenants: tenants.Load, Store: primaryStore(stores), Replica: replicaStore(stores), Queue: q, Validator: cfg.Validator,
 			SpoolDir: filepath.Join(dataDir, "spool"), Concurrency: cfg.Workers, MemoryBudget: cfg.MemoryBudget, Version: cfg.Version, Metrics: metrics, Log: log,
 		})
 		if err != nil {
 			return err
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := w.Run(work); err != nil && work.Err() == nil {
-				errc <- err
-			}
-		}()
+		g.add("ingest workers", w.Run)
 		log.Info("ingest workers", "concurrency", cfg.Workers)
 	}
 
-	ep := Endpoints{NATSURL: natsURL, S3Endpoint: s3cfg.Endpoint}
+	ep := Endpoints{NATSURL: login.URL, S3Endpoint: s3cfg.Endpoint}
 	health := func(ctx context.Context) error {
 		if !q.NC.IsConnected() {
 			return errors.New("nats not connected")
@@ -399,32 +186,26 @@ func Run(ctx context.Context, cfg Config) error {
 	// shows every tenant's counters.
 	if cfg.HTTPAddr != "" {
 		h := api.New(api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Guard: guard, Log: log, Health: health})
-		if ep.HTTP, err = serveHTTP(work, &wg, errc, log, "http", cfg.HTTPAddr, h); err != nil {
+		if ep.HTTP, err = serveHTTP(g, log, "http", cfg.HTTPAddr, h); err != nil {
 			return err
 		}
 		log.Info("http API", "url", ep.HTTP)
 	}
 	if cfg.MetricsAddr != "" {
-		if ep.Metrics, err = serveHTTP(work, &wg, errc, log, "metrics", cfg.MetricsAddr, api.Metrics(promReg, health)); err != nil {
+		if ep.Metrics, err = serveHTTP(g, log, "metrics", cfg.MetricsAddr, api.Metrics(promReg, health)); err != nil {
 			return err
 		}
 		log.Info("metrics and health for operators", "url", ep.Metrics+"/metrics")
 	}
 
-	// Background upkeep: queue gauges, tenant file reloads.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var lastMod time.Time
-		if fi, err := os.Stat(cfg.TenantsFile); err == nil {
-			lastMod = fi.ModTime()
-		}
+	// Upkeep: queue gauges, tenant reloads.
+	g.add("queue gauge", func(work context.Context) error {
 		t := time.NewTicker(2 * time.Second)
 		defer t.Stop()
 		for {
 			select {
 			case <-work.Done():
-				return
+				return nil
 			case <-t.C:
 			}
 			// Looking the consumer up fetches its state: one request a tick.
@@ -433,103 +214,77 @@ func Run(ctx context.Context, cfg Config) error {
 				queueGauge.WithLabelValues("pending").Set(float64(ci.NumPending))
 				queueGauge.WithLabelValues("unacked").Set(float64(ci.NumAckPending))
 			}
-			fi, err := os.Stat(cfg.TenantsFile)
-			if err != nil || !fi.ModTime().After(lastMod) {
-				continue
-			}
-			lastMod = fi.ModTime()
-			next, err := tenant.Load(cfg.TenantsFile)
-			if err != nil {
-				log.Error("tenants file changed but cannot be used; keeping the previous tenants", "err", err)
-				continue
-			}
-			if natsSrv != nil {
-				nc := natsCfg
-				nc.Tenants = next.Tenants
-				if err := queue.ReloadTenants(natsSrv, nc); err != nil {
-					log.Error("reload producer logins", "err", err)
-					continue
-				}
-			}
-			for _, id := range ids(next) {
-				if err := q.SetupTenant(work, id, setup); err != nil {
-					log.Error("set up tenant", "tenant", id, "err", err)
-				}
-			}
-			ensureBuckets(work, next, stores, log)
-			tenants.Store(next)
-			log.Info("tenants reloaded", "count", len(next.Tenants))
 		}
-	}()
+	})
+	g.add("tenant reload", newTenantReload(cfg.TenantsFile, hup, &tenants, natsSrv, q, setup, stores, log).Run)
 
 	if cfg.Ready != nil {
 		cfg.Ready(ep)
 	}
-	select {
-	case <-ctx.Done():
-		err = nil
-	case err = <-errc:
-	case err = <-gwErr:
-		// The gateway must outlive the work; a crash is the service's end,
-		// not something to run on without.
-		err = fmt.Errorf("embedded S3 gateway stopped: %w", err)
-	case <-q.Closed():
-		// The server closed the connection for good (nats.go does not
-		// reconnect after some protocol errors): stop with the reason, so
-		// a supervisor restarts the service rather than it idling on.
-		err = fmt.Errorf("service NATS connection: %w", q.Err())
-	}
-	log.Info("stopping")
-	stopWork()
-	wg.Wait()
-	return err
+	return g.wait(ctx)
 }
 
-// serveHTTP serves h on addr until ctx ends; wg covers the server until
-// Shutdown has returned, and errc gets an error that stops it early.
-func serveHTTP(ctx context.Context, wg *sync.WaitGroup, errc chan<- error, log *slog.Logger, name, addr string, h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", addr)
+// startCatalog opens the catalog and starts it as a part, closed when
+// stopped, then its projection of the event log as another; observe sees
+// each event the projection applies.
+func startCatalog(ctx context.Context, g *parts, dataDir string, q *queue.Client, tenants func() *tenant.Registry,
+	place placement.Placement, observe func(earkiv.Event), log *slog.Logger) (*catalog.Catalog, error) {
+	cat, err := catalog.Open(ctx, CatalogFile(dataDir))
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
-	srv := api.NewServer(h)
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("%s: %w", name, err)
-		}
-	}()
-	go func() {
-		defer wg.Done()
+	g.add("catalog", func(ctx context.Context) error {
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			log.Warn(name+": requests still running at shutdown were cut off", "err", err)
+		if err := cat.Close(); err != nil {
+			log.Error("close catalog", "err", err)
 		}
-	}()
-	return "http://" + ln.Addr().String(), nil
-}
-
-func ids(r *tenant.Registry) []string {
-	var out []string
-	for _, t := range r.Tenants {
-		out = append(out, t.ID)
-	}
-	return out
-}
-
-// ensureBuckets creates each tenant's bucket with Object Lock. A failure is
-// logged, not fatal: the worker retries when a package arrives.
-func ensureBuckets(ctx context.Context, reg *tenant.Registry, stores *Stores, log *slog.Logger) {
-	for _, t := range reg.Tenants {
-		st, err := stores.For(t)
-		if err == nil {
-			err = st.EnsureBucket(ctx, t.Bucket)
-		}
+		return nil
+	})
+	cat.Observe = observe
+	load := func(ctx context.Context, tenantID, aipID string) (*aip.Manifest, error) {
+		t, err := tenants().Get(tenantID)
 		if err != nil {
-			log.Error("tenant bucket", "tenant", t.ID, "bucket", t.Bucket, "err", err)
+			return nil, err
+		}
+		b, err := place.Primary(t)
+		if err != nil {
+			return nil, err
+		}
+		return aip.ReadManifest(ctx, b.Store, b.Name, aipID)
+	}
+	g.add("catalog projection", func(ctx context.Context) error {
+		if err := cat.Follow(ctx, q, load, log); err != nil && ctx.Err() == nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+		return nil
+	})
+	return cat, nil
+}
+
+// connection watches the service's NATS connection as a part: closed when
+// stopped, and a connection the server closed for good stops the service
+// with the reason (nats.go does not reconnect after some protocol errors),
+// so a supervisor restarts it rather than it idling on.
+func connection(q *queue.Client) func(context.Context) error {
+	return func(ctx context.Context) error {
+		defer q.Close()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-q.Closed():
+			return fmt.Errorf("service NATS connection: %w", q.Err())
 		}
 	}
+}
+
+// newMetrics makes the registry /metrics serves, with the process's, the
+// ingest's, the queue's and the login guard's metrics.
+func newMetrics(guard *authguard.Guard) (*prometheus.Registry, *ingest.Metrics, *prometheus.GaugeVec) {
+	promReg := prometheus.NewRegistry()
+	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := ingest.NewMetrics(promReg)
+	queueGauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "earkiv", Subsystem: "queue", Name: "requests",
+		Help: "Ingest requests waiting (pending) or being worked on (unacked)."}, []string{"state"})
+	promReg.MustRegister(queueGauge, guard)
+	return promReg, metrics, queueGauge
 }
