@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -98,25 +97,12 @@ func tenantAdd(c *cli.Context) error {
 		}
 		return exitErr(exitFailure, "tenant %s already exists", id)
 	}
-	plain, hash, err := tenant.NewPassword()
+	t, plain, err := tenant.New(tenant.Spec{ID: id, Name: c.String("name"), OrgNumber: c.String("org"), Bucket: c.String("bucket"),
+		ProducerUser: c.String("producer-user"), Retention: c.String("retention"), RetentionMode: c.String("retention-mode"),
+		ReplicaEndpoint: c.String("replica-endpoint"), ReplicaBucket: c.String("replica-bucket"),
+		ReplicaAccessKey: c.String("replica-access-key"), ReplicaSecretKey: c.String("replica-secret-key")})
 	if err != nil {
 		return exitErr(exitFailure, "%v", err)
-	}
-	t := &tenant.Tenant{ID: id, Name: c.String("name"), OrgNumber: tenant.NormalizeOrgNumber(c.String("org")), Bucket: c.String("bucket"),
-		Producer:  tenant.Producer{User: c.String("producer-user"), PasswordHash: hash},
-		Retention: tenant.Retention{Default: c.String("retention"), Mode: strings.ToUpper(c.String("retention-mode"))}}
-	if t.Bucket == "" {
-		t.Bucket = "earkiv-" + id
-	}
-	if t.Producer.User == "" {
-		t.Producer.User = id
-	}
-	if ep := c.String("replica-endpoint"); ep != "" {
-		b := c.String("replica-bucket")
-		if b == "" {
-			b = "earkiv-" + id + "-replica"
-		}
-		t.Replica = &tenant.Replica{S3: tenant.S3{Endpoint: ep, AccessKey: c.String("replica-access-key"), SecretKey: c.String("replica-secret-key")}, Bucket: b}
 	}
 	if err := reg.Add(t); err != nil {
 		return exitErr(exitFailure, "%v", err)
