@@ -176,19 +176,10 @@ func fixityAudit(c *cli.Context) error {
 		return exitErr(exitFailure, "fixity audit: %v", err)
 	}
 	dir := filepath.Join(env.dataDir, "audits")
-	var run *audit.Run
-	if id := c.String("resume"); id != "" {
-		if run, err = audit.OpenRun(dir, id); err != nil {
-			return exitErr(exitFailure, "%v", err)
-		}
-		if run.Finished != nil {
-			return exitErr(exitFailure, "audit run %s already finished", id)
-		}
-	} else {
-		params := map[string]string{"tenant": c.String("tenant"), "aip": c.String("aip"), "sample": fmt.Sprint(c.Float64("sample"))}
-		if run, err = audit.NewRun(dir, params); err != nil {
-			return exitErr(exitFailure, "%v", err)
-		}
+	params := map[string]string{"tenant": c.String("tenant"), "aip": c.String("aip"), "sample": fmt.Sprint(c.Float64("sample"))}
+	run, err := audit.Begin(dir, c.String("resume"), params)
+	if err != nil {
+		return exitErr(exitFailure, "%v", err)
 	}
 	job := &audit.Job{
 		Options: audit.Options{Tenants: tenants, Place: env.stores, AIP: c.String("aip"), NotCheckedIn: notChecked,

@@ -190,3 +190,20 @@ func (r *Run) Close(finished bool) error {
 
 // Path is the state file.
 func (r *Run) Path() string { return r.path }
+
+// Begin returns the run an audit writes to: the unfinished run resume
+// names, or, when resume is empty, a new run with params.
+func Begin(dir, resume string, params map[string]string) (*Run, error) {
+	if resume == "" {
+		return NewRun(dir, params)
+	}
+	r, err := OpenRun(dir, resume)
+	if err != nil {
+		return nil, err
+	}
+	if r.Finished != nil {
+		_ = r.Close(false)
+		return nil, fmt.Errorf("audit run %s already finished", resume)
+	}
+	return r, nil
+}
