@@ -29,6 +29,7 @@ import (
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/ingest"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/storage"
@@ -257,7 +258,7 @@ func Run(ctx context.Context, cfg Config) error {
 			addr = "127.0.0.1:4222"
 		}
 		natsCfg = queue.ServerConfig{Dir: filepath.Join(dataDir, "nats"), Addr: addr, ServiceUser: ServiceUser, ServicePassword: sec.NATSPassword, Tenants: reg.Tenants, Guard: guard}
-		natsSrv, err = queue.StartServer(natsCfg)
+		natsSrv, err = queue.StartServer(ctx, natsCfg)
 		if err != nil {
 			return err
 		}
@@ -372,7 +373,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	if cfg.Workers > 0 {
 		w, err := ingest.New(ingest.Config{
-			Tenants: tenants.Load, Store: stores.For, Replica: stores.Replica, Queue: q, Validator: cfg.Validator,
+			Tenants: tenants.Load, Place: placement.NewStores(s3cfg), Queue: q, Validator: cfg.Validator,
 			SpoolDir: filepath.Join(dataDir, "spool"), Concurrency: cfg.Workers, MemoryBudget: cfg.MemoryBudget, Version: cfg.Version, Metrics: metrics, Log: log,
 		})
 		if err != nil {
@@ -390,7 +391,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	ep := Endpoints{NATSURL: natsURL, S3Endpoint: s3cfg.Endpoint}
 	health := func(ctx context.Context) error {
-		if !q.NC.IsConnected() {
+		if !q.IsConnected() {
 			return errors.New("nats not connected")
 		}
 		return healthStore.Healthy(ctx)
@@ -428,10 +429,9 @@ func Run(ctx context.Context, cfg Config) error {
 			case <-t.C:
 			}
 			// Looking the consumer up fetches its state: one request a tick.
-			if cons, err := q.JS.Consumer(work, queue.StreamIngest, queue.Consumer); err == nil {
-				ci := cons.CachedInfo()
-				queueGauge.WithLabelValues("pending").Set(float64(ci.NumPending))
-				queueGauge.WithLabelValues("unacked").Set(float64(ci.NumAckPending))
+			if b, err := q.Backlog(work); err == nil {
+				queueGauge.WithLabelValues("pending").Set(float64(b.Pending))
+				queueGauge.WithLabelValues("unacked").Set(float64(b.Unacked))
 			}
 			fi, err := os.Stat(cfg.TenantsFile)
 			if err != nil || !fi.ModTime().After(lastMod) {
