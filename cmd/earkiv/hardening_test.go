@@ -85,7 +85,7 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 		{"not json", "", []byte("\x00\xffnot a request")},
 	}
 	for _, r := range requests {
-		if _, err := prod.JS.Publish(ctx, queue.IngestSubject("exempelby"), r.data); err != nil {
+		if _, err := prod.JetStream().Publish(ctx, queue.IngestSubject("exempelby"), r.data); err != nil {
 			t.Fatalf("%s: publish: %v", r.name, err)
 		}
 	}
@@ -192,7 +192,7 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	dead, err := svc.JS.Stream(ctx, queue.StreamDead)
+	dead, err := svc.JetStream().Stream(ctx, queue.StreamDead)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
+	"github.com/earkiv/earkiv/internal/pkgstore"
 	"github.com/earkiv/earkiv/internal/queue"
 )
 
@@ -100,8 +101,9 @@ rejected or failed, 2 could not submit.`,
 				}
 			}
 			var subs []string
+			pkgs := pkgstore.New(q)
 			for _, p := range c.Args().Slice() {
-				req, err := q.Submit(c.Context, tenantID, p, queue.SubmitOptions{SubmissionID: c.String("submission-id")})
+				req, err := pkgs.Submit(c.Context, tenantID, p, pkgstore.SubmitOptions{SubmissionID: c.String("submission-id")})
 				if err != nil {
 					return exitErr(exitFailure, "%v (submitted before it: %s)", err, strings.Join(subs, ", "))
 				}

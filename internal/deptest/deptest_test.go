@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,10 +14,10 @@ const mod = "github.com/earkiv/earkiv/"
 // validation is the library side: reading and judging packages. It knows
 // nothing of queues, stores, tenants or the service, so it can be used
 // (and tested) on its own.
-var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", "fgs", "records", "rules", "samplegen", "validate"}
+var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", "fgs", "records", "rules", "samplegen", "validate", "pack"}
 
 // service is everything that runs the archive.
-var service = []string{"queue", "ingest", "storage", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "tenant", "testenv"}
+var service = []string{"queue", "pkgstore", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "tenant", "testenv"}
 
 // domain is the package of the archive's own records and what it may
 // import: the checks of an identifier and the validation report a receipt
@@ -31,10 +32,34 @@ var rules = []struct {
 	why    string
 }{
 	{validation, service, "validation is a library of its own"},
-	{[]string{"queue"}, []string{"ingest", "storage", "catalog", "api", "audit", "service", "aip", "validate"}, "queue is NATS only"},
+	{[]string{"queue"}, []string{"pkgstore", "pack", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "aip", "validate"}, "queue is NATS only"},
+	{[]string{"pkgstore"}, []string{"ingest", "storage", "placement", "catalog", "api", "audit", "service", "aip", "validate", "tenant"}, "the package store is NATS only"},
+	{[]string{"placement"}, allBut("storage", "tenant"), "placement joins tenants to stores and knows nothing else"},
 	{[]string{"storage"}, []string{"queue", "ingest", "catalog", "api", "audit", "service", "aip", "tenant"}, "storage is S3 only"},
 	{[]string{"catalog", "api", "audit"}, []string{"ingest", "service"}, "readers of the archive do not depend on its intake or on the composition"},
 	{[]string{"ingest"}, []string{"catalog", "api", "audit", "service"}, "data flows one way: queue -> ingest -> storage/catalog"},
+}
+
+// external: a package (by its path under the module) must not import any
+// module whose path starts with one listed.
+var external = []struct {
+	pkgs   []string
+	forbid []string
+	why    string
+}{
+	{[]string{"ingest"}, []string{"github.com/nats-io/"}, "ingest reaches NATS through queue and pkgstore, never jetstream itself"},
+	{[]string{"pack"}, []string{"github.com/nats-io/", "github.com/minio/"}, "pack is a library: it writes a folder as a tar, for any transport"},
+}
+
+// allBut is every package of the module's internal folder but those named.
+func allBut(keep ...string) []string {
+	var out []string
+	for _, p := range append(append([]string{}, validation...), service...) {
+		if !slices.Contains(keep, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // TestLayers fails when a package imports across earkiv's layers: the
@@ -46,6 +71,7 @@ func TestLayers(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	imports := map[string][]string{}
+	others := map[string][]string{} // imports from outside the module
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
@@ -53,6 +79,8 @@ func TestLayers(t *testing.T) {
 		for _, imp := range f[1:] {
 			if rel, ok := strings.CutPrefix(imp, mod); ok {
 				imports[p] = append(imports[p], rel)
+			} else {
+				others[p] = append(others[p], imp)
 			}
 		}
 		if _, ok := imports[p]; !ok {
@@ -78,6 +106,20 @@ func TestLayers(t *testing.T) {
 			for _, imp := range imports["internal/"+p] {
 				for _, f := range r.forbid {
 					if imp == "internal/"+f {
+						t.Errorf("internal/%s imports %s: %s", p, imp, r.why)
+					}
+				}
+			}
+		}
+	}
+	for _, r := range external {
+		for _, p := range r.pkgs {
+			if _, ok := imports["internal/"+p]; !ok {
+				t.Errorf("rule for internal/%s: no such package (rename the rule with it)", p)
+			}
+			for _, imp := range others["internal/"+p] {
+				for _, f := range r.forbid {
+					if strings.HasPrefix(imp, f) {
 						t.Errorf("internal/%s imports %s: %s", p, imp, r.why)
 					}
 				}

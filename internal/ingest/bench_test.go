@@ -18,7 +18,7 @@ import (
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/ingest"
-	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/pkgstore"
 	"github.com/earkiv/earkiv/internal/samplegen"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
@@ -135,7 +135,7 @@ func BenchmarkSmallPackages(b *testing.B) {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				req, err := prod.Submit(context.Background(), "alfa", p, queue.SubmitOptions{})
+				req, err := pkgstore.New(prod).Submit(context.Background(), "alfa", p, pkgstore.SubmitOptions{})
 				if err != nil {
 					b.Error(err)
 					return

@@ -31,11 +31,13 @@ const metaSubmission = "Earkiv-Submission"
 // the package is read once instead of once to validate and once to store.
 //
 // It needs the package's identity and declared checksums before the
-// content, so it works when the tar starts with the root METS (earkiv
-// submit writes tars so) and each file's SHA-256 is declared by then (root
-// or representation METS); the S3 store verifies every upload against that
-// declared SHA-256. A file it cannot upload so (no SHA-256 declared, an
-// upload that failed) is stored by the ordinary store pass.
+// content: the tar must start with the root METS and declare each file's
+// SHA-256 (root or representation METS) before the file, as the order of
+// pack.RankOf, by which earkiv submit writes a folder, does when the root
+// METS is the package's first file; the S3 store verifies every upload
+// against that declared SHA-256. A file it cannot upload so (the tar in
+// another order, no SHA-256 declared, an upload that failed) is stored by
+// the ordinary store pass.
 //
 // Uploads carry no Object Lock: the package may still be rejected, and a
 // locked object could not be removed. Once the package is accepted, each
@@ -69,7 +71,7 @@ type eagerStore struct {
 const maxEagerMETS = 64 << 20
 
 func newEagerStore(ctx context.Context, j *job) *eagerStore {
-	return &eagerStore{j: j, ctx: ctx, bucket: j.t.Bucket, sem: make(chan struct{}, j.w.cfg.Uploads), first: true,
+	return &eagerStore{j: j, ctx: ctx, bucket: j.bucket, sem: make(chan struct{}, j.w.cfg.Uploads), first: true,
 		declared: map[string][]byte{}, stored: map[string]storage.Info{}, adopted: map[string]bool{}}
 }
 
@@ -127,7 +129,7 @@ func (e *eagerStore) rootMETS(b []byte) {
 		e.stop("no package id")
 		return
 	}
-	if reason := e.j.checkTenant(p); reason != "" {
+	if reason := e.j.t.CheckArchivist(p.Archivist()); reason != "" {
 		e.stop("addressed to another archive")
 		return
 	}

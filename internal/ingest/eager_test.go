@@ -373,11 +373,11 @@ func rewriteChunks(t *testing.T, e *env, tenantID, object string, change func([]
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := e.svc.JS.Stream(ctx, "OBJ_"+queue.PackageStore(tenantID))
+	stream, err := e.svc.JetStream().Stream(ctx, queue.PackageStoreStream(tenantID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	subj := "$O." + queue.PackageStore(tenantID) + ".C." + info.NUID
+	subj := queue.PackageChunks(tenantID, info.NUID)
 	var all []byte
 	var sizes []int
 	for seq := uint64(1); len(sizes) < int(info.Chunks); {
@@ -392,7 +392,7 @@ func rewriteChunks(t *testing.T, e *env, tenantID, object string, change func([]
 		t.Fatal(err)
 	}
 	for _, n := range sizes {
-		if _, err := e.svc.JS.Publish(ctx, subj, all[:n]); err != nil {
+		if _, err := e.svc.JetStream().Publish(ctx, subj, all[:n]); err != nil {
 			t.Fatal(err)
 		}
 		all = all[n:]

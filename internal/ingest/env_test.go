@@ -16,6 +16,8 @@ import (
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ingest"
+	"github.com/earkiv/earkiv/internal/pkgstore"
+	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
@@ -121,7 +123,7 @@ func sharedValidator(t testing.TB) *validate.Validator {
 func workerConfig(reg *tenant.Registry, st *storage.Store, q *queue.Client, v *validate.Validator, spool string) ingest.Config {
 	return ingest.Config{
 		Tenants:    func() *tenant.Registry { return reg },
-		Store:      func(*tenant.Tenant) (*storage.Store, error) { return st, nil },
+		Place:      placement.Fixed{Store: st},
 		Queue:      q,
 		Validator:  v,
 		SpoolDir:   spool,
@@ -164,7 +166,7 @@ func (e *env) submit(tenantID, p string) string {
 	prod := e.nats.Producer(e.t, e.tenant(tenantID))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	req, err := prod.Submit(ctx, tenantID, p, queue.SubmitOptions{})
+	req, err := pkgstore.New(prod).Submit(ctx, tenantID, p, pkgstore.SubmitOptions{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func TestDeadLetter(t *testing.T) {
 		t.Fatalf("receipt %s: %s", r.Status, r.Reason)
 	}
 	ctx := context.Background()
-	s, err := e.svc.JS.Stream(ctx, queue.StreamDead)
+	s, err := e.svc.JetStream().Stream(ctx, queue.StreamDead)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestDeadLetter(t *testing.T) {
 	}
 	// The request leaves the queue (terminated just after the receipt is
 	// stored, so allow the worker a moment).
-	cons, _ := e.svc.JS.Consumer(ctx, queue.StreamIngest, queue.Consumer)
+	cons, _ := e.svc.JetStream().Consumer(ctx, queue.StreamIngest, queue.Consumer)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		ci, err := cons.Info(ctx)
 		if err == nil && ci.NumPending == 0 && ci.NumAckPending == 0 {

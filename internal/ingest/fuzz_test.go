@@ -45,11 +45,11 @@ func FuzzWorkerRequest(f *testing.F) {
 	e.startWorker(func(c *ingest.Config) { c.Heartbeat = 200 * time.Millisecond })
 	prod := e.nats.Producer(f, e.tenant("alfa"))
 	ctx := context.Background()
-	cons, err := e.svc.JS.Consumer(ctx, queue.StreamIngest, queue.Consumer)
+	cons, err := e.svc.JetStream().Consumer(ctx, queue.StreamIngest, queue.Consumer)
 	if err != nil {
 		f.Fatal(err)
 	}
-	dead, err := e.svc.JS.Stream(ctx, queue.StreamDead)
+	dead, err := e.svc.JetStream().Stream(ctx, queue.StreamDead)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -62,8 +62,8 @@ func FuzzWorkerRequest(f *testing.F) {
 			t.Fatal(err)
 		}
 		start := time.Now().Add(-time.Second) // the worker's clock is this one; a little slack
-		if _, err := prod.JS.Publish(ctx, queue.IngestSubject("alfa"), data); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) || !prod.NC.IsConnected() {
+		if _, err := prod.JetStream().Publish(ctx, queue.IngestSubject("alfa"), data); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || !prod.Conn().IsConnected() {
 				t.Fatalf("publish: %v", err)
 			}
 			t.Skip("the server refused the message itself:", err)
@@ -105,7 +105,7 @@ func FuzzWorkerRequest(f *testing.F) {
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-		if !e.svc.NC.IsConnected() || !prod.NC.IsConnected() {
+		if !e.svc.Conn().IsConnected() || !prod.Conn().IsConnected() {
 			t.Fatal("a connection was lost")
 		}
 	})

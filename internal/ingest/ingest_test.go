@@ -251,7 +251,7 @@ func TestDuplicateAndConflict(t *testing.T) {
 	if err != nil || byPkg.SubmissionID != first.SubmissionID {
 		t.Fatalf("receipt by package id: %+v %v", byPkg, err)
 	}
-	obs, _ := e.svc.JS.ObjectStore(ctx, queue.PackageStore("alfa"))
+	obs, _ := e.svc.JetStream().ObjectStore(ctx, queue.PackageStore("alfa"))
 	lister, _ := obs.List(ctx)
 	if len(lister) != 0 {
 		t.Fatalf("%d packages left in the package store after receipts", len(lister))
@@ -270,7 +270,7 @@ func TestProducerCannotReadOtherReceipts(t *testing.T) {
 	prodA := e.nats.Producer(t, e.tenant("alfa"))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if _, err := prodA.JS.KeyValue(ctx, queue.ReceiptBucket("beta")); err == nil {
+	if _, err := prodA.JetStream().KeyValue(ctx, queue.ReceiptBucket("beta")); err == nil {
 		t.Fatal("alfa opened beta's receipts")
 	}
 	if _, err := prodA.Receipt(ctx, "alfa", id); err == nil {

@@ -8,7 +8,8 @@ import (
 
 // vouched tells whether every file of pkg, as validation read it, has the
 // SHA-256 that something the producer wrote says it has: the request's sums
-// (computed by the producer's client while it packed the metadata files) or
+// (pack.Tar's SHA-256 of the files pack.Metadata puts before the content,
+// computed by the producer's client while it packed them) or
 // a METS file that is itself vouched for (validation's SHA256By). When it
 // holds, the package store's digest of the whole package adds nothing, and
 // the package can be read once without it. When it does not (a file without

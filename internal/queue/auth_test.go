@@ -25,7 +25,7 @@ func guarded(t *testing.T, p authguard.Policy) (*queue.Server, queue.ServerConfi
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	cfg := queue.ServerConfig{Dir: t.TempDir(), Addr: "127.0.0.1:0", ServiceUser: "earkiv", ServicePassword: "service-secret",
 		Tenants: []*tenant.Tenant{a, b}, Guard: authguard.New(p, log)}
-	s, err := queue.StartServer(cfg)
+	s, err := queue.StartServer(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestLoginTimingUnknownUser(t *testing.T) {
 	a.Producer.PasswordHash = hash
 	cfg := queue.ServerConfig{Dir: t.TempDir(), Addr: "127.0.0.1:0", ServiceUser: "earkiv", ServicePassword: "service-secret",
 		Tenants: []*tenant.Tenant{a}, Guard: authguard.New(noLimit(), slog.New(slog.DiscardHandler))}
-	s, err := queue.StartServer(cfg)
+	s, err := queue.StartServer(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestReloadTenants(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", user, err)
 		}
-		t.Cleanup(c.NC.Close)
+		t.Cleanup(c.Conn().Close)
 		return c
 	}
 	alfa, beta, svc := conn("producer-alfa", pw["alfa"]), conn("producer-beta", pw["beta"]), conn("earkiv", "service-secret")
@@ -160,9 +160,9 @@ func TestReloadTenants(t *testing.T) {
 	if err := queue.ReloadTenants(s, next); err != nil {
 		t.Fatal(err)
 	}
-	testenv.WaitFor(t, 5*time.Second, func() bool { return alfa.NC.IsClosed() || !alfa.NC.IsConnected() })
-	testenv.WaitFor(t, 5*time.Second, func() bool { return beta.NC.IsClosed() || !beta.NC.IsConnected() })
-	if !svc.NC.IsConnected() {
+	testenv.WaitFor(t, 5*time.Second, func() bool { return alfa.Conn().IsClosed() || !alfa.Conn().IsConnected() })
+	testenv.WaitFor(t, 5*time.Second, func() bool { return beta.Conn().IsClosed() || !beta.Conn().IsConnected() })
+	if !svc.Conn().IsConnected() {
 		t.Fatal("the service connection was closed")
 	}
 	if err := login(s, "producer-gamma", pw["gamma"]); err != nil {

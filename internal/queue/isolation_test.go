@@ -70,6 +70,9 @@ func otherTenant(b string) map[string]struct{ pub, sub []string } {
 		"DeadSubject":   {[]string{queue.DeadSubject(b)}, []string{queue.DeadSubject(b), "earkiv.dead.>"}},
 		"PackageStore": {append([]string{"$O." + queue.PackageStore(b) + ".C.x", "$O." + queue.PackageStore(b) + ".M.eA"}, ack("OBJ_"+queue.PackageStore(b), "x")...),
 			[]string{"$O." + queue.PackageStore(b) + ".>", "$O.>"}},
+		"PackageStoreStream": {append([]string{fill(server.JSApiStreamInfo, queue.PackageStoreStream(b), ""), fill(server.JSApiMsgGet, queue.PackageStoreStream(b), ""),
+			fill(server.JSDirectMsgGet, queue.PackageStoreStream(b), "")}, ack(queue.PackageStoreStream(b), "x")...), nil},
+		"PackageChunks": {[]string{queue.PackageChunks(b, "x")}, []string{queue.PackageChunks(b, "*"), queue.PackageChunks(b, "x")}},
 		"ReceiptBucket": {append([]string{"$KV." + queue.ReceiptBucket(b) + ".sub.x", "$KV." + queue.ReceiptBucket(b) + ".pkg.eA"}, ack("KV_"+queue.ReceiptBucket(b), "x")...),
 			[]string{"$KV." + queue.ReceiptBucket(b) + ".>", "$KV.>"}},
 		"InboxPrefix": {[]string{queue.InboxPrefix(b) + ".x", "_INBOX.x"}, []string{queue.InboxPrefix(b) + ".>", "_INBOX.>", "_INBOX_*.>"}},
@@ -78,7 +81,8 @@ func otherTenant(b string) map[string]struct{ pub, sub []string } {
 
 // notNames are exported string constants that name no subject, stream or
 // bucket.
-var notNames = map[string]bool{"earkiv.Accepted": true, "earkiv.Duplicate": true, "earkiv.Rejected": true, "earkiv.Failed": true}
+var notNames = map[string]bool{"earkiv.Accepted": true, "earkiv.Duplicate": true, "earkiv.Rejected": true, "earkiv.Failed": true,
+	"DeadErrorHeader": true, "DeadTimeHeader": true} // message headers
 
 // TestIsolationCoversNames: every name the package defines is in
 // otherTenant (or, for a constant that names nothing NATS holds, in
@@ -241,7 +245,7 @@ func TestProducerNoAccountInfo(t *testing.T) {
 		ok     bool
 	}{{"producer", n.Producer(t, a), false}, {"service", n.Service(t), true}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		info, err := c.client.JS.AccountInfo(ctx)
+		info, err := c.client.JetStream().AccountInfo(ctx)
 		cancel()
 		if (err == nil) != c.ok {
 			t.Errorf("%s: account info %+v, %v", c.who, info, err)

@@ -22,22 +22,22 @@ func TestPendingRequestsBounded(t *testing.T) {
 	n, a, b := setup(t)
 	prodA, prodB := n.Producer(t, a), n.Producer(t, b)
 	for i := range queue.MaxPendingRequests {
-		if _, err := prodA.JS.PublishAsync(queue.IngestSubject("alfa"), []byte("{}")); err != nil {
+		if _, err := prodA.JetStream().PublishAsync(queue.IngestSubject("alfa"), []byte("{}")); err != nil {
 			t.Fatalf("request %d: %v", i, err)
 		}
 	}
 	select {
-	case <-prodA.JS.PublishAsyncComplete():
+	case <-prodA.JetStream().PublishAsyncComplete():
 	case <-ctx.Done():
 		t.Fatal("flood not stored")
 	}
-	if _, err := prodA.JS.Publish(ctx, queue.IngestSubject("alfa"), []byte("{}")); err == nil {
+	if _, err := prodA.JetStream().Publish(ctx, queue.IngestSubject("alfa"), []byte("{}")); err == nil {
 		t.Fatalf("request %d accepted", queue.MaxPendingRequests+1)
 	}
-	if _, err := prodB.JS.Publish(ctx, queue.IngestSubject("beta"), []byte("{}")); err != nil {
+	if _, err := prodB.JetStream().Publish(ctx, queue.IngestSubject("beta"), []byte("{}")); err != nil {
 		t.Fatalf("another tenant's request: %v", err)
 	}
-	st, err := n.Service(t).JS.Stream(ctx, queue.StreamIngest)
+	st, err := n.Service(t).JetStream().Stream(ctx, queue.StreamIngest)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
-// Package queue is earkiv's use of NATS JetStream: the embedded server and
-// its per-tenant permissions, the ingest work queue, the package object
-// stores, receipts and the event log.
+// Package queue is earkiv's use of NATS JetStream: the connection and its
+// handles, the streams' set-up, the embedded server and its per-tenant
+// permissions, the ingest work queue, receipts, the event log and dead
+// letters. What a package store holds is read and written by pkgstore.
 //
 // Everything a producer may touch carries its tenant id in the name, so one
 // permission list per tenant keeps municipalities apart:
@@ -40,6 +41,13 @@ func DeadSubject(tenant string) string { return "earkiv.dead." + tenant }
 
 // PackageStore is the object store bucket of tenant's submitted packages.
 func PackageStore(tenant string) string { return "sip-" + tenant }
+
+// PackageStoreStream is the stream that holds the package store's chunks.
+func PackageStoreStream(tenant string) string { return "OBJ_" + PackageStore(tenant) }
+
+// PackageChunks is the subject of the chunks of the object with nuid in
+// tenant's package store.
+func PackageChunks(tenant, nuid string) string { return "$O." + PackageStore(tenant) + ".C." + nuid }
 
 // ReceiptBucket is the KV bucket of tenant's receipts.
 func ReceiptBucket(tenant string) string { return "receipts-" + tenant }

@@ -36,7 +36,7 @@ type storedReceipt struct {
 
 func (c *Client) receipts(ctx context.Context, tenant string) (jetstream.KeyValue, error) {
 	return cached(c, &c.kvs, tenant, "receipts", func() (jetstream.KeyValue, error) {
-		return c.JS.KeyValue(ctx, ReceiptBucket(tenant))
+		return c.js.KeyValue(ctx, ReceiptBucket(tenant))
 	})
 }
 

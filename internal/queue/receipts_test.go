@@ -122,7 +122,7 @@ func TestReceiptOddIDs(t *testing.T) {
 			t.Errorf("events of tenant %q: %v", tn, err)
 		}
 	}
-	if !prod.NC.IsConnected() || !svc.NC.IsConnected() {
+	if !prod.Conn().IsConnected() || !svc.Conn().IsConnected() {
 		t.Fatal("a connection was closed")
 	}
 }
@@ -140,7 +140,7 @@ func TestClosedConnection(t *testing.T) {
 		_, err := prod.WaitReceipt(ctx, "alfa", "0190f0c8-0000-7000-8000-0000000000cc")
 		waited <- err
 	}()
-	if err := prod.NC.Publish(queue.IngestSubject("alfa")+strings.Repeat("x", 5000), nil); err != nil {
+	if err := prod.Conn().Publish(queue.IngestSubject("alfa")+strings.Repeat("x", 5000), nil); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -35,8 +36,10 @@ type Server struct {
 }
 
 // StartServer starts an embedded NATS server with JetStream and one login per
-// tenant producer, each allowed only its own tenant's subjects.
-func StartServer(cfg ServerConfig) (*Server, error) {
+// tenant producer, each allowed only its own tenant's subjects. It waits
+// until the server takes connections, at most readyWait or until ctx ends;
+// the caller shuts the server down.
+func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	opts, err := serverOptions(cfg)
 	if err != nil {
 		return nil, err
@@ -56,12 +59,27 @@ func StartServer(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("nats server: %w", err)
 	}
 	auth.srv.Store(s)
-	go s.Start()
-	if !s.ReadyForConnections(30 * time.Second) {
+	go s.Start() // ends with Shutdown
+	if err := waitReady(ctx, s); err != nil {
 		s.Shutdown()
-		return nil, fmt.Errorf("nats server on %s did not become ready", cfg.Addr)
+		return nil, fmt.Errorf("nats server on %s did not become ready: %w", cfg.Addr, err)
 	}
 	return &Server{Server: s, auth: auth}, nil
+}
+
+// readyWait bounds the wait for a new server to take connections.
+const readyWait = 30 * time.Second
+
+// waitReady waits until s takes connections, readyWait passes or ctx ends.
+func waitReady(ctx context.Context, s *server.Server) error {
+	ctx, cancel := context.WithTimeout(ctx, readyWait)
+	defer cancel()
+	for !s.ReadyForConnections(50 * time.Millisecond) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ReloadTenants replaces the producer logins of a running embedded server,
@@ -109,35 +127,4 @@ func serverOptions(cfg ServerConfig) (*server.Options, error) {
 		JetStreamMaxMemory:    256 << 20,
 		DisableShortFirstPing: true,
 	}, nil
-}
-
-// ProducerPermissions lets a case system submit packages for tenant and read
-// that tenant's receipts, and nothing else: no other tenant's subjects, object
-// stores, receipts or reply inboxes, no stream management, and no
-// $JS.API.INFO, whose counts are the whole account's (every municipality's);
-// the client needs it only to create buckets, which producers do not.
-func ProducerPermissions(tenant string) *server.Permissions {
-	obj, kv := "OBJ_"+PackageStore(tenant), "KV_"+ReceiptBucket(tenant)
-	return &server.Permissions{
-		Publish: &server.SubjectPermission{Allow: []string{
-			IngestSubject(tenant),
-			"$O." + PackageStore(tenant) + ".>",
-			"$JS.API.STREAM.INFO." + obj,
-			"$JS.API.STREAM.INFO." + kv,
-			"$JS.API.STREAM.MSG.GET." + obj,
-			"$JS.API.STREAM.MSG.GET." + kv,
-			"$JS.API.DIRECT.GET." + obj + ".>",
-			"$JS.API.DIRECT.GET." + kv + ".>",
-			"$JS.API.DIRECT.GET." + obj,
-			"$JS.API.DIRECT.GET." + kv,
-			"$JS.API.STREAM.PURGE." + obj,
-			"$JS.API.CONSUMER.CREATE." + kv + ".>",
-			"$JS.API.CONSUMER.CREATE." + kv,
-			"$JS.API.CONSUMER.DELETE." + kv + ".>",
-			"$JS.API.CONSUMER.INFO." + kv + ".>",
-			"$JS.FC." + kv + ".>",
-			"$JS.ACK." + kv + ".>",
-		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{InboxPrefix(tenant) + ".>"}},
-	}
 }

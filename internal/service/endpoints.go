@@ -51,7 +51,7 @@ func (e *embeddedNATS) reloadLogins(reg *tenant.Registry) error {
 // resolveNATS finds NATS: the external server configured, or an embedded
 // one started here as a part, with the data folder's service password.
 // The server is nil when NATS is external.
-func resolveNATS(g *parts, c NATSConfig, dataDir string, sec *Secrets, reg *tenant.Registry, guard *authguard.Guard, log *slog.Logger) (*embeddedNATS, natsLogin, error) {
+func resolveNATS(ctx context.Context, g *parts, c NATSConfig, dataDir string, sec *Secrets, reg *tenant.Registry, guard *authguard.Guard, log *slog.Logger) (*embeddedNATS, natsLogin, error) {
 	if c.URL != "" {
 		return nil, natsLogin{URL: c.URL, User: c.User, Password: c.Password}, nil
 	}
@@ -60,7 +60,7 @@ func resolveNATS(g *parts, c NATSConfig, dataDir string, sec *Secrets, reg *tena
 		addr = defaultNATSAddr
 	}
 	cfg := queue.ServerConfig{Dir: filepath.Join(dataDir, "nats"), Addr: addr, ServiceUser: ServiceUser, ServicePassword: sec.NATSPassword, Tenants: reg.Tenants, Guard: guard}
-	srv, err := queue.StartServer(cfg)
+	srv, err := queue.StartServer(ctx, cfg)
 	if err != nil {
 		return nil, natsLogin{}, err
 	}

@@ -121,7 +121,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer g.stop() // a failed start stops what started
 	// One guard for every login, so failures count the same over NATS and HTTP.
 	guard := authguard.New(authguard.DefaultPolicy(), log)
-	natsSrv, login, err := resolveNATS(g, cfg.NATS, dataDir, sec, reg, guard, log)
+	natsSrv, login, err := resolveNATS(ctx, g, cfg.NATS, dataDir, sec, reg, guard, log)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	if cfg.Workers > 0 {
 		w, err := ingest.New(ingest.Config{
-			Tenants: tenants.Load, Store: primaryStore(stores), Replica: replicaStore(stores), Queue: q, Validator: cfg.Validator,
+			Tenants: tenants.Load, Place: stores, Queue: q, Validator: cfg.Validator,
 			SpoolDir: filepath.Join(dataDir, "spool"), Concurrency: cfg.Workers, MemoryBudget: cfg.MemoryBudget, Version: cfg.Version, Metrics: metrics, Log: log,
 		})
 		if err != nil {
@@ -177,7 +177,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	ep := Endpoints{NATSURL: login.URL, S3Endpoint: s3cfg.Endpoint}
 	health := func(ctx context.Context) error {
-		if !q.NC.IsConnected() {
+		if !q.IsConnected() {
 			return errors.New("nats not connected")
 		}
 		return healthStore.Healthy(ctx)
@@ -209,10 +209,9 @@ func Run(ctx context.Context, cfg Config) error {
 			case <-t.C:
 			}
 			// Looking the consumer up fetches its state: one request a tick.
-			if cons, err := q.JS.Consumer(work, queue.StreamIngest, queue.Consumer); err == nil {
-				ci := cons.CachedInfo()
-				queueGauge.WithLabelValues("pending").Set(float64(ci.NumPending))
-				queueGauge.WithLabelValues("unacked").Set(float64(ci.NumAckPending))
+			if b, err := q.Backlog(work); err == nil {
+				queueGauge.WithLabelValues("pending").Set(float64(b.Pending))
+				queueGauge.WithLabelValues("unacked").Set(float64(b.Unacked))
 			}
 		}
 	})

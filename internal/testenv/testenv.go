@@ -311,7 +311,7 @@ func Tenant(t testing.TB, id, org string, pw map[string]string) *tenant.Tenant {
 func StartNATS(t testing.TB, dir string, tenants []*tenant.Tenant, pw map[string]string) *NATS {
 	t.Helper()
 	cfg := queue.ServerConfig{Dir: dir, Addr: "127.0.0.1:0", ServiceUser: "earkiv", ServicePassword: "service-secret", Tenants: tenants}
-	s, err := queue.StartServer(cfg)
+	s, err := queue.StartServer(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func (n *NATS) Restart(t testing.TB) {
 	n.Server.WaitForShutdown()
 	cfg := n.Cfg
 	cfg.Addr = fmt.Sprintf("127.0.0.1:%d", port)
-	s, err := queue.StartServer(cfg)
+	s, err := queue.StartServer(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

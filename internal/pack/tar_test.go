@@ -1,4 +1,4 @@
-package queue
+package pack
 
 import (
 	"archive/tar"
@@ -13,12 +13,12 @@ import (
 	"testing"
 )
 
-// TestTarDir: a folder goes out as a tar holding its files and folders under
+// TestTar: a folder goes out as a tar holding its files and folders under
 // the folder's name, the size estimate that picks the chunk size is not
 // below the real size (also for long Swedish names, which need PAX records),
 // files come metadata first (root files, then other METS files), and a link
 // is refused.
-func TestTarDir(t *testing.T) {
+func TestTar(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "paket")
 	long := strings.Repeat("överförmyndarnämnden-", 10) + "handling.pdf"
 	files := map[string]string{"METS.xml": "<mets/>", "data/a.txt": "a", "data/" + long: strings.Repeat("x", 1000), "tom.txt": "",
@@ -33,13 +33,13 @@ func TestTarDir(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	entries, est, err := listDir(ctx, dir)
+	entries, est, err := List(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	sums := map[string]string{}
-	if err := tarDir(ctx, &buf, dir, entries, sums); err != nil {
+	if err := Tar(ctx, &buf, dir, entries, sums); err != nil {
 		t.Fatal(err)
 	}
 	if int64(buf.Len()) > est {
@@ -88,7 +88,7 @@ func TestTarDir(t *testing.T) {
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "data", "link")); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := listDir(ctx, dir); err == nil || !strings.Contains(err.Error(), "links are not accepted") {
+	if _, _, err := List(ctx, dir); err == nil || !strings.Contains(err.Error(), "links are not accepted") {
 		t.Fatalf("link: %v", err)
 	}
 }
