@@ -374,13 +374,3 @@ func BenchSetting(name string, def int64) int64 {
 	}
 	return def
 }
-
-// WaitFor polls cond until it holds, failing the test after total.
-func WaitFor(t testing.TB, total time.Duration, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(total); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v", total)
-		}
-	}
-}
