@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,6 +21,7 @@ import (
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/service"
 	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // TestFixityCLI archives the samples through earkiv serve (with a replica
@@ -109,23 +112,21 @@ func TestFixityCLI(t *testing.T) {
 	}
 
 	// serve counts audits run from the command line too, from their events.
-	var body string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	testenv.Eventually(t, 20*time.Second, func() error {
 		resp, err := http.Get("http://" + metricsAddr + "/metrics")
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if body = string(b); strings.Contains(body, `earkiv_fixity_audits_total{outcome="failure",tenant="exempelby"} 3`) {
-			break
+		if body := string(b); err != nil ||
+			!strings.Contains(body, `earkiv_fixity_audits_total{outcome="success",tenant="exempelby"} 1`) ||
+			!strings.Contains(body, `earkiv_fixity_audits_total{outcome="failure",tenant="exempelby"} 3`) ||
+			!strings.Contains(body, `earkiv_fixity_failed_objects_total{tenant="exempelby"} 7`) {
+			return fmt.Errorf("fixity metrics (%v):\n%s", err, body)
 		}
-	}
-	if !strings.Contains(body, `earkiv_fixity_audits_total{outcome="success",tenant="exempelby"} 1`) ||
-		!strings.Contains(body, `earkiv_fixity_audits_total{outcome="failure",tenant="exempelby"} 3`) ||
-		!strings.Contains(body, `earkiv_fixity_failed_objects_total{tenant="exempelby"} 7`) {
-		t.Fatalf("fixity metrics:\n%s", body)
-	}
+		return nil
+	})
 
 	// The audits are on the event log: one summary per tenant and run.
 	out, _, _ = runCLI(t, "events", "--data-dir", data, "--nats.url", natsURL, "--tenant", "exempelby", "--from", "1", "--no-follow")
@@ -168,24 +169,23 @@ func TestScheduledAudit(t *testing.T) {
 		return 0
 	}
 	okName := `earkiv_fixity_objects_total{outcome="ok",tenant="exempelby"}`
-	deadline := time.Now().Add(60 * time.Second)
-	for metric(okName) < float64(objects) {
-		if time.Now().After(deadline) {
-			t.Fatalf("after 60 s, %v of %d objects verified by the schedule", metric(okName), objects)
+	testenv.Eventually(t, 60*time.Second, func() error {
+		if n := metric(okName); n < float64(objects) {
+			return fmt.Errorf("%v of %d objects verified by the schedule", n, objects)
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return nil
+	})
 	// Damage one object; a later slice finds it.
 	if _, err := st.Put(context.Background(), "earkiv-exempelby", m.Objects[0].Key, strings.NewReader("bad"), storage.PutOptions{Size: 3}); err != nil {
 		t.Fatal(err)
 	}
 	bad := `earkiv_fixity_objects_total{outcome="mismatch",tenant="exempelby"}`
-	for metric(bad) < 1 {
-		if time.Now().After(deadline.Add(60 * time.Second)) {
-			t.Fatal("the scheduled audit did not find the damaged object")
+	testenv.Eventually(t, 60*time.Second, func() error {
+		if metric(bad) < 1 {
+			return errors.New("the scheduled audit did not find the damaged object")
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return nil
+	})
 	if metric(`earkiv_fixity_runs_total{result="failed"}`) < 1 {
 		t.Fatal("no failed run counted")
 	}
@@ -210,7 +210,15 @@ func TestAuditInterruptAndResume(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second)
+	// The run's state file exists once the audit has started (its findings
+	// are buffered, so they show no progress).
+	testenv.Eventually(t, 30*time.Second, func() error {
+		if m, _ := filepath.Glob(filepath.Join(data, "audits", "*.jsonl")); len(m) == 0 {
+			return fmt.Errorf("no audit state in %s", filepath.Join(data, "audits"))
+		}
+		return nil
+	})
+	time.Sleep(time.Second) // scenario, not a wait: at 20 KB/s the audit checks some objects, not all
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	ee, ok := err.(*exec.ExitError)

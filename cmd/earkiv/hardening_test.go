@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"github.com/earkiv/earkiv/internal/service"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // copyDir copies a sample folder so a test can change it.
@@ -204,16 +206,15 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 // waitReceipt waits for the receipt of id, which need not be a UUID.
 func waitReceipt(t *testing.T, ctx context.Context, q *queue.Client, id string) *earkiv.Receipt {
 	t.Helper()
-	for {
-		r, err := q.Receipt(ctx, "exempelby", id)
-		if err == nil {
-			return r
+	var r *earkiv.Receipt
+	testenv.Eventually(t, time.Minute, func() error {
+		var err error
+		if r, err = q.Receipt(ctx, "exempelby", id); err != nil {
+			return fmt.Errorf("no receipt for %.40s: %w", id, err)
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("no receipt for %.40s: %v", id, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
+	return r
 }
 
 // TestTenantAddRefusesServiceNames: a tenant cannot take the service's own

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/testenv"
 	"github.com/earkiv/earkiv/schemas"
 )
 
@@ -114,7 +115,8 @@ func sampleDir(name string) string {
 
 // startServe runs `earkiv serve` until the test ends, then stops it with
 // SIGTERM and checks it stops cleanly. It returns the address of the
-// operators' listener (/metrics).
+// operators' listener (/metrics). Its log is shown when the test fails, and
+// as it runs with EARKIV_TEST_LOGS=1.
 func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string, extra ...string) (metricsAddr string) {
 	t.Helper()
 	metricsAddr = freeAddr(t)
@@ -135,6 +137,9 @@ func startServe(t *testing.T, data, natsAddr, s3Addr, httpAddr string, extra ...
 			mu.Lock()
 			logs.WriteString(sc.Text() + "\n")
 			mu.Unlock()
+			if testenv.ServerLogs() {
+				fmt.Fprintln(os.Stderr, "serve:", sc.Text())
+			}
 			if strings.Contains(sc.Text(), "earkiv is serving") {
 				close(ready)
 			}
@@ -229,16 +234,16 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("tenant add: %s", errs)
 	}
 	prod2 := []string{"--tenant", "sjostad", "--nats.url", natsURL, "--password-file", pw2}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	// serve sees the new tenant when it notices the file change.
+	testenv.Eventually(t, 20*time.Second, func() error {
 		out, errs, code = runCLI(t, append(append([]string{"submit"}, prod2...), "--wait", sampleDir("fgs1-valid-md5.tar"))...)
-		if code == 0 || time.Now().After(deadline) {
-			break
+		if code != 0 {
+			return fmt.Errorf("new tenant's submission: exit %d\n%s\n%s", code, out, errs)
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if code != 0 || !strings.Contains(out, "accepted") {
-		t.Fatalf("new tenant's submission: exit %d\n%s\n%s", code, out, errs)
+		return nil
+	})
+	if !strings.Contains(out, "accepted") {
+		t.Fatalf("new tenant's submission: %s", out)
 	}
 	// sjostad's producer cannot read exempelby's receipt.
 	if _, _, code := runCLI(t, append(append([]string{"receipt"}, prod2...), r.SubmissionID)...); code == 0 {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strconv"
@@ -65,18 +66,13 @@ func TestFollow(t *testing.T) {
 		fctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); c.Follow(fctx, q, load, slog.Default()) }()
-		for {
-			s, _ := c.State(ctx, eventsBookmark)
-			if s == strconv.Itoa(len(events)) {
-				break
+		defer func() { stop(); <-done }() // also when Eventually fails the test
+		testenv.Eventually(t, 10*time.Second, func() error {
+			if s, err := c.State(ctx, eventsBookmark); err != nil || s != strconv.Itoa(len(events)) {
+				return fmt.Errorf("bookmark %q (%v), want %d", s, err, len(events))
 			}
-			if ctx.Err() != nil {
-				t.Fatalf("bookmark %q, want %d", s, len(events))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		stop()
-		<-done
+			return nil
+		})
 	}
 	follow()
 	follow() // resumes after the bookmark

@@ -3,20 +3,26 @@
 // MinIO server (a second S3 implementation) and an embedded NATS server.
 // Child processes are the test binary itself, re-executed with a role; a
 // package that uses them calls Main from its TestMain.
+//
+// The servers' logs go to files (a child's Log) or nowhere, so a passing run
+// stays quiet; EARKIV_TEST_LOGS=1 sends them to the test's stderr as well
+// (see ServerLogs), for a test that fails for reasons its own output does
+// not show.
 package testenv
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
-
 	"syscall"
 	"testing"
 	"time"
@@ -26,10 +32,22 @@ import (
 	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/nats-io/nats-server/v2/logger"
 )
 
 const roleEnv = "EARKIV_TESTENV_ROLE"
 const argEnv = "EARKIV_TESTENV_ARG"
+
+// LogsEnv names the environment variable that turns server logs on.
+const LogsEnv = "EARKIV_TEST_LOGS"
+
+// ServerLogs reports whether the servers tests start (versitygw, MinIO,
+// NATS, and earkiv serve in cmd/earkiv's tests) also log to stderr:
+// EARKIV_TEST_LOGS is set and not 0.
+func ServerLogs() bool {
+	v := os.Getenv(LogsEnv)
+	return v != "" && v != "0"
+}
 
 // Role is a function a re-executed test binary runs instead of the tests.
 type Role func(ctx context.Context, arg string) error
@@ -83,7 +101,11 @@ func startProcess(t testing.TB, cmd *exec.Cmd, name string) *Child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout, cmd.Stderr = f, f
+	var w io.Writer = f
+	if ServerLogs() {
+		w = io.MultiWriter(f, os.Stderr)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -152,15 +174,28 @@ type S3 struct {
 	t     testing.TB
 }
 
-// Start (re)starts a stopped server on the same address and data.
+// Start (re)starts a stopped server on the same address and data, and
+// waits until it answers; it fails at once if the server exits instead.
 func (s *S3) Start() {
 	s.t.Helper()
 	s.child = s.start()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := waitS3(ctx, s.Cfg); err != nil {
-		s.t.Fatalf("%s did not start: %v\n%s", s.Name, err, s.child.Output())
+	st, err := storage.New(s.Cfg)
+	if err != nil {
+		s.t.Fatal(err)
 	}
+	Eventually(s.t, 60*time.Second, func() error {
+		select {
+		case <-s.child.Done():
+			s.t.Fatalf("%s exited before it was ready:\n%s", s.Name, s.child.Output())
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := st.Healthy(ctx); err != nil {
+			return fmt.Errorf("%s did not start: %w\n%s", s.Name, err, s.child.Output())
+		}
+		return nil
+	})
 }
 
 // Stop stops the server (its data stays).
@@ -173,26 +208,6 @@ func (s *S3) Store(t testing.TB) *storage.Store {
 		t.Fatal(err)
 	}
 	return st
-}
-
-func waitS3(ctx context.Context, cfg storage.Config) error {
-	st, err := storage.New(cfg)
-	if err != nil {
-		return err
-	}
-	for {
-		c, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err = st.Healthy(c)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 type s3gwArg struct{ Dir, Addr, Access, Secret string }
@@ -250,7 +265,11 @@ func MinIO(t testing.TB) *S3 {
 	s := &S3{Name: "minio", Dir: dir, Addr: addr, t: t,
 		Cfg: storage.Config{Endpoint: "http://" + addr, AccessKey: "earkivtest", SecretKey: "earkivtestsecret", Region: "us-east-1"}}
 	s.start = func() *Child {
-		cmd := exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", console, dir)
+		args := []string{"server", "--quiet", "--address", addr, "--console-address", console, dir}
+		if ServerLogs() {
+			args = slices.Delete(args, 1, 2)
+		}
+		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s.Cfg.AccessKey, "MINIO_ROOT_PASSWORD="+s.Cfg.SecretKey, "MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_REGION=us-east-1")
 		return startProcess(t, cmd, "minio")
 	}
@@ -315,6 +334,7 @@ func StartNATS(t testing.TB, dir string, tenants []*tenant.Tenant, pw map[string
 	if err != nil {
 		t.Fatal(err)
 	}
+	natsLogs(s)
 	n := &NATS{Server: s, Cfg: cfg, URL: s.ClientURL(), Passwords: pw}
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
 	c := n.Service(t)
@@ -326,6 +346,15 @@ func StartNATS(t testing.TB, dir string, tenants []*tenant.Tenant, pw map[string
 		t.Fatal(err)
 	}
 	return n
+}
+
+// natsLogs sends s's notices, warnings and errors to stderr when
+// ServerLogs says so. queue.StartServer starts it without a logger, so its
+// start-up lines are not among them.
+func natsLogs(s *queue.Server) {
+	if ServerLogs() {
+		s.SetLoggerV2(logger.NewStdLogger(true, false, false, false, false), false, false, false)
+	}
 }
 
 // Restart stops the server and starts it again on the same port and storage.
@@ -340,6 +369,7 @@ func (n *NATS) Restart(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	natsLogs(s)
 	n.Server = s
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
 }
@@ -373,14 +403,4 @@ func BenchSetting(name string, def int64) int64 {
 		fmt.Sscan(s, &def)
 	}
 	return def
-}
-
-// WaitFor polls cond until it holds, failing the test after total.
-func WaitFor(t testing.TB, total time.Duration, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(total); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v", total)
-		}
-	}
 }
