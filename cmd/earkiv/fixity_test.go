@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/service"
@@ -61,7 +61,7 @@ func TestFixityCLI(t *testing.T) {
 	}
 	st, _ := storage.New(storage.Config{Endpoint: "http://" + s3Addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey})
 	ctx := context.Background()
-	m, err := aip.ReadManifest(ctx, st, "earkiv-exempelby", receipts[0].AIPID)
+	m, err := aipstore.ReadManifest(ctx, st, "earkiv-exempelby", receipts[0].AIPID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestScheduledAudit(t *testing.T) {
 	json.Unmarshal([]byte(out), &r)
 	sec, _ := service.LoadSecrets(data, false)
 	st, _ := storage.New(storage.Config{Endpoint: "http://" + s3Addr, AccessKey: sec.S3AccessKey, SecretKey: sec.S3SecretKey})
-	m, err := aip.ReadManifest(context.Background(), st, "earkiv-exempelby", r.AIPID)
+	m, err := aipstore.ReadManifest(context.Background(), st, "earkiv-exempelby", r.AIPID)
 	if err != nil {
 		t.Fatal(err)
 	}

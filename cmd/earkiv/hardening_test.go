@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
@@ -182,7 +182,7 @@ func TestServeSurvivesHostileProducer(t *testing.T) {
 		t.Fatal(err)
 	}
 	tn, _ := reg.Get("exempelby")
-	m, err := aip.ReadManifest(ctx, st, tn.Bucket, accepted.AIPID)
+	m, err := aipstore.ReadManifest(ctx, st, tn.Bucket, accepted.AIPID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,7 +176,7 @@ func receiptCommand() *cli.Command {
 			ctx, cancel := context.WithTimeout(c.Context, 10*time.Second)
 			defer cancel()
 			r, err := q.Receipt(ctx, c.String("tenant"), c.Args().First())
-			if errors.Is(err, queue.ErrNoReceipt) {
+			if errors.Is(err, earkiv.ErrNoReceipt) {
 				return exitErr(exitFailure, "no receipt for %s yet", ids.Quote(c.Args().First()))
 			}
 			if err != nil {

@@ -28,7 +28,6 @@ import (
 
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/records"
-	"github.com/earkiv/earkiv/internal/storage"
 )
 
 // ManifestFormat names the manifest version, for readers years from now.
@@ -84,18 +83,6 @@ type Object struct {
 	VersionID string `json:"versionId,omitempty"`
 }
 
-// Retention is the Object Lock every object of the AIP carries.
-type Retention struct {
-	Mode        string    `json:"mode,omitempty"`
-	RetainUntil time.Time `json:"retainUntil,omitzero"`
-	LegalHold   bool      `json:"legalHold,omitempty"`
-}
-
-// Lock is the Object Lock that carries this retention.
-func (r Retention) Lock() storage.Lock {
-	return storage.Lock{Mode: r.Mode, RetainUntil: r.RetainUntil, LegalHold: r.LegalHold}
-}
-
 // Validation summarises the validation report.
 type Validation struct {
 	Valid    bool `json:"valid"`
@@ -131,7 +118,7 @@ type Manifest struct {
 	Files               int            `json:"files"`
 	Bytes               int64          `json:"bytes"`
 	Validation          Validation     `json:"validation"`
-	Retention           Retention      `json:"retention"`
+	Retention           earkiv.Lock    `json:"retention"`
 	Objects             []Object       `json:"objects"`
 	Cases               []records.Case `json:"cases,omitempty"`
 	Software            string         `json:"software"`

@@ -7,34 +7,36 @@ package api
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
-	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
 // Config wires the API.
 type Config struct {
 	Tenants func() *tenant.Registry
-	Queue   *queue.Client
+	Queue   Receipts         // the receipts (kvittenser) producers ask for
 	Catalog *catalog.Catalog // nil in worker-only processes
 	Health  func(context.Context) error
 	// Guard throttles failed logins; nil: one of its own with the default
 	// policy. The service shares it with the NATS server.
 	Guard *authguard.Guard
 	Log   *slog.Logger
+}
+
+// Receipts reads a tenant's receipts; queue.Client is one. It returns
+// earkiv.ErrNoReceipt while a submission has none.
+type Receipts interface {
+	Receipt(ctx context.Context, tenant, id string) (*earkiv.Receipt, error)
 }
 
 type server struct {
@@ -106,101 +108,9 @@ func checkID(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// auth checks HTTP basic credentials against the tenants' producer logins,
-// through the guard.
-func (s *server) auth(next handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		user, pass, ok := r.BasicAuth()
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Basic realm="earkiv"`)
-			writeErr(w, http.StatusUnauthorized, "credentials required")
-			return
-		}
-		reg := s.cfg.Tenants()
-		var found *tenant.Tenant
-		for _, t := range reg.Tenants {
-			if t.Producer.User == user {
-				found = t
-			}
-		}
-		err := s.cfg.Guard.Check("http", user, r.RemoteAddr, func() bool {
-			if found == nil {
-				// As long as a known user's check: the cost most tenants' hashes have.
-				hashes := make([]string, 0, len(reg.Tenants))
-				for _, t := range reg.Tenants {
-					hashes = append(hashes, t.Producer.PasswordHash)
-				}
-				return authguard.Compare("", pass, authguard.Cost(hashes))
-			}
-			return s.creds.verify(found, user, pass)
-		})
-		switch {
-		case errors.Is(err, authguard.ErrDenied):
-			w.Header().Set("WWW-Authenticate", `Basic realm="earkiv"`)
-			writeErr(w, http.StatusUnauthorized, "wrong user or password")
-			return
-		case err != nil:
-			// Locked or backing off: the same answer as a wrong password
-			// would only invite more attempts; say when to come back.
-			w.Header().Set("Retry-After", "60")
-			writeErr(w, http.StatusTooManyRequests, "too many failed logins; try again later")
-			return
-		}
-		next(w, r, found)
-	}
-}
-
-// credCache keeps verified credentials for a minute, to spare a bcrypt on
-// every request of a polling case system.
-type credCache struct {
-	key [32]byte
-	mu  sync.Mutex
-	m   map[[32]byte]authEntry // Lock: mu
-}
-
-type authEntry struct {
-	tenant string
-	hash   string // the hash verified against; a changed password invalidates the entry
-	until  time.Time
-}
-
-// mac is the cache key of a user and password: keyed, so the cache holds
-// nothing a password can be checked against offline.
-func (c *credCache) mac(user, pass string) [32]byte {
-	m := hmac.New(sha256.New, c.key[:])
-	binary.Write(m, binary.BigEndian, uint32(len(user)))
-	m.Write([]byte(user))
-	m.Write([]byte(pass))
-	var out [32]byte
-	m.Sum(out[:0])
-	return out
-}
-
-func (c *credCache) verify(t *tenant.Tenant, user, pass string) bool {
-	key := c.mac(user, pass)
-	now := time.Now()
-	c.mu.Lock()
-	e, ok := c.m[key]
-	if ok && now.After(e.until) {
-		delete(c.m, key)
-		ok = false
-	}
-	c.mu.Unlock()
-	if ok && e.tenant == t.ID && e.hash == t.Producer.PasswordHash {
-		return true
-	}
-	if !authguard.Compare(t.Producer.PasswordHash, pass, 0) {
-		return false
-	}
-	c.mu.Lock()
-	c.m[key] = authEntry{tenant: t.ID, hash: t.Producer.PasswordHash, until: now.Add(time.Minute)}
-	c.mu.Unlock()
-	return true
-}
-
 func (s *server) receipt(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
 	rec, err := s.cfg.Queue.Receipt(r.Context(), t.ID, r.PathValue("id"))
-	if errors.Is(err, queue.ErrNoReceipt) {
+	if errors.Is(err, earkiv.ErrNoReceipt) {
 		writeErr(w, http.StatusNotFound, "no receipt for "+r.PathValue("id")+" (yet)")
 		return
 	}

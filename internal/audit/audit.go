@@ -23,6 +23,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fixity"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/storage"
@@ -64,7 +66,7 @@ type Target struct {
 	Key    string
 	Size   int64
 	SHA256 string
-	Lock   aip.Retention
+	Lock   earkiv.Lock
 }
 
 // Options select and pace an audit. Place finds each tenant's buckets: the
@@ -150,7 +152,7 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 			if !ok {
 				continue
 			}
-			m, err := aip.ReadManifest(ctx, st, bucket, id)
+			m, err := aipstore.ReadManifest(ctx, st, bucket, id)
 			if err != nil {
 				return nil, nil, fmt.Errorf("audit %s: %w", t.ID, err)
 			}

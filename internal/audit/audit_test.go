@@ -30,9 +30,9 @@ func putAIP(t *testing.T, st *storage.Store, tn *tenant.Tenant, bucket, pkg stri
 	t.Helper()
 	ctx := context.Background()
 	id := aip.ID(tn.ID, pkg)
-	lock := storage.Lock{Mode: "GOVERNANCE", RetainUntil: time.Now().Add(24 * time.Hour).Truncate(time.Second)}
+	lock := earkiv.Lock{Mode: "GOVERNANCE", RetainUntil: time.Now().Add(24 * time.Hour).Truncate(time.Second)}
 	m := &aip.Manifest{Format: aip.ManifestFormat, Tenant: tn.ID, Bucket: bucket, AIPID: id, PackageID: pkg, SubmissionID: "s-" + pkg,
-		Created: time.Now().UTC(), Retention: aip.Retention{Mode: lock.Mode, RetainUntil: lock.RetainUntil}}
+		Created: time.Now().UTC(), Retention: earkiv.Lock{Mode: lock.Mode, RetainUntil: lock.RetainUntil}}
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
@@ -54,7 +55,7 @@ func WriteEventLogs(ctx context.Context, place placement.Placement, lookup Looku
 			return n, err
 		}
 		st, bucket := b.Store, b.Name
-		m, err := aip.ReadManifest(ctx, st, bucket, k.id)
+		m, err := aipstore.ReadManifest(ctx, st, bucket, k.id)
 		if err != nil {
 			return n, fmt.Errorf("event log of %s: %w", k.id, err)
 		}
@@ -80,7 +81,7 @@ func WriteEventLogs(ctx context.Context, place placement.Placement, lookup Looku
 		}
 		sum := sha256.Sum256(doc)
 		if _, err := st.Put(ctx, bucket, aip.EventLogKey(k.id, kind, runID), bytes.NewReader(doc), storage.PutOptions{
-			Size: int64(len(doc)), SHA256: sum[:], ContentType: "text/xml", Lock: m.Retention.Lock()}); err != nil {
+			Size: int64(len(doc)), SHA256: sum[:], ContentType: "text/xml", Lock: m.Retention}); err != nil {
 			return n, fmt.Errorf("event log of %s: %w", k.id, err)
 		}
 		n++

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/storage"
 )
@@ -48,9 +48,9 @@ func Repair(ctx context.Context, place placement.Placement, lookup Lookup, bad [
 			out = append(out, res)
 			continue
 		}
-		m, err := aip.ReadManifest(ctx, pb.Store, pb.Name, f.AIPID)
+		m, err := aipstore.ReadManifest(ctx, pb.Store, pb.Name, f.AIPID)
 		if err != nil {
-			m, err = aip.ReadManifest(ctx, rb.Store, rb.Name, f.AIPID) // the primary's manifest may be the damaged object
+			m, err = aipstore.ReadManifest(ctx, rb.Store, rb.Name, f.AIPID) // the primary's manifest may be the damaged object
 		}
 		if err != nil {
 			return out, fmt.Errorf("repair %s: %w", f.Key, err)
@@ -67,7 +67,7 @@ func Repair(ctx context.Context, place placement.Placement, lookup Lookup, bad [
 			continue
 		}
 		obj := storage.Object{Key: f.Key, Size: info.Size, SHA256: f.Expected, ContentType: "application/octet-stream"}
-		if _, err := storage.Copy(ctx, rb.Store, rb.Name, pb.Store, pb.Name, obj, storage.CopyOptions{Lock: m.Retention.Lock(), Replace: true}); err != nil {
+		if _, err := storage.Copy(ctx, rb.Store, rb.Name, pb.Store, pb.Name, obj, storage.CopyOptions{Lock: m.Retention, Replace: true}); err != nil {
 			res.Outcome, res.Detail = Unrepairable, "the replica's copy does not match the recorded digest either, or could not be stored: "+err.Error()
 			out = append(out, res)
 			continue

@@ -17,7 +17,7 @@ const mod = "github.com/earkiv/earkiv/"
 var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", "fgs", "records", "rules", "samplegen", "validate", "pack"}
 
 // service is everything that runs the archive.
-var service = []string{"queue", "pkgstore", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "tenant", "testenv"}
+var service = []string{"queue", "pkgstore", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "aipstore", "tenant", "testenv"}
 
 // domain is the package of the archive's own records and what it may
 // import: the checks of an identifier and the validation report a receipt
@@ -35,8 +35,9 @@ var rules = []struct {
 	{[]string{"queue"}, []string{"pkgstore", "pack", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "aip", "validate"}, "queue is NATS only"},
 	{[]string{"pkgstore"}, []string{"ingest", "storage", "placement", "catalog", "api", "audit", "service", "aip", "validate", "tenant"}, "the package store is NATS only"},
 	{[]string{"placement"}, allBut("storage", "tenant"), "placement joins tenants to stores and knows nothing else"},
+	{[]string{"aip"}, allBut("fgs", "records", "fixity", "ids", "report"), "aip is the AIP's own format (manifest, METS, PREMIS): aipstore reads it from a bucket"},
 	{[]string{"storage"}, []string{"queue", "ingest", "catalog", "api", "audit", "service", "aip", "tenant"}, "storage is S3 only"},
-	{[]string{"catalog", "api", "audit"}, []string{"ingest", "service"}, "readers of the archive do not depend on its intake or on the composition"},
+	{[]string{"catalog", "api", "audit"}, []string{"queue", "pkgstore", "ingest", "service"}, "readers of the archive name its records, not NATS, and do not depend on its intake or on the composition"},
 	{[]string{"ingest"}, []string{"catalog", "api", "audit", "service"}, "data flows one way: queue -> ingest -> storage/catalog"},
 }
 

@@ -1,6 +1,7 @@
 package earkiv
 
 import (
+	"errors"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/report"
@@ -44,3 +45,6 @@ type Receipt struct {
 
 // OK reports whether the package is archived (accepted now or before).
 func (r *Receipt) OK() bool { return r.Status == Accepted || r.Status == Duplicate }
+
+// ErrNoReceipt is returned while a submission has no receipt yet.
+var ErrNoReceipt = errors.New("no receipt yet")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/fixity"
@@ -66,7 +67,7 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*earkiv.Receip
 	if err != nil {
 		return nil, stage("retention", err)
 	}
-	ret := aip.Retention{Mode: lock.Mode, RetainUntil: lock.RetainUntil, LegalHold: lock.LegalHold}
+	ret := earkiv.Lock{Mode: lock.Mode, RetainUntil: lock.RetainUntil, LegalHold: lock.LegalHold}
 	pkg := j.pkg
 	mimes := mimeTypes(p.Files)
 	m := &aip.Manifest{
@@ -140,7 +141,7 @@ func (j *job) readManifest(ctx context.Context, aipID string) (*aip.Manifest, er
 	var m *aip.Manifest
 	err := j.retry(ctx, "manifest", func() error {
 		var err error
-		m, err = aip.ReadManifest(ctx, j.store, j.bucket, aipID)
+		m, err = aipstore.ReadManifest(ctx, j.store, j.bucket, aipID)
 		if errors.Is(err, storage.ErrNotFound) {
 			m, err = nil, nil
 		}

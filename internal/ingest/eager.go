@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/fixity"
 	"github.com/earkiv/earkiv/internal/pkgfs"
@@ -230,7 +231,7 @@ func (e *eagerStore) wait() { e.wg.Wait() }
 
 // adopt locks the versions uploaded with the bytes the AIP records and
 // returns their package paths; the store pass stores the rest.
-func (e *eagerStore) adopt(ctx context.Context, objs []aip.Object, lock storage.Lock) (map[string]bool, error) {
+func (e *eagerStore) adopt(ctx context.Context, objs []aip.Object, lock earkiv.Lock) (map[string]bool, error) {
 	e.wait()
 	var take []*aip.Object
 	for i := range objs {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ingest"
@@ -97,7 +98,7 @@ func (e *env) loader() catalog.ManifestLoader {
 		if err != nil {
 			return nil, err
 		}
-		return aip.ReadManifest(ctx, e.store, x.Bucket, aipID)
+		return aipstore.ReadManifest(ctx, e.store, x.Bucket, aipID)
 	}
 }
 

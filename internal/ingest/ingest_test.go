@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/ingest"
@@ -99,7 +100,7 @@ func testIngestSamples(t *testing.T, e *env) {
 
 	// reindex: the catalog rebuilt from the bucket alone has the same rows.
 	before, _ := e.cat.Dump(ctx, "alfa")
-	n, err := e.cat.Rebuild(ctx, "alfa", aip.Manifests(ctx, e.store, e.tenant("alfa").Bucket))
+	n, err := e.cat.Rebuild(ctx, "alfa", aipstore.Manifests(ctx, e.store, e.tenant("alfa").Bucket))
 	if err != nil || n != 3 {
 		t.Fatalf("rebuild: %d AIPs, %v", n, err)
 	}
@@ -114,7 +115,7 @@ func checkAIP(t *testing.T, e *env, tenantID string, r *earkiv.Receipt) {
 	t.Helper()
 	ctx := context.Background()
 	tn := e.tenant(tenantID)
-	m, err := aip.ReadManifest(ctx, e.store, tn.Bucket, r.AIPID)
+	m, err := aipstore.ReadManifest(ctx, e.store, tn.Bucket, r.AIPID)
 	if err != nil {
 		t.Fatalf("%s: manifest: %v", r.PackageID, err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/pkgfs"
-	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/report"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
@@ -34,7 +33,7 @@ func (w *Worker) Process(ctx context.Context, tenantID string, delivered uint64,
 		if prev, err := w.cfg.Queue.Receipt(ctx, tenantID, req.SubmissionID); err == nil {
 			w.removePackage(ctx, tenantID, req.Object) // in case the crash came before the clean-up
 			return prev, nil
-		} else if !errors.Is(err, queue.ErrNoReceipt) {
+		} else if !errors.Is(err, earkiv.ErrNoReceipt) {
 			return nil, stage("receipt", err)
 		}
 	}

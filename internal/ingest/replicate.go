@@ -19,7 +19,7 @@ func (j *job) replicate(ctx context.Context, m *aip.Manifest) error {
 	if err := j.retry(ctx, "replica bucket", func() error { return r.Store.EnsureBucket(ctx, r.Name) }); err != nil {
 		return stage("replica", err)
 	}
-	lock := m.Retention.Lock()
+	lock := m.Retention
 	mi, err := j.store.Stat(ctx, j.bucket, aip.ManifestKey(m.AIPID))
 	if err != nil {
 		return stage("replica", err)

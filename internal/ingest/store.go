@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/pkgfs"
 	"github.com/earkiv/earkiv/internal/storage"
 )
@@ -18,7 +19,7 @@ import (
 // the same SHA-256 (and locking them, if that attempt had not). The
 // expected digest from validation goes with each upload, so the bytes
 // stored are the bytes validated.
-func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Manifest, lock storage.Lock, stored map[string]bool) error {
+func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Manifest, lock earkiv.Lock, stored map[string]bool) error {
 	byPath := map[string]*aip.Object{}
 	for i := range m.Objects {
 		if p := strings.TrimPrefix(m.Objects[i].Path, "submission/"); !stored[p] {
@@ -107,7 +108,7 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 
 // covers tells whether an object's lock is at least the lock wanted: held
 // if a hold is wanted, retained as long, in the same or the stricter mode.
-func covers(have, want storage.Lock) bool {
+func covers(have, want earkiv.Lock) bool {
 	if want.LegalHold && !have.LegalHold {
 		return false
 	}
@@ -163,7 +164,7 @@ func (j *job) sweep(ctx context.Context) {
 
 // putObject stores an AIP object's bytes, which the store verifies against
 // the SHA-256 the AIP records.
-func putObject(ctx context.Context, st *storage.Store, bucket string, o aip.Object, r io.Reader, lock storage.Lock, meta map[string]string) (storage.Info, error) {
+func putObject(ctx context.Context, st *storage.Store, bucket string, o aip.Object, r io.Reader, lock earkiv.Lock, meta map[string]string) (storage.Info, error) {
 	sum, err := storage.ParseSHA256(o.SHA256)
 	if err != nil {
 		return storage.Info{}, err
@@ -172,7 +173,7 @@ func putObject(ctx context.Context, st *storage.Store, bucket string, o aip.Obje
 }
 
 // putDoc stores an XML document the AIP writes itself and lists it in m.
-func (j *job) putDoc(ctx context.Context, m *aip.Manifest, key, role string, doc []byte, lock storage.Lock) error {
+func (j *job) putDoc(ctx context.Context, m *aip.Manifest, key, role string, doc []byte, lock earkiv.Lock) error {
 	in, err := j.putBytes(ctx, key, doc, "text/xml", lock)
 	if err != nil {
 		return err
@@ -182,7 +183,7 @@ func (j *job) putDoc(ctx context.Context, m *aip.Manifest, key, role string, doc
 	return nil
 }
 
-func (j *job) putBytes(ctx context.Context, key string, b []byte, ctype string, lock storage.Lock) (storage.Info, error) {
+func (j *job) putBytes(ctx context.Context, key string, b []byte, ctype string, lock earkiv.Lock) (storage.Info, error) {
 	var in storage.Info
 	sum := sha256Bytes(b)
 	err := j.retry(ctx, "put "+key, func() error {

@@ -107,7 +107,7 @@ func TestSubmitAndReceipt(t *testing.T) {
 	if r, err := prod.Receipt(ctx, "alfa", "KS 2025/1:x"); err != nil || r.SubmissionID != req.SubmissionID {
 		t.Fatalf("receipt by package id: %+v %v", r, err)
 	}
-	if _, err := prod.Receipt(ctx, "alfa", "nope"); !errors.Is(err, queue.ErrNoReceipt) {
+	if _, err := prod.Receipt(ctx, "alfa", "nope"); !errors.Is(err, earkiv.ErrNoReceipt) {
 		t.Fatalf("missing receipt: %v", err)
 	}
 	// Too many to carry: none are sent (the worker checks the digest).

@@ -17,9 +17,6 @@ import (
 	"github.com/earkiv/earkiv/internal/ids"
 )
 
-// ErrNoReceipt is returned while a submission has no receipt yet.
-var ErrNoReceipt = errors.New("no receipt yet")
-
 // DefaultReceiptPart is the largest receipt stored as one KV value. A
 // bigger one (a delivery of tens of thousands of files, each with its
 // SHA-256) is stored in parts of this size, and its head entry says how
@@ -169,7 +166,7 @@ func (c *Client) Receipt(ctx context.Context, tenant, id string) (*earkiv.Receip
 		r, err = c.get(ctx, kv, packageKey(id))
 	}
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, fmt.Errorf("%s: %w", ids.Quote(id), ErrNoReceipt)
+		return nil, fmt.Errorf("%s: %w", ids.Quote(id), earkiv.ErrNoReceipt)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("receipt %s: %w", ids.Quote(id), err)

@@ -110,7 +110,7 @@ func TestReceiptOddIDs(t *testing.T) {
 	if err := svc.PutReceipt(ctx, &earkiv.Receipt{SubmissionID: "0190f0c8-0000-7000-8000-0000000000aa", Tenant: "alfa", PackageID: long, Status: earkiv.Rejected}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := prod.Receipt(ctx, "alfa", strings.Repeat("z", 5000)); !errors.Is(err, queue.ErrNoReceipt) {
+	if _, err := prod.Receipt(ctx, "alfa", strings.Repeat("z", 5000)); !errors.Is(err, earkiv.ErrNoReceipt) {
 		t.Fatalf("long unknown id: %v", err)
 	}
 	// A tenant that is no tenant id never reaches a subject.

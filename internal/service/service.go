@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/authguard"
@@ -249,7 +250,7 @@ func startCatalog(ctx context.Context, g *parts, dataDir string, q *queue.Client
 		if err != nil {
 			return nil, err
 		}
-		return aip.ReadManifest(ctx, b.Store, b.Name, aipID)
+		return aipstore.ReadManifest(ctx, b.Store, b.Name, aipID)
 	}
 	g.add("catalog projection", func(ctx context.Context) error {
 		if err := cat.Follow(ctx, q, load, log); err != nil && ctx.Err() == nil {

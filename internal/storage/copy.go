@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+
+	"github.com/earkiv/earkiv/internal/earkiv"
 )
 
 // Object names one object and what its bytes must be.
@@ -15,7 +17,7 @@ type Object struct {
 
 // CopyOptions say how Copy stores the object.
 type CopyOptions struct {
-	Lock Lock
+	Lock earkiv.Lock
 	// Replace stores a new version even when the target's metadata records
 	// the right digest: its bytes are what is in doubt (fixity repair).
 	Replace bool

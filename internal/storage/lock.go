@@ -6,23 +6,18 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-)
 
-// Lock is the Object Lock put on an object.
-type Lock struct {
-	Mode        string    // GOVERNANCE or COMPLIANCE; empty with no date
-	RetainUntil time.Time // zero: no retention date
-	LegalHold   bool
-}
+	"github.com/earkiv/earkiv/internal/earkiv"
+)
 
 // Retention reads an object's Object Lock state from its HEAD headers
 // (x-amz-object-lock-*). The GetObjectRetention API would do too, but
 // versitygw 1.8 answers it with <ObjectLockRetention> instead of AWS's
 // <Retention>, which S3 clients cannot parse; the headers agree everywhere.
-func (s *Store) Retention(ctx context.Context, bucket, key string) (Lock, error) {
+func (s *Store) Retention(ctx context.Context, bucket, key string) (earkiv.Lock, error) {
 	in, err := s.Stat(ctx, bucket, key)
 	if err != nil {
-		return Lock{}, err
+		return earkiv.Lock{}, err
 	}
 	return in.Lock, nil
 }
@@ -32,7 +27,7 @@ func (s *Store) Retention(ctx context.Context, bucket, key string) (Lock, error)
 // them and locks them only once the package is accepted, so that a rejected
 // package's files can still be removed. A store refuses to shorten a
 // retention date it already holds.
-func (s *Store) SetLock(ctx context.Context, bucket, key, versionID string, l Lock) error {
+func (s *Store) SetLock(ctx context.Context, bucket, key, versionID string, l earkiv.Lock) error {
 	if !l.RetainUntil.IsZero() {
 		mode := minio.RetentionMode(l.Mode)
 		until := l.RetainUntil.UTC()

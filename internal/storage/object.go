@@ -15,6 +15,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/fixity"
 )
 
@@ -30,7 +31,7 @@ type PutOptions struct {
 	Size        int64
 	SHA256      []byte // expected digest, when known; the upload fails if the bytes differ
 	ContentType string
-	Lock        Lock
+	Lock        earkiv.Lock
 	Meta        map[string]string // user metadata (x-amz-meta-*), beside earkiv's own
 }
 
@@ -42,7 +43,7 @@ type Info struct {
 	ETag      string
 	VersionID string
 	Modified  time.Time
-	Lock      Lock
+	Lock      earkiv.Lock
 }
 
 // DigestMismatchError says the bytes streamed were not the bytes expected.

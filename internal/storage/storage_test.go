@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
@@ -40,7 +41,7 @@ func testStore(t *testing.T, srv *testenv.S3) {
 	until := time.Now().Add(48 * time.Hour).Truncate(time.Second)
 	in, err := st.Put(ctx, bucket, "aip/a.txt", bytes.NewReader(body), storage.PutOptions{
 		Size: int64(len(body)), SHA256: sum[:], ContentType: "text/plain",
-		Lock: storage.Lock{Mode: "GOVERNANCE", RetainUntil: until},
+		Lock: earkiv.Lock{Mode: "GOVERNANCE", RetainUntil: until},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +76,7 @@ func testStore(t *testing.T, srv *testenv.S3) {
 	}
 
 	// Legal hold (keep forever).
-	if _, err := st.Put(ctx, bucket, "aip/forever.txt", strings.NewReader("x"), storage.PutOptions{Size: 1, Lock: storage.Lock{LegalHold: true}}); err != nil {
+	if _, err := st.Put(ctx, bucket, "aip/forever.txt", strings.NewReader("x"), storage.PutOptions{Size: 1, Lock: earkiv.Lock{LegalHold: true}}); err != nil {
 		t.Fatal(err)
 	}
 	lock, err = st.Retention(ctx, bucket, "aip/forever.txt")
@@ -135,14 +136,14 @@ func testLockLater(t *testing.T, st *storage.Store, bucket string) {
 	}
 	until := time.Now().Add(24 * time.Hour).Truncate(time.Second)
 	first := put("later/a.txt", "first", "s1")
-	if err := st.SetLock(ctx, bucket, "later/a.txt", first.VersionID, storage.Lock{Mode: "GOVERNANCE", RetainUntil: until}); err != nil {
+	if err := st.SetLock(ctx, bucket, "later/a.txt", first.VersionID, earkiv.Lock{Mode: "GOVERNANCE", RetainUntil: until}); err != nil {
 		t.Fatal(err)
 	}
 	if l, err := st.Retention(ctx, bucket, "later/a.txt"); err != nil || l.Mode != "GOVERNANCE" || !l.RetainUntil.Equal(until) {
 		t.Fatalf("lock after SetLock %+v %v", l, err)
 	}
 	hold := put("later/b.txt", "held", "s1")
-	if err := st.SetLock(ctx, bucket, "later/b.txt", hold.VersionID, storage.Lock{LegalHold: true}); err != nil {
+	if err := st.SetLock(ctx, bucket, "later/b.txt", hold.VersionID, earkiv.Lock{LegalHold: true}); err != nil {
 		t.Fatal(err)
 	}
 	if l, err := st.Retention(ctx, bucket, "later/b.txt"); err != nil || !l.LegalHold {

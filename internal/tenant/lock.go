@@ -4,24 +4,24 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/earkiv"
 )
 
 // Lock is the Object Lock of an AIP stored at now: the tenant's retention
 // period in its mode, or a legal hold for keep-forever.
-func (t *Tenant) Lock(now time.Time) (storage.Lock, error) {
+func (t *Tenant) Lock(now time.Time) (earkiv.Lock, error) {
 	if t.Retention.Forever() {
-		return storage.Lock{LegalHold: true}, nil
+		return earkiv.Lock{LegalHold: true}, nil
 	}
 	until, err := t.Retention.Until(now)
 	if err != nil {
-		return storage.Lock{}, err
+		return earkiv.Lock{}, err
 	}
-	return storage.Lock{Mode: t.RetentionMode(), RetainUntil: until.Truncate(time.Second)}, nil
+	return earkiv.Lock{Mode: t.RetentionMode(), RetainUntil: until.Truncate(time.Second)}, nil
 }
 
 // LockText says a lock in words, as an AIP's PREMIS records it.
-func LockText(l storage.Lock) string {
+func LockText(l earkiv.Lock) string {
 	if l.LegalHold {
 		return "legal hold (kept without end date)"
 	}
