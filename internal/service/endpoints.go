@@ -124,8 +124,10 @@ func resolveS3(ctx context.Context, g *parts, c S3Config, dataDir string, sec *S
 	case err = <-ready:
 	case <-g.failed(): // the gateway could not start
 		cancel()
-		<-ready
-		err = g.err()
+		waitErr := <-ready // the wait, cancelled: the gateway's own error is the one to report
+		if err = g.err(); err == nil {
+			err = waitErr
+		}
 	}
 	if err != nil {
 		return storage.Config{}, err

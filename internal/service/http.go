@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -36,7 +37,10 @@ func serveHTTP(g *parts, log *slog.Logger, name, addr string, h http.Handler) (s
 				log.Warn(name+": close", "err", err)
 			}
 		}
-		<-served // http.ErrServerClosed, from the moment Shutdown began
+		// Serve returns http.ErrServerClosed from the moment Shutdown began.
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			log.Warn(name+": serve", "err", err)
+		}
 		return nil
 	})
 	return "http://" + ln.Addr().String(), nil
