@@ -93,10 +93,9 @@ rejected or failed, 2 could not submit.`,
 			tenantID := c.String("tenant")
 			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 			defer cancel()
-			var watch <-chan *earkiv.Receipt
+			var await *queue.Await
 			if c.Bool("wait") && c.NArg() > 1 {
-				// Watch before submitting, so no receipt can be missed.
-				if watch, err = q.WatchReceipts(ctx, tenantID, true); err != nil {
+				if await, err = q.Await(ctx, tenantID); err != nil {
 					return exitErr(exitFailure, "%v", err)
 				}
 			}
@@ -114,38 +113,21 @@ rejected or failed, 2 could not submit.`,
 				fmt.Println(strings.Join(subs, "\n"))
 				return nil
 			}
-			if watch == nil {
+			if await == nil {
 				r, err := q.WaitReceipt(ctx, tenantID, subs[0])
 				if err != nil {
 					return exitErr(exitFailure, "%v (the submission %s is queued; ask later with earkiv receipt)", err, subs[0])
 				}
 				return printReceipt(os.Stdout, r, c.Bool("json"))
 			}
-			want := map[string]bool{}
-			for _, id := range subs {
-				want[id] = true
-			}
 			failed := 0
-			for len(want) > 0 {
-				var r *earkiv.Receipt
-				select {
-				case r = <-watch:
-				case <-ctx.Done():
-				}
-				if r == nil {
-					why := ctx.Err()
-					if err := q.Err(); err != nil {
-						why = err
-					}
-					return exitErr(exitFailure, "%d receipts still missing (%v); ask later with earkiv receipt", len(want), why)
-				}
-				if !want[r.SubmissionID] {
-					continue
-				}
-				delete(want, r.SubmissionID)
-				if err := printReceipt(os.Stdout, r, c.Bool("json")); err != nil {
+			err = await.Receipts(ctx, subs, func(r *earkiv.Receipt) {
+				if printReceipt(os.Stdout, r, c.Bool("json")) != nil {
 					failed++
 				}
+			})
+			if err != nil {
+				return exitErr(exitFailure, "%v; ask later with earkiv receipt", err)
 			}
 			if failed > 0 {
 				return cli.Exit("", exitInvalid)
