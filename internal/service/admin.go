@@ -44,7 +44,9 @@ func OpenStores(ctx context.Context, dataDir string, c S3Config) (stores *placem
 	wcancel()
 	if err != nil {
 		cancel()
-		<-done
+		if gerr := <-done; gerr != nil {
+			err = gerr // the gateway's own reason beats "not ready"
+		}
 		return nil, nil, err
 	}
 	return placement.NewStores(cfg), func() {
