@@ -30,8 +30,9 @@ func TestBackoff(t *testing.T) {
 
 // TestStoreRetry: a store operation that fails with a transient error is
 // tried again after 200 ms, twice as long each time up to 5 s, until it
-// succeeds, fails for good, ctx ends or StoreRetry has passed. It runs in
-// a bubble, so the times of the tries are exact.
+// succeeds, fails for good, ctx ends or StoreRetry has passed, and tells
+// the hook before each wait. It runs in a bubble, so the times of the
+// tries are exact.
 func TestStoreRetry(t *testing.T) {
 	down := fmt.Errorf("put: %w", syscall.ECONNREFUSED) // transient
 	refused := errors.New("access denied")              // not
@@ -42,12 +43,13 @@ func TestStoreRetry(t *testing.T) {
 		timeout time.Duration // of ctx, 0 for none
 		want    error
 		tries   []time.Duration // when op runs, from the start
+		waits   int             // waits for the next try begun
 	}{
-		{name: "third try succeeds", fails: 2, err: down, tries: ms(0, 200, 600)},
+		{name: "third try succeeds", fails: 2, err: down, tries: ms(0, 200, 600), waits: 2},
 		{name: "down for good", fails: -1, err: down, want: down,
-			tries: ms(0, 200, 600, 1400, 3000, 6200, 11200)}, // the try after StoreRetry (10 s) is the last
+			tries: ms(0, 200, 600, 1400, 3000, 6200, 11200), waits: 6}, // the try after StoreRetry (10 s) is the last
 		{name: "refused", fails: -1, err: refused, want: refused, tries: ms(0)},
-		{name: "ctx ends", fails: -1, err: down, timeout: time.Second, want: context.DeadlineExceeded, tries: ms(0, 200, 600)},
+		{name: "ctx ends", fails: -1, err: down, timeout: time.Second, want: context.DeadlineExceeded, tries: ms(0, 200, 600), waits: 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -57,7 +59,13 @@ func TestStoreRetry(t *testing.T) {
 					ctx, cancel = context.WithTimeout(ctx, c.timeout)
 					defer cancel()
 				}
-				j := &job{w: &Worker{cfg: Config{StoreRetry: 10 * time.Second, Log: slog.New(slog.DiscardHandler)}}}
+				var hooked int
+				j := &job{w: &Worker{cfg: Config{StoreRetry: 10 * time.Second, Log: slog.New(slog.DiscardHandler),
+					Hook: func(stage, detail string) {
+						if stage == "store-retry" && detail == "put" {
+							hooked++
+						}
+					}}}}
 				start := time.Now()
 				var tries []time.Duration
 				err := j.retry(ctx, "put", func() error {
@@ -72,6 +80,9 @@ func TestStoreRetry(t *testing.T) {
 				}
 				if !slices.Equal(tries, c.tries) {
 					t.Fatalf("tried at %v, want %v", tries, c.tries)
+				}
+				if hooked != c.waits {
+					t.Fatalf("store-retry hook called %d times, want %d: once per wait", hooked, c.waits)
 				}
 				if resume := len(tries) > 1; j.resume.Load() != resume {
 					t.Fatalf("resume %v after %d tries: a retry checks what the failed try stored", j.resume.Load(), len(tries))
