@@ -248,11 +248,7 @@ func Check(ctx context.Context, o Options, targets []Target) error {
 	if workers <= 0 {
 		workers = 4
 	}
-	var lim *rate.Limiter
-	if o.Rate > 0 {
-		burst := int(min(o.Rate, 64<<20))
-		lim = rate.NewLimiter(rate.Limit(o.Rate), burst)
-	}
+	lim := newLimiter(o.Rate)
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
@@ -324,6 +320,15 @@ func checkOne(ctx context.Context, t Target, lim *rate.Limiter, bucket, tenantID
 	}
 	f.Size = n
 	return f
+}
+
+// newLimiter is the limiter of an audit of bytesPerSec over all workers,
+// nil for unlimited. Its burst is a second's worth, up to 64 MiB.
+func newLimiter(bytesPerSec int64) *rate.Limiter {
+	if bytesPerSec <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(bytesPerSec), int(min(bytesPerSec, 64<<20)))
 }
 
 // limitedReader paces reads to the audit's byte rate.

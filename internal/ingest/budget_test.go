@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -44,7 +45,14 @@ func TestMemoryBudget(t *testing.T) {
 		}
 	}
 	// The grant is given back once the job has ended, just after its receipt.
-	testenv.WaitFor(t, 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return inUse == 0 })
+	testenv.Eventually(t, 10*time.Second, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if inUse != 0 {
+			return fmt.Errorf("%d bytes of the memory budget still granted", inUse)
+		}
+		return nil
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if granted != 4 || most != 1<<20 || inUse != 0 {

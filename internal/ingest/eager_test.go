@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -341,7 +342,7 @@ func TestChangedInPackageStore(t *testing.T) {
 			if err := e.store.EnsureBucket(ctx, e.tenant("alfa").Bucket); err != nil {
 				t.Fatal(err)
 			}
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			testenv.Eventually(t, 10*time.Second, func() error {
 				n := 0
 				for _, err := range e.store.Versions(ctx, e.tenant("alfa").Bucket, prefix) {
 					if err != nil {
@@ -349,13 +350,11 @@ func TestChangedInPackageStore(t *testing.T) {
 					}
 					n++
 				}
-				if n == 0 {
-					break
+				if n > 0 {
+					return fmt.Errorf("%d versions stay in the bucket", n)
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("%d versions stay in the bucket", n)
-				}
-			}
+				return nil
+			})
 		})
 	}
 }

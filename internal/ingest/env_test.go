@@ -207,20 +207,18 @@ func (e *env) aipPrefixes(bucket string) map[string]bool {
 // waitCatalog waits until the catalog lists n AIPs for tenant.
 func (e *env) waitCatalog(tenantID string, n int) []catalog.AIP {
 	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		aips, err := e.cat.AIPs(context.Background(), tenantID)
-		if err != nil {
+	var aips []catalog.AIP
+	testenv.Eventually(e.t, 20*time.Second, func() error {
+		var err error
+		if aips, err = e.cat.AIPs(context.Background(), tenantID); err != nil {
 			e.t.Fatal(err)
 		}
-		if len(aips) == n {
-			return aips
+		if len(aips) != n {
+			return fmt.Errorf("catalog has %d AIPs of %s, want %d", len(aips), tenantID, n)
 		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("catalog has %d AIPs of %s, want %d", len(aips), tenantID, n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return aips
 }
 
 // workerArg configures a worker child process.
@@ -295,23 +293,22 @@ func (e *env) startWorkerChild(stopAt string, stopAfter int, stream bool) *teste
 	return testenv.StartChild(e.t, "worker", string(arg))
 }
 
-// waitOutput waits until the child prints s.
+// waitOutput waits until the child prints s; a child that exits first
+// fails the test at once.
 func waitOutput(t *testing.T, c *testenv.Child, s string, timeout time.Duration) string {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		out := c.Output()
+	var out string
+	testenv.Eventually(t, timeout, func() error {
+		out = c.Output()
 		if strings.Contains(out, s) {
-			return out
+			return nil
 		}
 		select {
 		case <-c.Done():
 			t.Fatalf("child exited before printing %q:\n%s", s, out)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("child did not print %q in %v:\n%s", s, timeout, out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("child did not print %q:\n%s", s, out)
+	})
+	return out
 }

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/samplegen"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // TestWorkerKilled kills a worker process (SIGKILL) at points of an ingest
@@ -73,13 +75,29 @@ func TestWorkerKilled(t *testing.T) {
 }
 
 // TestStoreOutage: S3 is down when the worker starts on a package; the
-// worker retries and stores it once S3 is back. Nothing is lost.
+// worker retries and stores it once S3 is back. Nothing is lost. The
+// worker's hook says when a try has failed, so S3 comes back only after
+// the worker has seen it down.
 func TestStoreOutage(t *testing.T) {
 	e := newEnv(t)
 	e.s3.Stop()
 	id := e.submit("alfa", sample(t, "fgs1-valid-arenden"))
-	e.startWorker()
-	time.Sleep(3 * time.Second)
+	retried := make(chan string, 1)
+	e.startWorker(func(c *ingest.Config) {
+		c.Hook = func(stage, detail string) {
+			if stage == "store-retry" {
+				select {
+				case retried <- detail:
+				default:
+				}
+			}
+		}
+	})
+	select {
+	case <-retried:
+	case <-time.After(time.Minute):
+		t.Fatal("the worker did not retry a store operation while S3 was down")
+	}
 	if _, err := e.svc.Receipt(context.Background(), "alfa", id); err == nil {
 		t.Fatal("a receipt was issued while S3 was down")
 	}
@@ -136,14 +154,18 @@ func TestDeadLetter(t *testing.T) {
 	}
 	// The request leaves the queue (terminated just after the receipt is
 	// stored, so allow the worker a moment).
-	cons, _ := e.svc.JetStream().Consumer(ctx, queue.StreamIngest, queue.Consumer)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		ci, err := cons.Info(ctx)
-		if err == nil && ci.NumPending == 0 && ci.NumAckPending == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue still holds the request: %+v %v", ci, err)
-		}
+	cons, err := e.svc.JetStream().Consumer(ctx, queue.StreamIngest, queue.Consumer)
+	if err != nil {
+		t.Fatal(err)
 	}
+	testenv.Eventually(t, 10*time.Second, func() error {
+		ci, err := cons.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if ci.NumPending != 0 || ci.NumAckPending != 0 {
+			return fmt.Errorf("queue still holds the request: %d pending, %d ack pending", ci.NumPending, ci.NumAckPending)
+		}
+		return nil
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // FuzzWorkerRequest publishes random requests on a producer's own ingest
@@ -72,39 +74,37 @@ func FuzzWorkerRequest(f *testing.F) {
 		wellFormed := json.Unmarshal(data, &req) == nil && req.Check() == nil
 		// The outcome: a receipt issued now for a well-formed request, a
 		// dead letter for any other.
-		for {
+		testenv.Eventually(t, 30*time.Second, func() error {
 			if wellFormed {
-				if r, err := prod.Receipt(ctx, "alfa", req.SubmissionID); err == nil && r.Finished.After(start) {
-					if r.Status != earkiv.Rejected {
-						t.Fatalf("a request for a package never uploaded got %s", r.Status)
-					}
-					break
+				r, err := prod.Receipt(ctx, "alfa", req.SubmissionID)
+				if err != nil || !r.Finished.After(start) {
+					return fmt.Errorf("no receipt for the well-formed request (%v)", err)
 				}
-			} else {
-				after, err := dead.Info(ctx)
-				if err == nil && after.State.Msgs > before.State.Msgs {
-					if after.State.Msgs != before.State.Msgs+1 {
-						t.Fatalf("refused request: %d dead letters before, %d after", before.State.Msgs, after.State.Msgs)
-					}
-					break
+				if r.Status != earkiv.Rejected {
+					t.Fatalf("a request for a package never uploaded got %s", r.Status)
 				}
+				return nil
 			}
-			if ctx.Err() != nil {
-				t.Fatalf("no receipt or dead letter within 30 s (well-formed: %v)", wellFormed)
+			after, err := dead.Info(ctx)
+			if err != nil || after.State.Msgs == before.State.Msgs {
+				return fmt.Errorf("no dead letter for the malformed request (%v)", err)
 			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			if after.State.Msgs != before.State.Msgs+1 {
+				t.Fatalf("refused request: %d dead letters before, %d after", before.State.Msgs, after.State.Msgs)
+			}
+			return nil
+		})
 		// Settled: nothing left to be delivered again.
-		for {
+		testenv.Eventually(t, 30*time.Second, func() error {
 			ci, err := cons.Info(ctx)
 			if err != nil {
 				t.Fatalf("consumer: %v", err)
 			}
-			if ci.NumPending == 0 && ci.NumAckPending == 0 && ci.NumRedelivered == 0 {
-				break
+			if ci.NumPending != 0 || ci.NumAckPending != 0 || ci.NumRedelivered != 0 {
+				return fmt.Errorf("consumer not settled: %d pending, %d ack pending, %d redelivered", ci.NumPending, ci.NumAckPending, ci.NumRedelivered)
 			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return nil
+		})
 		if !e.svc.Conn().IsConnected() || !prod.Conn().IsConnected() {
 			t.Fatal("a connection was lost")
 		}

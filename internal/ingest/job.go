@@ -216,6 +216,7 @@ func (j *job) retry(ctx context.Context, what string, op func() error) error {
 			return err
 		}
 		j.resume.Store(true) // the failed try may have stored some objects
+		j.w.cfg.Hook("store-retry", what)
 		j.w.cfg.Log.Warn("store unavailable; retrying", "op", what, "err", err, "in", wait)
 		select {
 		case <-ctx.Done():

@@ -9,60 +9,73 @@ import (
 	"time"
 )
 
+// TestEach runs in a bubble: time passes only when every goroutine waits,
+// so the calls that sleep there are all running at once, and the counts
+// below are exact instead of bounds.
 func TestEach(t *testing.T) {
-	u := newUploaders(50 * time.Millisecond)
 	items := make([]int, 40)
 	for i := range items {
 		items[i] = i
 	}
 	t.Run("all run, limit kept", func(t *testing.T) {
-		var ran, now, most atomic.Int64
-		err := each(context.Background(), u, 3, items, func(ctx context.Context, i int) error {
-			n := now.Add(1)
-			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		synctest.Test(t, func(t *testing.T) {
+			u := newUploaders(50 * time.Millisecond)
+			defer u.stop()
+			var ran, now, most atomic.Int64
+			err := each(context.Background(), u, 3, items, func(ctx context.Context, i int) error {
+				n := now.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(time.Millisecond)
+				now.Add(-1)
+				ran.Add(int64(i))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(time.Millisecond)
-			now.Add(-1)
-			ran.Add(int64(i))
-			return nil
+			if ran.Load() != 40*39/2 {
+				t.Fatalf("sum of items run %d, want %d", ran.Load(), 40*39/2)
+			}
+			if most.Load() != 3 {
+				t.Fatalf("%d ran at once, limit 3", most.Load())
+			}
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ran.Load() != 40*39/2 {
-			t.Fatalf("sum of items run %d, want %d", ran.Load(), 40*39/2)
-		}
-		if most.Load() > 3 || most.Load() < 2 {
-			t.Fatalf("%d ran at once, limit 3", most.Load())
-		}
 	})
 	t.Run("first error cancels the rest", func(t *testing.T) {
-		boom := errors.New("boom")
-		var started, sawCancel atomic.Int64
-		err := each(context.Background(), u, 2, items, func(ctx context.Context, i int) error {
-			started.Add(1)
-			if i == 3 {
-				return boom
+		synctest.Test(t, func(t *testing.T) {
+			u := newUploaders(50 * time.Millisecond)
+			defer u.stop()
+			boom := errors.New("boom")
+			var started, sawCancel atomic.Int64
+			// Items 0 and 1 finish after 20 ms; then 2 waits and 3 fails.
+			err := each(context.Background(), u, 2, items, func(ctx context.Context, i int) error {
+				started.Add(1)
+				if i == 3 {
+					return boom
+				}
+				select {
+				case <-ctx.Done():
+					sawCancel.Add(1)
+					return ctx.Err()
+				case <-time.After(20 * time.Millisecond):
+					return nil
+				}
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err %v, want boom", err)
 			}
-			select {
-			case <-ctx.Done():
-				sawCancel.Add(1)
-				return ctx.Err()
-			case <-time.After(20 * time.Millisecond):
-				return nil
+			if started.Load() != 4 {
+				t.Fatalf("%d items started, want 4: none after the error", started.Load())
+			}
+			if sawCancel.Load() != 1 {
+				t.Fatalf("%d running calls saw their context cancelled, want 1", sawCancel.Load())
 			}
 		})
-		if !errors.Is(err, boom) {
-			t.Fatalf("err %v, want boom", err)
-		}
-		if started.Load() >= int64(len(items)) {
-			t.Fatalf("all %d items started after the error", started.Load())
-		}
-		if sawCancel.Load() == 0 {
-			t.Fatal("no running call saw its context cancelled")
-		}
 	})
 	t.Run("parent cancelled", func(t *testing.T) {
+		u := newUploaders(50 * time.Millisecond)
+		defer u.stop()
 		ctx, cancel := context.WithCancel(context.Background())
 		var started atomic.Int64
 		err := each(ctx, u, 1, items, func(ctx context.Context, i int) error {
@@ -80,26 +93,37 @@ func TestEach(t *testing.T) {
 	})
 }
 
-// A goroutine that finished an upload waits for the next one, and leaves
-// when none comes within its idle time.
+// A goroutine that finished an upload waits its idle time for the next
+// one, and leaves when none comes. In a bubble synctest.Wait returns once
+// the goroutine waits or has exited, so a send that does not block tells
+// which.
 func TestUploadersReuse(t *testing.T) {
-	u := newUploaders(200 * time.Millisecond)
-	done := make(chan struct{})
-	u.run(func() { close(done) })
-	<-done
-	ran := make(chan struct{})
-	select {
-	case u.tasks <- func() { close(ran) }: // only a waiting goroutine receives
-	case <-time.After(time.Second):
-		t.Fatal("no goroutine waited for the next task")
-	}
-	<-ran
-	time.Sleep(400 * time.Millisecond)
-	select {
-	case u.tasks <- func() {}:
-		t.Fatal("a goroutine still waited after its idle time")
-	default:
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const idle = 200 * time.Millisecond
+		u := newUploaders(idle)
+		defer u.stop()
+		send := func(f func()) bool {
+			synctest.Wait()
+			select {
+			case u.tasks <- f: // only a waiting goroutine receives
+				return true
+			default:
+				return false
+			}
+		}
+		u.run(func() {})
+		if !send(func() {}) {
+			t.Fatal("no goroutine waited for the next task")
+		}
+		time.Sleep(idle - time.Millisecond)
+		if !send(func() {}) {
+			t.Fatal("the goroutine left before its idle time")
+		}
+		time.Sleep(idle + time.Millisecond)
+		if send(func() {}) {
+			t.Fatal("a goroutine still waited after its idle time")
+		}
+	})
 }
 
 // TestUploadersStop: stop ends the idle goroutines at once instead of

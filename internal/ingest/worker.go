@@ -47,7 +47,9 @@ type Config struct {
 	// "object-stored-early" for a file stored while it is validated,
 	// "digest-pass" with its error for a read only to check the package
 	// digest, "aip-complete", "memory-granted" and "memory-released" with
-	// the bytes of the memory budget); fault tests use it to stop a worker at an exact point.
+	// the bytes of the memory budget, "store-retry" with the operation for
+	// a try that failed while the store was unavailable); fault tests use
+	// it to stop a worker at an exact point or to see where it is.
 	Hook func(stage, detail string)
 }
 

@@ -20,31 +20,46 @@ const pacingWindow = 48 << 20
 type pacedReader struct {
 	ctx      context.Context
 	r        io.Reader
-	stream   jetstream.Stream
+	stored   storedBytes
 	base     uint64
 	sent     uint64
 	window   uint64
 	nextPoll uint64
 }
 
+// storedBytes reports how many bytes the package stream holds.
+type storedBytes func(context.Context) (uint64, error)
+
 func newPacedReader(ctx context.Context, r io.Reader, s jetstream.Stream) (*pacedReader, error) {
-	info, err := s.Info(ctx)
+	return pace(ctx, r, pacingWindow, func(ctx context.Context) (uint64, error) {
+		info, err := s.Info(ctx)
+		if err != nil {
+			return 0, err
+		}
+		return info.State.Bytes, nil
+	})
+}
+
+// pace is newPacedReader for any source of the stream's size, so the
+// pacing can be tested without a server.
+func pace(ctx context.Context, r io.Reader, window uint64, stored storedBytes) (*pacedReader, error) {
+	base, err := stored(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("package store: %w", err)
 	}
-	return &pacedReader{ctx: ctx, r: r, stream: s, base: info.State.Bytes, window: pacingWindow}, nil
+	return &pacedReader{ctx: ctx, r: r, stored: stored, base: base, window: window}, nil
 }
 
 func (p *pacedReader) Read(b []byte) (int, error) {
 	if p.sent >= p.nextPoll {
 		for {
-			info, err := p.stream.Info(p.ctx)
+			now, err := p.stored(p.ctx)
 			if err != nil {
 				return 0, fmt.Errorf("package store: %w", err)
 			}
 			stored := uint64(0)
-			if info.State.Bytes > p.base {
-				stored = info.State.Bytes - p.base
+			if now > p.base {
+				stored = now - p.base
 			}
 			if p.sent < stored+p.window {
 				p.nextPoll = stored + p.window/2

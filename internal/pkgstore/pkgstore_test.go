@@ -96,7 +96,7 @@ func TestSubmitAndReceipt(t *testing.T) {
 		}
 		done <- r
 	}()
-	time.Sleep(200 * time.Millisecond)
+	testenv.WaitReceiptWatchers(t, svc, "alfa", 1) // the waiter gets the receipt as an update
 	if err := svc.PutReceipt(ctx, &earkiv.Receipt{SubmissionID: req.SubmissionID, Tenant: "alfa", PackageID: "KS 2025/1:x", Status: earkiv.Accepted}); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestOpenPackage(t *testing.T) {
 	if _, err := io.ReadFull(r, head); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(6 * time.Second)
+	time.Sleep(6 * time.Second) // the pause is the scenario: longer than the 5 s API timeout
 	rest, err := io.ReadAll(r)
 	r.Close()
 	if err != nil || !bytes.Equal(append(head, rest...), data) {

@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -160,8 +161,14 @@ func TestReloadTenants(t *testing.T) {
 	if err := queue.ReloadTenants(s, next); err != nil {
 		t.Fatal(err)
 	}
-	testenv.WaitFor(t, 5*time.Second, func() bool { return alfa.Conn().IsClosed() || !alfa.Conn().IsConnected() })
-	testenv.WaitFor(t, 5*time.Second, func() bool { return beta.Conn().IsClosed() || !beta.Conn().IsConnected() })
+	testenv.Eventually(t, 5*time.Second, func() error {
+		for name, c := range map[string]*queue.Client{"removed alfa": alfa, "beta with its old password": beta} {
+			if !c.Conn().IsClosed() && c.Conn().IsConnected() {
+				return fmt.Errorf("%s still connected", name)
+			}
+		}
+		return nil
+	})
 	if !svc.Conn().IsConnected() {
 		t.Fatal("the service connection was closed")
 	}

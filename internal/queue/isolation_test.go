@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -16,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // jsAPI is every JetStream API subject pattern nats-server answers; * is a
@@ -212,23 +214,20 @@ func TestIsolationNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	sort.Strings(want)
-	var missing []string
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		missing = missing[:0]
+	testenv.Eventually(t, 10*time.Second, func() error {
 		mu.Lock()
+		defer mu.Unlock()
+		var missing []string
 		for _, w := range want {
 			if !denied[w] {
 				missing = append(missing, w)
 			}
 		}
-		mu.Unlock()
-		if len(missing) == 0 || time.Now().After(deadline) {
-			break
+		if len(missing) > 0 {
+			return fmt.Errorf("%d of %d not refused: %s", len(missing), len(want), strings.Join(missing, ", "))
 		}
-	}
-	for _, m := range missing {
-		t.Errorf("not refused: %s", m)
-	}
+		return nil
+	})
 	if len(want) < 250 {
 		t.Fatalf("only %d attempts", len(want))
 	}

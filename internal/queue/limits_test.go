@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -69,7 +70,12 @@ func TestFollowerStops(t *testing.T) {
 	for range 30 {
 		follow()
 	}
-	testenv.WaitFor(t, 10*time.Second, func() bool { return clientGoroutines() <= before })
+	testenv.Eventually(t, 10*time.Second, func() error {
+		if n := clientGoroutines(); n > before {
+			return fmt.Errorf("%d client goroutines, %d before the followers", n, before)
+		}
+		return nil
+	})
 }
 
 // clientGoroutines counts the goroutines of this process that run NATS

@@ -113,17 +113,9 @@ func TestEventsSurviveRestart(t *testing.T) {
 	}
 	n.Restart(t)
 	// The service connection reconnects by itself.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := svc.Publish(ctx, earkiv.Event{Tenant: "alfa", Type: "test.two"})
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testenv.Eventually(t, 10*time.Second, func() error {
+		return svc.Publish(ctx, earkiv.Event{Tenant: "alfa", Type: "test.two"})
+	})
 	var seen []string
 	fctx, fcancel := context.WithCancel(ctx)
 	err := svc.FollowEvents(fctx, "alfa", 1, func(e earkiv.Event) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/report"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // bigReceipt is the receipt of a delivery of n files, each with its
@@ -53,7 +54,7 @@ func TestBigReceipt(t *testing.T) {
 		}
 		waited <- r
 	}()
-	time.Sleep(100 * time.Millisecond) // let the waiter subscribe (it sees the receipt either way)
+	testenv.WaitReceiptWatchers(t, svc, "alfa", 2) // the watch and the waiter see the receipt put after them
 	if err := svc.PutReceipt(ctx, want); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +84,11 @@ func TestBigReceipt(t *testing.T) {
 	}
 	if got, err := prod.Receipt(ctx, "alfa", id); err != nil || !reflect.DeepEqual(got, small) {
 		t.Fatalf("replaced: %v %v", got, err)
+	}
+	// A producer that starts waiting after the receipt is stored gets the
+	// latest at once.
+	if got, err := prod.WaitReceipt(ctx, "alfa", id); err != nil || !reflect.DeepEqual(got, small) {
+		t.Fatalf("waited after the put: %v %v", got, err)
 	}
 	// The accepted receipt still stands under the package id.
 	if got, err := prod.Receipt(ctx, "alfa", want.PackageID); err != nil || got.Status != earkiv.Accepted || len(got.Checksums) != 100_000 {

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"errors"
 	"testing"
 	"time"
 )
@@ -21,18 +20,6 @@ func Eventually(t testing.TB, total time.Duration, f func() error) {
 	if err := poll(total, f); err != nil {
 		t.Fatalf("not within %v: %v", total, err)
 	}
-}
-
-// WaitFor is Eventually for a condition with nothing to say when false;
-// prefer Eventually, whose failure names what is missing.
-func WaitFor(t testing.TB, total time.Duration, cond func() bool) {
-	t.Helper()
-	Eventually(t, total, func() error {
-		if !cond() {
-			return errors.New("condition not met")
-		}
-		return nil
-	})
 }
 
 const (

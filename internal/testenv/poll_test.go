@@ -63,19 +63,3 @@ func TestEventuallyFails(t *testing.T) {
 		}
 	})
 }
-
-// TestWaitFor: WaitFor passes when its condition holds and fails when it
-// does not.
-func TestWaitFor(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r := &recorder{}
-		done := make(chan struct{})
-		go func() { defer close(done); WaitFor(r, time.Second, func() bool { return false }) }()
-		<-done
-		if r.failed != "not within 1s: condition not met" {
-			t.Fatalf("failure %q", r.failed)
-		}
-		n := 0
-		WaitFor(t, time.Second, func() bool { n++; return n == 2 })
-	})
-}

@@ -396,6 +396,27 @@ func (n *NATS) Producer(t testing.TB, tn *tenant.Tenant) *queue.Client {
 	return c
 }
 
+// WaitReceiptWatchers waits until tenant's receipt bucket has want
+// consumers on the server, as seen through svc, a service connection. A
+// watch (WaitReceipt, WatchReceipts) has its consumer once it returns, so a
+// test that waits here before putting a receipt knows the watcher gets it
+// as an update, not as the bucket's history.
+func WaitReceiptWatchers(t testing.TB, svc *queue.Client, tenant string, want int) {
+	t.Helper()
+	Eventually(t, 10*time.Second, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := svc.JetStream().Stream(ctx, "KV_"+queue.ReceiptBucket(tenant))
+		if err != nil {
+			return err
+		}
+		if got := s.CachedInfo().State.Consumers; got != want {
+			return fmt.Errorf("%d watchers of %s's receipts, want %d", got, tenant, want)
+		}
+		return nil
+	})
+}
+
 // BenchSetting is the integer in the environment variable name, for a
 // benchmark's size or count, else def.
 func BenchSetting(name string, def int64) int64 {
