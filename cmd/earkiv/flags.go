@@ -2,9 +2,12 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -193,12 +196,27 @@ func findServe(c *cli.Context) error {
 // Flags of units: the value parsed as the flag is read, so a wrong one is a
 // usage error that names the flag and the accepted forms.
 
+// spanValue is a period flag that took Go durations before periods had
+// one type, when "30m" meant 30 minutes. Reading it now as 30 months would
+// change a script's meaning silently, so a bare <n>m is refused and says
+// how to write either.
+type spanValue struct{ units.Period }
+
+var bareMonths = regexp.MustCompile(`^[0-9]+m$`)
+
+func (s *spanValue) Set(v string) error {
+	if v = strings.TrimSpace(v); bareMonths.MatchString(v) {
+		return fmt.Errorf("period %q is ambiguous here: write minutes as %s0s, months in days (e.g. 90d)", v, v)
+	}
+	return s.Period.Set(v)
+}
+
 func periodFlag(name, def, usage string) *cli.GenericFlag {
 	p, err := units.ParsePeriod(def)
 	if err != nil {
 		panic("flag --" + name + ": " + err.Error()) // a default in this file
 	}
-	f := &cli.GenericFlag{Name: name, Value: &p, Usage: usage + " (" + units.PeriodForms + ")"}
+	f := &cli.GenericFlag{Name: name, Value: &spanValue{p}, Usage: usage + " (" + units.PeriodForms + "; minutes as 30m0s)"}
 	if def == "" {
 		f.DefaultText = "none"
 	}
@@ -225,6 +243,6 @@ func rateFlag(name, def, usage string) *cli.GenericFlag {
 	return f
 }
 
-func period(c *cli.Context, name string) units.Period { return *c.Generic(name).(*units.Period) }
+func period(c *cli.Context, name string) units.Period { return c.Generic(name).(*spanValue).Period }
 func size(c *cli.Context, name string) units.Size     { return *c.Generic(name).(*units.Size) }
 func rate(c *cli.Context, name string) units.Rate     { return *c.Generic(name).(*units.Rate) }

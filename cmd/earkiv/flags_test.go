@@ -45,6 +45,9 @@ func TestUnitFlags(t *testing.T) {
 		{[]string{"sample", "generate", "--size", "0", t.TempDir()}, "--size: want a positive size"},
 		{[]string{"fixity", "audit", "--all", "--orphan-grace", "a while", "--data-dir", t.TempDir()}, "<n>y, <n>m (months), <n>d"},
 		{[]string{"fixity", "audit", "--all", "--rate", "fast", "--data-dir", t.TempDir()}, "200MB/s"},
+		// 30m was 30 minutes when these flags took Go durations; it is
+		// refused rather than read as 30 months.
+		{[]string{"fixity", "audit", "--all", "--orphan-grace", "30m", "--data-dir", t.TempDir()}, "write minutes as 30m0s"},
 		{[]string{"serve", "--memory", "0", "--data-dir", t.TempDir()}, "--memory: want a positive size"},
 	} {
 		out, errs, code := runCLI(t, tt.args...)

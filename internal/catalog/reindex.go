@@ -3,7 +3,10 @@ package catalog
 import (
 	"context"
 	"errors"
+	"fmt"
+	"iter"
 
+	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/storage"
 )
@@ -17,4 +20,37 @@ func (c *Catalog) RebuildFrom(ctx context.Context, tenant string, st *storage.St
 		return 0, nil
 	}
 	return n, err
+}
+
+// Rebuild replaces tenant's AIP rows with the manifests given (read from the
+// tenant's bucket), in one transaction: a failed rebuild changes nothing.
+// Receipts and events are not in the buckets and stay.
+func (c *Catalog) Rebuild(ctx context.Context, tenant string, manifests iter.Seq2[*aip.Manifest, error]) (int, error) {
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("catalog: %w", err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{"DELETE FROM aips", "DELETE FROM objects", "DELETE FROM cases", "DELETE FROM documents"} {
+		if _, err := tx.ExecContext(ctx, q+" WHERE tenant=?", tenant); err != nil {
+			return 0, fmt.Errorf("catalog: %w", err)
+		}
+	}
+	n := 0
+	for m, err := range manifests {
+		if err != nil {
+			return n, err
+		}
+		if m.Tenant != tenant {
+			return n, fmt.Errorf("catalog: manifest of AIP %s names tenant %q, found in %s's bucket", m.AIPID, m.Tenant, tenant)
+		}
+		if err := putAIP(ctx, c.on(tx), m); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := tx.Commit(); err != nil {
+		return n, fmt.Errorf("catalog: %w", err)
+	}
+	return n, nil
 }
