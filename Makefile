@@ -23,8 +23,9 @@ build: schemas
 
 # The main job on embedded defaults: earkiv serve (embedded NATS, S3 gateway,
 # catalog) with a demo municipality, submitting the sample packages.
+# ARGS passes flags to deploy/run.sh, e.g. ARGS="--nats.addr 127.0.0.1:14222".
 run: build
-	BIN=$(BIN) ./deploy/run.sh
+	BIN=$(BIN) ./deploy/run.sh $(ARGS)
 
 # MinIO server, the second S3 implementation the storage tests run against.
 # Built once (about 3-5 minutes) into a cache outside the clone.
