@@ -2,14 +2,18 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/endpoints"
 	"github.com/earkiv/earkiv/internal/placement"
+	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
 )
 
 // OpenStores finds the tenants' buckets where a serve of dataDir keeps
@@ -56,3 +60,72 @@ func OpenStores(ctx context.Context, dataDir string, c S3Config) (stores *placem
 		}
 	}, nil
 }
+
+// OpenQueue connects an operator's command to the NATS of dataDir, as the
+// service's own user: to the server at c.URL when one answers there, else
+// to the data folder's embedded server, which it starts itself when no
+// serve of that folder runs. stop closes the connection and stops a server
+// it started. tenants names the tenants file (the data folder's if empty).
+func OpenQueue(ctx context.Context, dataDir, tenantsFile string, c NATSConfig, log *slog.Logger) (q *queue.Client, stop func(), err error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	user, pass := c.User, c.Password
+	if user == "" {
+		user = ServiceUser
+	}
+	sec, secErr := LoadSecrets(dataDir, false)
+	if pass == "" {
+		if secErr != nil {
+			return nil, nil, secErr
+		}
+		pass = sec.NATSPassword
+	}
+	if c.URL != "" {
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		q, err := queue.Connect(cctx, queue.ConnectOptions{URL: c.URL, User: user, Password: pass, Name: "earkiv-admin", Log: log})
+		cancel()
+		if err == nil {
+			return q, q.Close, nil
+		}
+		if _, rerr := endpoints.Read(dataDir); rerr == nil || !isDefaultURL(c.URL) {
+			// A serve of this folder runs, or another server was named:
+			// starting one of our own instead would be wrong.
+			return nil, nil, fmt.Errorf("nats at %s: %w", c.URL, err)
+		}
+	}
+	if secErr != nil {
+		return nil, nil, secErr
+	}
+	if tenantsFile == "" {
+		tenantsFile = DefaultTenants(dataDir)
+	}
+	reg, err := tenant.Load(tenantsFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	addr := c.Addr
+	if addr == "" {
+		addr = defaultNATSAddr
+	}
+	srv, err := queue.StartServer(ctx, queue.ServerConfig{Dir: filepath.Join(dataDir, "nats"), Addr: addr, ServiceUser: ServiceUser,
+		ServicePassword: sec.NATSPassword, Tenants: reg.Tenants})
+	if err != nil {
+		return nil, nil, fmt.Errorf("embedded NATS of %s: %w", dataDir, err)
+	}
+	q, err = queue.Connect(ctx, queue.ConnectOptions{URL: srv.ClientURL(), User: ServiceUser, Password: sec.NATSPassword, Name: "earkiv-admin", Log: log})
+	if err != nil {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, nil, err
+	}
+	return q, func() {
+		q.Close()
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	}, nil
+}
+
+// isDefaultURL tells whether url is the NATS address a command assumes
+// when it is told none.
+func isDefaultURL(url string) bool { return url == "nats://"+defaultNATSAddr }
