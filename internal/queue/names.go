@@ -11,6 +11,7 @@
 //	KV receipts-<tenant>            receipts (kvittenser), by submission and package id
 //	earkiv.events.<tenant>.<type>   every state change (stream EARKIV_EVENTS)
 //	earkiv.dead.<tenant>            requests that failed every delivery (stream EARKIV_DEAD)
+//	earkiv.access.<tenant>          the access log (granskningslogg; stream EARKIV_ACCESS)
 //	_INBOX_<tenant>.>               the producer's reply subjects
 package queue
 
@@ -24,6 +25,10 @@ const (
 	StreamIngest = "EARKIV_INGEST"
 	StreamEvents = "EARKIV_EVENTS"
 	StreamDead   = "EARKIV_DEAD"
+	// StreamAccess holds every tenant's access log. No producer may touch
+	// it, not even its own tenant's subject: the log is read only through
+	// earkiv's commands acting for the tenant.
+	StreamAccess = "EARKIV_ACCESS"
 	// Consumer is the durable pull consumer all workers share.
 	Consumer = "ingest-workers"
 )
@@ -38,6 +43,9 @@ func EventSubject(tenant string, typ earkiv.EventType) string {
 
 // DeadSubject holds a tenant's dead-letter records.
 func DeadSubject(tenant string) string { return "earkiv.dead." + tenant }
+
+// AccessSubject holds tenant's access log entries, one chain per subject.
+func AccessSubject(tenant string) string { return "earkiv.access." + tenant }
 
 // PackageStore is the object store bucket of tenant's submitted packages.
 func PackageStore(tenant string) string { return "sip-" + tenant }

@@ -49,6 +49,11 @@ func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) er
 		{Name: StreamEvents, Subjects: []string{"earkiv.events.*.>"}, Storage: jetstream.FileStorage, Replicas: o.Replicas},
 		{Name: StreamDead, Subjects: []string{"earkiv.dead.*"}, Storage: jetstream.FileStorage, Replicas: o.Replicas,
 			MaxMsgsPerSubject: MaxDeadLetters},
+		// The access log is kept without limit, and no one, the service
+		// included, can delete or purge an entry through the API.
+		{Name: StreamAccess, Subjects: []string{AccessSubject("*")}, Storage: jetstream.FileStorage, Replicas: o.Replicas,
+			DenyDelete: true, DenyPurge: true, AllowAtomicPublish: true,
+			Description: "access log (granskningslogg) of every tenant, one hash chain per subject"},
 	}
 	for _, sc := range streams {
 		if _, err := c.js.CreateOrUpdateStream(ctx, sc); err != nil {
