@@ -49,7 +49,7 @@ func fill(pattern, stream, consumer string) string {
 // missing here fails TestIsolationCoversNames, so a new subject or bucket
 // cannot be forgotten.
 func otherTenant(b string) map[string]struct{ pub, sub []string } {
-	streams := []string{queue.StreamIngest, queue.StreamEvents, queue.StreamDead, "OBJ_" + queue.PackageStore(b), "KV_" + queue.ReceiptBucket(b)}
+	streams := []string{queue.StreamIngest, queue.StreamEvents, queue.StreamDead, queue.StreamAccess, "OBJ_" + queue.PackageStore(b), "KV_" + queue.ReceiptBucket(b)}
 	var api []string
 	for _, p := range jsAPI {
 		for _, st := range streams {
@@ -70,6 +70,11 @@ func otherTenant(b string) map[string]struct{ pub, sub []string } {
 		"IngestSubject": {[]string{queue.IngestSubject(b)}, []string{queue.IngestSubject(b), "earkiv.ingest.>", "earkiv.>", ">"}},
 		"EventSubject":  {[]string{queue.EventSubject(b, "receipt.issued")}, []string{queue.EventSubject(b, "*"), "earkiv.events.>"}},
 		"DeadSubject":   {[]string{queue.DeadSubject(b)}, []string{queue.DeadSubject(b), "earkiv.dead.>"}},
+		"StreamAccess":  {ack(queue.StreamAccess, "x"), []string{"$JS.ACK." + queue.StreamAccess + ".>"}},
+		// The access log is closed to every producer, its own tenant's
+		// (alfa, in TestIsolationNATS) included.
+		"AccessSubject": {[]string{queue.AccessSubject(b), queue.AccessSubject("alfa")},
+			[]string{queue.AccessSubject(b), queue.AccessSubject("alfa"), "earkiv.access.>"}},
 		"PackageStore": {append([]string{"$O." + queue.PackageStore(b) + ".C.x", "$O." + queue.PackageStore(b) + ".M.eA"}, ack("OBJ_"+queue.PackageStore(b), "x")...),
 			[]string{"$O." + queue.PackageStore(b) + ".>", "$O.>"}},
 		"PackageStoreStream": {append([]string{fill(server.JSApiStreamInfo, queue.PackageStoreStream(b), ""), fill(server.JSApiMsgGet, queue.PackageStoreStream(b), ""),
