@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/aipstore"
 	"github.com/earkiv/earkiv/internal/api"
@@ -155,6 +156,13 @@ func Run(ctx context.Context, cfg Config) error {
 		if cat, err = startCatalog(ctx, g, dataDir, q, tenants.Load, stores, fixity.ObserveEvent, log); err != nil {
 			return err
 		}
+		// Serve alone holds the data folder's signing key.
+		sign, verify, err := LoadAccessLogKey(dataDir, true)
+		if err != nil {
+			return err
+		}
+		alog := accesslog.New(accesslog.Config{Queue: q, Tenants: tenants.Load, Place: stores, Signer: sign, Verifier: verify})
+		g.add("access log checkpoints", accessCheckpoints(alog, tenants.Load, checkpointEvery, log))
 		if cfg.Fixity.Cycle > 0 {
 			sched := &audit.Schedule{Cycle: cfg.Fixity.Cycle, Interval: cfg.Fixity.Interval, Rate: cfg.Fixity.Rate, Workers: cfg.Fixity.Workers,
 				Dir: filepath.Join(dataDir, "audits"), Tenants: tenants.Load, Place: stores, Catalog: cat, Publish: q.Publish,
