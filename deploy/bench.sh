@@ -100,3 +100,13 @@ out=$(cd internal/audit && go test -run XXX -bench Audit -benchtime 1x . 2>/dev/
 echo "$out" | awk '{ for (i = 1; i <= NF; i++) m[$(i+1)] = $i
   printf "fixity audit 2 GB: sha256sum %.2fs, earkiv audit %.2fs (%.0f MB/s), ratio %.2fx (target >= 0.8x)\n", m["sha256sum-s"], m["audit-s"], m["audit-MB/s"], m["ratio"]
   printf "  vs openssl dgst -sha256 on both cores %.2fs: ratio %.2fx (keep about 1.0x)\n", m["openssl-s"], m["openssl-ratio"] }'
+
+# Access log (issue 15): appends with the hash chain on a real JetStream
+# (64 writers sharing one log, and one writer alone), and verifying a
+# million entries (>= 5,000 entries/s and <= 10 s wanted).
+alog() { (cd internal/accesslog && go test -run XXX -bench "$1" -benchtime "$2" . 2>/dev/null | grep -E '^Benchmark'); }
+{ alog 'Append$' 20000x; alog AppendSerial 5000x; alog Verify1M 1x; } | awk '
+  { delete m; for (i = 1; i <= NF; i++) m[$(i+1)] = $i }
+  /^BenchmarkAppendSerial/ { printf "  one writer, a round trip each: %.0f entries/s\n", m["entries/s"]; next }
+  /^BenchmarkAppend/ { printf "access log appends, 64 writers: %.0f entries/s (target >= 5000/s)\n", m["entries/s"]; next }
+  /^BenchmarkVerify1M/ { printf "access log verify of 1,000,000 entries: %.2fs (target <= 10s)\n", m["ns/op"] / 1e9 }'
