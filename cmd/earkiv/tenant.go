@@ -38,6 +38,7 @@ func tenantCommand() *cli.Command {
 					&cli.StringFlag{Name: "producer-user", Usage: "producer login (default: the id)"},
 					&cli.StringFlag{Name: "password-file", Usage: "also write the producer password to this file (0600)"},
 					&cli.BoolFlag{Name: "if-missing", Usage: "succeed without change if the tenant exists"},
+					&cli.BoolFlag{Name: "operator", Usage: "the tenant is the joint body itself (its own arkivbildare): its people may hold the role drift"},
 					&cli.StringFlag{Name: "replica-endpoint", Usage: "second S3 target for copies of every AIP (repairs after failed audits)"},
 					&cli.StringFlag{Name: "replica-bucket", Usage: "bucket on the replica (default earkiv-<id>-replica)"},
 					&cli.StringFlag{Name: "replica-access-key", EnvVars: []string{"EARKIV_REPLICA_ACCESS_KEY"}},
@@ -64,7 +65,11 @@ func tenantCommand() *cli.Command {
 						if ret == "" {
 							ret = tenant.DefaultRetention
 						}
-						fmt.Printf("%-20s %-12s %-24s %s (%s, %s)\n", t.ID, t.OrgNumber, t.Bucket, t.Name, ret, t.RetentionMode())
+						op := ""
+						if t.Operator {
+							op = ", operator"
+						}
+						fmt.Printf("%-20s %-12s %-24s %s (%s, %s%s)\n", t.ID, t.OrgNumber, t.Bucket, t.Name, ret, t.RetentionMode(), op)
 					}
 					return nil
 				},
@@ -90,7 +95,7 @@ func tenantAdd(c *cli.Context) error {
 	t, plain, err := tenant.New(tenant.Spec{ID: id, Name: c.String("name"), OrgNumber: c.String("org"), Bucket: c.String("bucket"),
 		ProducerUser: c.String("producer-user"), Retention: c.String("retention"), RetentionMode: c.String("retention-mode"),
 		ReplicaEndpoint: c.String("replica-endpoint"), ReplicaBucket: c.String("replica-bucket"),
-		ReplicaAccessKey: c.String("replica-access-key"), ReplicaSecretKey: c.String("replica-secret-key")})
+		ReplicaAccessKey: c.String("replica-access-key"), ReplicaSecretKey: c.String("replica-secret-key"), Operator: c.Bool("operator")})
 	if err != nil {
 		return exitErr(exitFailure, "%v", err)
 	}

@@ -24,6 +24,7 @@ const (
 	MaxPackageID = 1024 // bytes of an OBJID
 	MaxName      = 255  // bytes of the file or folder name a producer submits
 	MaxUser      = 64   // bytes of a producer login
+	MaxPerson    = 64   // bytes of a person's id
 )
 
 var uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -102,6 +103,24 @@ func User(u string) error {
 		return fmt.Errorf("%w: producer user %s: want a-z, 0-9, '-' and '_', starting with a letter or digit (no spaces, dots, wildcards or upper case)", ErrInvalid, Quote(u))
 	case IsReserved(u):
 		return fmt.Errorf("%w: producer user %q is reserved for earkiv's own use", ErrInvalid, u)
+	}
+	return nil
+}
+
+var personRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9_-]|\.[a-z0-9_-])*$`)
+
+// Person checks a person's id (a local login): 3 to MaxPerson bytes of
+// a-z, 0-9, '.', '-' and '_', starting with a letter or digit, with no dot
+// at the end or two in a row, and not a reserved name. It is a KV key,
+// where a dot separates subject tokens, so no token may be empty.
+func Person(id string) error {
+	switch {
+	case len(id) < 3 || len(id) > MaxPerson:
+		return fmt.Errorf("%w: person id %s: want 3 to %d characters", ErrInvalid, Quote(id), MaxPerson)
+	case !personRe.MatchString(id):
+		return fmt.Errorf("%w: person id %s: want a-z, 0-9, '.', '-' and '_', starting with a letter or digit, no dot at the end or two in a row (no spaces or upper case)", ErrInvalid, Quote(id))
+	case IsReserved(id):
+		return fmt.Errorf("%w: person id %q is reserved for earkiv's own use", ErrInvalid, id)
 	}
 	return nil
 }

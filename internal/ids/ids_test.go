@@ -48,6 +48,19 @@ func TestCheck(t *testing.T) {
 		{"user inbox", User, "_INBOX_alfa", false},
 		{"user wildcard", User, "a>b", false},
 		{"user short", User, "ab", false},
+		{"person", Person, "anna.svensson", true},
+		{"person underscore", Person, "a_b-2", true},
+		{"person upper case", Person, "Anna", false},
+		{"person leading dot", Person, ".anna", false},
+		{"person trailing dot", Person, "anna.", false},
+		{"person two dots", Person, "anna..s", false},
+		{"person wildcard", Person, "anna.*", false},
+		{"person space", Person, "anna s", false},
+		{"person reserved", Person, "admin", false},
+		{"person service prefix", Person, "earkiv.drift", false},
+		{"person short", Person, "ab", false},
+		{"person long", Person, strings.Repeat("a", MaxPerson+1), false},
+		{"person at limit", Person, strings.Repeat("a", MaxPerson), true},
 	} {
 		err := c.check(c.in)
 		if (err == nil) != c.ok {

@@ -22,7 +22,8 @@ type Client struct {
 	// Bucket handles, kept: opening one costs a stream-info request.
 	stores  sync.Map // tenant -> jetstream.ObjectStore
 	streams sync.Map // tenant -> jetstream.Stream of the package store
-	kvs     sync.Map // tenant -> jetstream.KeyValue
+	kvs     sync.Map // tenant -> jetstream.KeyValue of receipts
+	people  sync.Map // tenant -> jetstream.KeyValue of people
 	// ReceiptPart is the size of a stored receipt's parts
 	// (DefaultReceiptPart if 0).
 	ReceiptPart int

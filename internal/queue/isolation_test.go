@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -17,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
 
@@ -49,7 +51,7 @@ func fill(pattern, stream, consumer string) string {
 // missing here fails TestIsolationCoversNames, so a new subject or bucket
 // cannot be forgotten.
 func otherTenant(b string) map[string]struct{ pub, sub []string } {
-	streams := []string{queue.StreamIngest, queue.StreamEvents, queue.StreamDead, queue.StreamAccess, "OBJ_" + queue.PackageStore(b), "KV_" + queue.ReceiptBucket(b)}
+	streams := []string{queue.StreamIngest, queue.StreamEvents, queue.StreamDead, queue.StreamAccess, "OBJ_" + queue.PackageStore(b), "KV_" + queue.ReceiptBucket(b), "KV_" + queue.PeopleBucket(b)}
 	var api []string
 	for _, p := range jsAPI {
 		for _, st := range streams {
@@ -82,6 +84,8 @@ func otherTenant(b string) map[string]struct{ pub, sub []string } {
 		"PackageChunks": {[]string{queue.PackageChunks(b, "x")}, []string{queue.PackageChunks(b, "*"), queue.PackageChunks(b, "x")}},
 		"ReceiptBucket": {append([]string{"$KV." + queue.ReceiptBucket(b) + ".sub.x", "$KV." + queue.ReceiptBucket(b) + ".pkg.eA"}, ack("KV_"+queue.ReceiptBucket(b), "x")...),
 			[]string{"$KV." + queue.ReceiptBucket(b) + ".>", "$KV.>"}},
+		"PeopleBucket": {append([]string{"$KV." + queue.PeopleBucket(b) + ".anna", "$KV." + queue.PeopleBucket(b) + ".x"}, ack("KV_"+queue.PeopleBucket(b), "x")...),
+			[]string{"$KV." + queue.PeopleBucket(b) + ".>", "$KV." + queue.PeopleBucket(b) + ".anna"}},
 		"InboxPrefix": {[]string{queue.InboxPrefix(b) + ".x", "_INBOX.x"}, []string{queue.InboxPrefix(b) + ".>", "_INBOX.>", "_INBOX_*.>"}},
 	}
 }
@@ -160,12 +164,46 @@ func namesTenant(ft *ast.FuncType) bool {
 // and the account's JetStream API, is refused by the server, while alfa's
 // own still answers (so the check can tell a refusal from silence).
 func TestIsolationNATS(t *testing.T) {
+	n, a, _ := setup(t)
+	if tried := assertRefused(t, n, a, otherTenant("beta")); tried < 250 {
+		t.Fatalf("only %d attempts", tried)
+	}
+}
+
+// TestProducerNoPeople: a producer reaches no people bucket, not even its
+// own tenant's: it holds password hashes and roles, which are no case
+// system's business.
+func TestProducerNoPeople(t *testing.T) {
+	n, a, _ := setup(t)
+	var api []string
+	for _, p := range jsAPI {
+		api = append(api, fill(p, "KV_"+queue.PeopleBucket("alfa"), "x"))
+	}
+	own := otherTenant("alfa")["PeopleBucket"]
+	own.pub = append(own.pub, api...)
+	assertRefused(t, n, a, map[string]struct{ pub, sub []string }{"PeopleBucket": own})
+	prod := n.Producer(t, a)
+	if _, err := prod.People(context.Background(), "alfa"); !errors.Is(err, queue.ErrProducerPeople) {
+		t.Fatalf("a producer's client opened its people bucket: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := prod.JetStream().KeyValue(ctx, queue.PeopleBucket("alfa")); err == nil {
+		t.Fatal("the server let a producer open its people bucket")
+	}
+}
+
+// assertRefused publishes and subscribes, as a's producer, to everything in
+// sets and fails unless the server refuses each one, having first checked
+// that a's own package store answers (so a refusal is told from silence).
+// It returns how many attempts it made.
+func assertRefused(t *testing.T, n *testenv.NATS, a *tenant.Tenant, sets map[string]struct{ pub, sub []string }) int {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	n, a, _ := setup(t)
 	var mu sync.Mutex
 	denied := map[string]bool{} // "pub subject" or "sub subject"
-	nc, err := nats.Connect(n.URL, nats.UserInfo(a.Producer.User, n.Passwords["alfa"]), nats.CustomInboxPrefix(queue.InboxPrefix("alfa")),
+	nc, err := nats.Connect(n.URL, nats.UserInfo(a.Producer.User, n.Passwords[a.ID]), nats.CustomInboxPrefix(queue.InboxPrefix(a.ID)),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			msg := err.Error()
 			i, j := strings.Index(msg, ` to "`), strings.LastIndex(msg, `"`)
@@ -186,14 +224,14 @@ func TestIsolationNATS(t *testing.T) {
 	}
 	defer nc.Close()
 
-	// Alfa's own package store answers: a granted request is seen as one.
-	if m, err := nc.RequestWithContext(ctx, fill(server.JSApiStreamInfo, "OBJ_"+queue.PackageStore("alfa"), ""), nil); err != nil || !strings.Contains(string(m.Data), `"config"`) {
-		t.Fatalf("alfa's own stream info: %v", err)
+	// The tenant's own package store answers: a granted request is seen as one.
+	if m, err := nc.RequestWithContext(ctx, fill(server.JSApiStreamInfo, "OBJ_"+queue.PackageStore(a.ID), ""), nil); err != nil || !strings.Contains(string(m.Data), `"config"`) {
+		t.Fatalf("%s's own stream info: %v", a.ID, err)
 	}
 
 	seen := map[string]bool{}
 	var want []string
-	for name, s := range otherTenant("beta") {
+	for name, s := range sets {
 		for _, p := range s.pub {
 			if seen["pub "+p] {
 				continue
@@ -233,9 +271,7 @@ func TestIsolationNATS(t *testing.T) {
 		}
 		return nil
 	})
-	if len(want) < 250 {
-		t.Fatalf("only %d attempts", len(want))
-	}
+	return len(want)
 }
 
 // TestProducerNoAccountInfo: a producer cannot read the account's

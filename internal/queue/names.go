@@ -9,6 +9,7 @@
 //	earkiv.ingest.<tenant>          ingest requests (stream EARKIV_INGEST, work queue)
 //	object store sip-<tenant>       submitted packages, chunked
 //	KV receipts-<tenant>            receipts (kvittenser), by submission and package id
+//	KV people-<tenant>              people and their roles (no producer may reach it)
 //	earkiv.events.<tenant>.<type>   every state change (stream EARKIV_EVENTS)
 //	earkiv.dead.<tenant>            requests that failed every delivery (stream EARKIV_DEAD)
 //	earkiv.access.<tenant>          the access log (granskningslogg; stream EARKIV_ACCESS)
@@ -59,6 +60,11 @@ func PackageChunks(tenant, nuid string) string { return "$O." + PackageStore(ten
 
 // ReceiptBucket is the KV bucket of tenant's receipts.
 func ReceiptBucket(tenant string) string { return "receipts-" + tenant }
+
+// PeopleBucket is the KV bucket of tenant's people (archivists, their
+// roles and password hashes). It is the system of record for who may act;
+// no producer has any permission on it, not even its own tenant's.
+func PeopleBucket(tenant string) string { return "people-" + tenant }
 
 // InboxPrefix is tenant's private reply-subject prefix. The NATS default
 // (_INBOX) would let any producer subscribe to every other producer's replies.

@@ -39,7 +39,7 @@ func (o *SetupOptions) defaults() {
 }
 
 // Setup creates (or updates) the service streams and each tenant's object
-// store and receipt bucket. Only the service login may call it.
+// store, receipt bucket and people bucket. Only the service login may call it.
 func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) error {
 	o.defaults()
 	streams := []jetstream.StreamConfig{
@@ -78,7 +78,8 @@ func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) er
 	return nil
 }
 
-// SetupTenant creates tenant's package store and receipt bucket.
+// SetupTenant creates tenant's package store, receipt bucket and people
+// bucket.
 func (c *Client) SetupTenant(ctx context.Context, tenant string, o SetupOptions) error {
 	o.defaults()
 	if _, err := c.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
@@ -92,6 +93,9 @@ func (c *Client) SetupTenant(ctx context.Context, tenant string, o SetupOptions)
 		Description: "receipts of " + tenant,
 	}); err != nil {
 		return fmt.Errorf("receipts for %s: %w", tenant, err)
+	}
+	if _, err := c.js.CreateOrUpdateKeyValue(ctx, peopleConfig(tenant, o.Replicas)); err != nil {
+		return fmt.Errorf("people of %s: %w", tenant, err)
 	}
 	return nil
 }

@@ -43,12 +43,20 @@ func Load(path string) (*Registry, error) {
 }
 
 // Check validates every tenant and that ids, buckets, users and org numbers
-// are unique: two tenants sharing any of them would share data.
+// are unique: two tenants sharing any of them would share data. At most
+// one tenant is the operator: there is one joint body.
 func (r *Registry) Check() error {
 	seen := map[string]string{}
+	operator := ""
 	for _, t := range r.Tenants {
 		if err := t.Validate(); err != nil {
 			return err
+		}
+		if t.Operator {
+			if operator != "" {
+				return fmt.Errorf("tenants %s and %s are both marked operator: only the joint body itself is", operator, t.ID)
+			}
+			operator = t.ID
 		}
 		for _, k := range []string{"id:" + t.ID, "bucket:" + t.Bucket, "user:" + t.Producer.User, "org:" + NormalizeOrgNumber(t.OrgNumber)} {
 			if other, ok := seen[k]; ok {

@@ -30,6 +30,10 @@ type Tenant struct {
 	Producer Producer `yaml:"producer" json:"-"`
 	// Retention applies until disposal rules give a date per record.
 	Retention Retention `yaml:"retention,omitempty" json:"retention"`
+	// Operator marks the joint body itself (its own arkivbildare): only its
+	// people may hold the role drift, since drift sees every tenant's
+	// health and no municipality's staff may.
+	Operator bool `yaml:"operator,omitempty" json:"operator,omitempty"`
 }
 
 // S3 is a per-tenant storage target.

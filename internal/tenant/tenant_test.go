@@ -54,6 +54,25 @@ func TestRegistryRejectsSharing(t *testing.T) {
 	}
 }
 
+// TestOneOperator: the joint body is one tenant; a second tenant marked
+// operator is refused, since its people could then hold drift.
+func TestOneOperator(t *testing.T) {
+	r := &Registry{}
+	a := testTenant(t, "forbundet", "2220000000")
+	a.Operator = true
+	if err := r.Add(a); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Add(testTenant(t, "alfa", "2120000001")); err != nil {
+		t.Fatal(err)
+	}
+	b := testTenant(t, "beta", "2120002411")
+	b.Operator = true
+	if err := r.Add(b); err == nil || !strings.Contains(err.Error(), "operator") {
+		t.Fatalf("a second operator tenant was accepted: %v", err)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -134,11 +153,14 @@ func TestExampleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Check(); err != nil || len(r.Tenants) != 2 {
+	if err := r.Check(); err != nil || len(r.Tenants) != 3 {
 		t.Fatalf("%d tenants: %v", len(r.Tenants), err)
 	}
-	if x, _ := r.Get("exempelby"); x.Replica == nil || x.RetentionMode() != "GOVERNANCE" {
+	if x, _ := r.Get("exempelby"); x.Replica == nil || x.RetentionMode() != "GOVERNANCE" || x.Operator {
 		t.Fatalf("exempelby: %+v", x)
+	}
+	if x, _ := r.Get("forbundet"); x == nil || !x.Operator {
+		t.Fatalf("forbundet is not the operator: %+v", x)
 	}
 }
 
