@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,13 @@ func TestAccesslogVerifyExport(t *testing.T) {
 	if err := q.Setup(ctx, []string{"exempelby"}, queue.SetupOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// The gateway's posix backend changes the process's working folder;
+	// the other tests of the package find their samples relative to it.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(wd)
 	stores, stopS, err := service.OpenStores(ctx, ex.data, service.S3Config{Addr: ex.s3Addr})
 	if err != nil {
 		t.Fatal(err)

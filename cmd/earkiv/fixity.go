@@ -166,6 +166,15 @@ func fixityAudit(c *cli.Context) error {
 			return exitErr(exitFailure, "--aip: %v", err)
 		}
 	}
+	// Before the stores open: an embedded gateway's backend changes the
+	// working folder, which would move a relative --report into it.
+	report := c.String("report")
+	if report != "" {
+		var err error
+		if report, err = filepath.Abs(report); err != nil {
+			return exitErr(exitFailure, "--report: %v", err)
+		}
+	}
 	env, err := openFixityEnv(c)
 	if err != nil {
 		return exitErr(exitFailure, "fixity audit: %v", err)
@@ -201,7 +210,7 @@ func fixityAudit(c *cli.Context) error {
 	if err := writeAudit(os.Stdout, res, c.Bool("json"), c.Bool("csv")); err != nil {
 		return exitErr(exitFailure, "%v", err)
 	}
-	if p := c.String("report"); p != "" {
+	if p := report; p != "" {
 		f, err := os.Create(p)
 		if err != nil {
 			return exitErr(exitFailure, "report: %v", err)
