@@ -4,10 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -88,10 +85,10 @@ func accesslogVerify(c *cli.Context) error {
 		return exitErr(exitFailure, "accesslog verify %s: %v", t, err)
 	}
 	if !r.Intact() {
-		fmt.Printf("Granskningsloggen för %s är inte intakt: %s\n", t, r.Problem)
+		fmt.Fprintf(stdout, "Granskningsloggen för %s är inte intakt: %s\n", t, r.Problem)
 		return cli.Exit("", exitInvalid)
 	}
-	fmt.Printf("Granskningsloggen för %s är intakt: %d poster, %d signerade kontrollpunkter.\n", t, r.Entries, r.Checkpoints)
+	fmt.Fprintf(stdout, "Granskningsloggen för %s är intakt: %d poster, %d signerade kontrollpunkter.\n", t, r.Entries, r.Checkpoints)
 	return nil
 }
 
@@ -119,18 +116,17 @@ func accesslogExport(c *cli.Context) error {
 	}
 	defer stop()
 	t := c.String("tenant")
-	enc := json.NewEncoder(os.Stdout)
-	w := csv.NewWriter(os.Stdout)
+	enc := json.NewEncoder(stdout)
+	w := csv.NewWriter(stdout)
 	if c.Bool("csv") {
-		_ = w.Write([]string{"n", "time", "tenant", "person", "role", "action", "objects", "query", "reason", "client", "prev", "hash"})
+		_ = w.Write(accesslog.CSVHeader)
 	}
 	for e, err := range l.Export(c.Context, t, from, to) {
 		if err != nil {
 			return exitErr(exitFailure, "accesslog export %s: %v", t, err)
 		}
 		if c.Bool("csv") {
-			err = w.Write([]string{strconv.FormatUint(e.N, 10), e.Time.Format(time.RFC3339Nano), e.Tenant, e.Person, e.Role, string(e.Action),
-				strings.Join(e.Objects, " "), e.Query, e.Reason, e.Client, e.Prev.String(), e.Hash.String()})
+			err = w.Write(e.CSVRecord())
 		} else {
 			err = enc.Encode(e)
 		}

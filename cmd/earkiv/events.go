@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -42,7 +41,7 @@ func eventsCommand() *cli.Command {
 			ctx, cancel := context.WithCancel(c.Context)
 			defer cancel()
 			n, limit := 0, c.Int("limit")
-			enc := json.NewEncoder(os.Stdout)
+			enc := json.NewEncoder(stdout)
 			follow := q.FollowEvents
 			if c.Bool("no-follow") {
 				follow = q.ReadEvents

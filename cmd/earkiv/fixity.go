@@ -207,7 +207,7 @@ func fixityAudit(c *cli.Context) error {
 	if err != nil {
 		return exitErr(exitFailure, "fixity audit (run %s): %v", run.ID, err)
 	}
-	if err := writeAudit(os.Stdout, res, c.Bool("json"), c.Bool("csv")); err != nil {
+	if err := writeAudit(stdout, res, c.Bool("json"), c.Bool("csv")); err != nil {
 		return exitErr(exitFailure, "%v", err)
 	}
 	if p := report; p != "" {
@@ -320,13 +320,13 @@ func fixityRepair(c *cli.Context) error {
 	res, err := job.Run(c.Context)
 	if res != nil {
 		for _, f := range res.Findings {
-			fmt.Printf("%-12s %s/%s: %s\n", f.Outcome, f.Bucket, f.Key, f.Detail)
+			fmt.Fprintf(stdout, "%-12s %s/%s: %s\n", f.Outcome, f.Bucket, f.Key, f.Detail)
 		}
 	}
 	if err != nil {
 		return exitErr(exitFailure, "fixity repair: %v", err)
 	}
-	fmt.Printf("%d repaired, %d not repaired (audit run %s)\n", res.Repaired, res.Failed, res.RunID)
+	fmt.Fprintf(stdout, "%d repaired, %d not repaired (audit run %s)\n", res.Repaired, res.Failed, res.RunID)
 	if res.Failed > 0 {
 		return cli.Exit("", exitInvalid)
 	}

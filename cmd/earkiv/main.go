@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,7 +22,15 @@ const (
 	exitFailure = 2
 )
 
+// stdout is where commands write what scripts read. main points
+// os.Stdout at standard error before anything runs, so what a library
+// prints there (the embedded S3 gateway announces itself) never lands
+// inside a command's JSON or CSV.
+var stdout io.Writer = os.Stdout
+
 func main() {
+	stdout = os.Stdout
+	os.Stdout = os.Stderr
 	os.Exit(run(os.Args))
 }
 
@@ -38,6 +47,7 @@ func run(args []string) int {
 		Commands: []*cli.Command{serveCommand(), workerCommand(), submitCommand(), receiptCommand(), tenantCommand(), userCommand(), reindexCommand(), eventsCommand(), fixityCommand(), accesslogCommand(),
 			validateCommand(), xsdCommand(), sampleCommand(), versionCommand()},
 		ExitErrHandler: func(*cli.Context, error) {},
+		Writer:         stdout,
 	}
 	acceptAppFlags(app.Commands)
 	err := app.RunContext(ctx, args)

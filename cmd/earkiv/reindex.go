@@ -60,7 +60,7 @@ transaction per tenant. Receipts and events are kept.`,
 				if err != nil {
 					return exitErr(exitFailure, "reindex %s: %v", t.ID, err)
 				}
-				fmt.Printf("%s: %d AIPs\n", t.ID, n)
+				fmt.Fprintf(stdout, "%s: %d AIPs\n", t.ID, n)
 			}
 			return nil
 		},

@@ -68,7 +68,7 @@ func sampleCommand() *cli.Command {
 					if err != nil {
 						return exitErr(exitFailure, "sample generate: %v", err)
 					}
-					fmt.Println(dir)
+					fmt.Fprintln(stdout, dir)
 					return nil
 				},
 			},
@@ -89,7 +89,7 @@ func sampleCommand() *cli.Command {
 					if err != nil {
 						return exitErr(exitFailure, "sample defects: %v", err)
 					}
-					fmt.Printf("wrote %d samples to %s\n", len(exp), c.Args().First())
+					fmt.Fprintf(stdout, "wrote %d samples to %s\n", len(exp), c.Args().First())
 					return nil
 				},
 			},

@@ -110,7 +110,7 @@ rejected or failed, 2 could not submit.`,
 				subs = append(subs, req.SubmissionID)
 			}
 			if !c.Bool("wait") {
-				fmt.Println(strings.Join(subs, "\n"))
+				fmt.Fprintln(stdout, strings.Join(subs, "\n"))
 				return nil
 			}
 			if await == nil {
@@ -118,11 +118,11 @@ rejected or failed, 2 could not submit.`,
 				if err != nil {
 					return exitErr(exitFailure, "%v (the submission %s is queued; ask later with earkiv receipt)", err, subs[0])
 				}
-				return printReceipt(os.Stdout, r, c.Bool("json"))
+				return printReceipt(stdout, r, c.Bool("json"))
 			}
 			failed := 0
 			err = await.Receipts(ctx, subs, func(r *earkiv.Receipt) {
-				if printReceipt(os.Stdout, r, c.Bool("json")) != nil {
+				if printReceipt(stdout, r, c.Bool("json")) != nil {
 					failed++
 				}
 			})
@@ -164,7 +164,7 @@ func receiptCommand() *cli.Command {
 			if err != nil {
 				return exitErr(exitFailure, "%v", err)
 			}
-			return printReceipt(os.Stdout, r, c.Bool("json"))
+			return printReceipt(stdout, r, c.Bool("json"))
 		},
 	}
 }

@@ -56,7 +56,7 @@ func tenantCommand() *cli.Command {
 						return exitErr(exitFailure, "%v", err)
 					}
 					if c.Bool("json") {
-						enc := json.NewEncoder(os.Stdout)
+						enc := json.NewEncoder(stdout)
 						enc.SetIndent("", "  ")
 						return enc.Encode(reg.Sorted())
 					}
@@ -69,7 +69,7 @@ func tenantCommand() *cli.Command {
 						if t.Operator {
 							op = ", operator"
 						}
-						fmt.Printf("%-20s %-12s %-24s %s (%s, %s%s)\n", t.ID, t.OrgNumber, t.Bucket, t.Name, ret, t.RetentionMode(), op)
+						fmt.Fprintf(stdout, "%-20s %-12s %-24s %s (%s, %s%s)\n", t.ID, t.OrgNumber, t.Bucket, t.Name, ret, t.RetentionMode(), op)
 					}
 					return nil
 				},
@@ -115,6 +115,6 @@ func tenantAdd(c *cli.Context) error {
 	}
 	fmt.Fprintf(os.Stderr, "added tenant %s (%s, %s), bucket %s; a running earkiv serve picks it up\n", t.ID, t.Name, t.OrgNumber, t.Bucket)
 	fmt.Fprintf(os.Stderr, "producer login: user %s, password (shown once):\n", t.Producer.User)
-	fmt.Println(plain)
+	fmt.Fprintln(stdout, plain)
 	return nil
 }

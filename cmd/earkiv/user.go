@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/user"
 	"strings"
 	"text/tabwriter"
 
@@ -13,6 +14,8 @@ import (
 
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/people"
+	"github.com/earkiv/earkiv/internal/peopleadmin"
+	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
@@ -80,12 +83,12 @@ func userAdd(c *cli.Context) error {
 	if err := errors.Join(ids.Person(n.ID), people.CheckRoles(t, roles), people.CheckNewPassword(n.Password, n.ID, n.Name)); err != nil {
 		return userErr(err)
 	}
-	store, stop, err := openPeople(c, t)
+	adm, stop, err := openAdmin(c, t)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	p, err := store.Add(c.Context, n)
+	p, err := adm.Add(c.Context, n)
 	if err != nil {
 		return userErr(err)
 	}
@@ -98,7 +101,7 @@ func userList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	store, stop, err := openPeople(c, t)
+	_, store, stop, err := openPeople(c, t)
 	if err != nil {
 		return err
 	}
@@ -108,7 +111,7 @@ func userList(c *cli.Context) error {
 		return userErr(err)
 	}
 	if c.Bool("json") {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(stdout)
 		for _, p := range list {
 			if err := enc.Encode(p); err != nil {
 				return exitErr(exitFailure, "%v", err)
@@ -116,7 +119,7 @@ func userList(c *cli.Context) error {
 		}
 		return nil
 	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tNAME\tROLES\tSTATE")
 	for _, p := range list {
 		state := "active"
@@ -139,12 +142,12 @@ func userDisable(c *cli.Context) error {
 	if err := ids.Person(c.String("id")); err != nil {
 		return userErr(err)
 	}
-	store, stop, err := openPeople(c, t)
+	adm, stop, err := openAdmin(c, t)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	p, err := store.Disable(c.Context, c.String("id"), 0)
+	p, err := adm.Disable(c.Context, c.String("id"), 0)
 	if err != nil {
 		return userErr(err)
 	}
@@ -168,22 +171,52 @@ func userTenant(c *cli.Context) (*tenant.Tenant, error) {
 // openPeople opens t's people in the data folder's NATS: the running
 // serve's, else the folder's embedded server, started for the command.
 // A folder whose serve never ran gets the secrets serve would make.
-func openPeople(c *cli.Context, t *tenant.Tenant) (*people.Store, func(), error) {
+func openPeople(c *cli.Context, t *tenant.Tenant) (*queue.Client, *people.Store, func(), error) {
 	dir := c.String("data-dir")
 	if _, err := service.LoadSecrets(dir, true); err != nil {
-		return nil, nil, exitErr(exitFailure, "%v", err)
+		return nil, nil, nil, exitErr(exitFailure, "%v", err)
 	}
 	q, stop, err := service.OpenQueue(c.Context, dir, c.String("tenants"), service.NATSConfig{URL: c.String("nats.url"),
 		User: c.String("nats.user"), Password: c.String("nats.password"), Addr: c.String("nats.addr")}, slog.Default())
 	if err != nil {
-		return nil, nil, exitErr(exitFailure, "%v", err)
+		return nil, nil, nil, exitErr(exitFailure, "%v", err)
 	}
 	s, err := people.Open(c.Context, q, t)
 	if err != nil {
 		stop()
-		return nil, nil, exitErr(exitFailure, "%v", err)
+		return nil, nil, nil, exitErr(exitFailure, "%v", err)
 	}
-	return s, stop, nil
+	return q, s, stop, nil
+}
+
+// openAdmin opens t's people for a change, logged in t's access log as
+// made by the operator's system account.
+func openAdmin(c *cli.Context, t *tenant.Tenant) (*peopleadmin.Admin, func(), error) {
+	q, store, stop, err := openPeople(c, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := service.OpenAccessLog(c.String("data-dir"), c.String("tenants"), q, nil)
+	if err == nil {
+		var adm *peopleadmin.Admin
+		if adm, err = peopleadmin.New(store, log, nil, peopleadmin.Actor{Tenant: t.ID, Person: systemActor()}); err == nil {
+			return adm, stop, nil
+		}
+	}
+	stop()
+	return nil, nil, exitErr(exitFailure, "%v", err)
+}
+
+// systemActor names the operator's account as the access log shows a
+// change made on the command line: "system:<user>".
+func systemActor() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	} else if v := os.Getenv("USER"); v != "" {
+		name = v
+	}
+	return "system:" + name
 }
 
 // userErr is exit 1 for what the operator gave wrong, 2 for the rest.

@@ -113,6 +113,30 @@ func TestUserCommands(t *testing.T) {
 	if len(got) != 2 || got[0].ID != "anna.svensson" || got[0].Tenant != "exempelby" || len(got[0].Roles) != 2 || !got[1].Disabled {
 		t.Fatalf("user list --json: %+v", got)
 	}
+
+	// Each change is in the access log, made by the operator's account.
+	out, errs, code = runCLI(t, "accesslog", "export", "--data-dir", e.data, "--nats.addr", e.natsAddr, "--s3.addr", e.s3Addr, "--tenant", "exempelby")
+	if code != 0 {
+		t.Fatalf("accesslog export: exit %d %s", code, errs)
+	}
+	var changes []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var en struct {
+			Person, Action, Detail string
+			Objects                []string
+		}
+		if err := json.Unmarshal([]byte(l), &en); err != nil {
+			t.Fatalf("export: %q: %v", l, err)
+		}
+		if !strings.HasPrefix(en.Person, "system:") || en.Action != "change.person" {
+			t.Errorf("entry %+v", en)
+		}
+		changes = append(changes, strings.Join(en.Objects, " ")+" "+en.Detail)
+	}
+	want := []string{"person:anna.svensson lagt till; roller: läsare, arkivarie", "person:bo.ek lagt till; roller: administratör", "person:bo.ek inaktiverad"}
+	if strings.Join(changes, "|") != strings.Join(want, "|") {
+		t.Fatalf("logged changes\n%q\nwant\n%q", changes, want)
+	}
 }
 
 // TestUserDriftInOperatorTenant: the joint body's own people may hold

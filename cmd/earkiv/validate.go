@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/earkiv/earkiv/internal/validate"
@@ -53,9 +51,9 @@ Exit status: 0 all packages valid, 1 at least one invalid, 2 could not run.`,
 					return exitErr(exitFailure, "validate %s: %v", p, err)
 				}
 				if c.Bool("json") {
-					err = res.Report.WriteJSON(os.Stdout)
+					err = res.Report.WriteJSON(stdout)
 				} else {
-					err = res.Report.WriteText(os.Stdout, c.Bool("verbose"))
+					err = res.Report.WriteText(stdout, c.Bool("verbose"))
 				}
 				if err != nil {
 					return exitErr(exitFailure, "write report: %v", err)

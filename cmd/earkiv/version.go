@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
 
@@ -63,9 +62,9 @@ func versionCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			b := readBuildInfo()
 			if c.Bool("json") {
-				return json.NewEncoder(os.Stdout).Encode(b)
+				return json.NewEncoder(stdout).Encode(b)
 			}
-			fmt.Println(b.Version)
+			fmt.Fprintln(stdout, b.Version)
 			return nil
 		},
 	}

@@ -44,12 +44,12 @@ func xsdCommand() *cli.Command {
 					return exitErr(exitFailure, "%s: %v", p, err)
 				}
 				if len(issues) == 0 {
-					fmt.Printf("%s validates\n", p)
+					fmt.Fprintf(stdout, "%s validates\n", p)
 					continue
 				}
 				code = exitInvalid
 				for _, is := range issues {
-					fmt.Printf("%s:%d:%d: %s\n", p, is.Line, is.Column, is.Message)
+					fmt.Fprintf(stdout, "%s:%d:%d: %s\n", p, is.Line, is.Column, is.Message)
 				}
 			}
 			if code != exitOK {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -53,6 +55,7 @@ type Entry struct {
 	Objects []string  `json:"objects,omitempty"` // ids of cases, documents, people, lists
 	Query   string    `json:"query,omitempty"`   // a search's query
 	Reason  string    `json:"reason,omitempty"`  // where one is asked
+	Detail  string    `json:"detail,omitempty"`  // what a change did, e.g. the roles given; never record content
 	Client  string    `json:"client,omitempty"`  // client address
 	Prev    tlog.Hash `json:"prev"`
 	Hash    tlog.Hash `json:"hash"`
@@ -143,4 +146,13 @@ func hashOK(stored []byte, want tlog.Hash) bool {
 	var got tlog.Hash
 	h.Sum(got[:0])
 	return got == want
+}
+
+// CSVHeader names the columns of CSVRecord, for exports.
+var CSVHeader = []string{"n", "time", "tenant", "person", "role", "action", "objects", "query", "reason", "detail", "client", "prev", "hash"}
+
+// CSVRecord is e as a row under CSVHeader; objects are separated by spaces.
+func (e Entry) CSVRecord() []string {
+	return []string{strconv.FormatUint(e.N, 10), e.Time.Format(time.RFC3339Nano), e.Tenant, e.Person, e.Role, string(e.Action),
+		strings.Join(e.Objects, " "), e.Query, e.Reason, e.Detail, e.Client, e.Prev.String(), e.Hash.String()}
 }

@@ -274,3 +274,62 @@ func (s *Store) dummyHash() ([]byte, error) {
 	}
 	return s.dummy, nil
 }
+
+// Ensure makes or updates the person with id as the municipality's
+// identity provider describes them at a login: name and roles as given,
+// without a local password. A disabled person stays disabled and is
+// refused (ErrBadLogin), so disabling in earkiv holds whatever the
+// provider says. It returns the person as stored.
+func (s *Store) Ensure(ctx context.Context, id, name string, roles []Role) (*Person, error) {
+	if err := ids.Person(id); err != nil {
+		return nil, err
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	roles = normalize(roles)
+	if err := CheckRoles(s.tenant, roles); err != nil {
+		return nil, err
+	}
+	for range 3 { // a concurrent first login of the same person makes it meanwhile
+		p, err := s.Get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			now := time.Now().UTC()
+			p = &Person{Tenant: s.tenant.ID, ID: id, Name: name, Roles: roles, Created: now, Updated: now}
+			b, err := json.Marshal(p.record())
+			if err != nil {
+				return nil, fmt.Errorf("encode person %s: %w", id, err)
+			}
+			rev, err := s.kv.Create(ctx, key(id), b)
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("store person %s of %s: %w", id, s.tenant.ID, err)
+			}
+			p.Revision = rev
+			return p, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if p.Disabled {
+			return nil, fmt.Errorf("%w: %s of %s is disabled", ErrBadLogin, id, s.tenant.ID)
+		}
+		p, err = s.update(ctx, id, p.Revision, func(p *Person) (bool, error) {
+			if p.Name == name && slices.Equal(p.Roles, roles) {
+				return false, nil
+			}
+			p.Name, p.Roles = name, roles
+			return true, nil
+		})
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		return p, err
+	}
+	return nil, fmt.Errorf("%w: %s of %s changes too often to be stored", ErrConflict, id, s.tenant.ID)
+}
+
+// Tenant is the id of the store's tenant.
+func (s *Store) Tenant() string { return s.tenant.ID }

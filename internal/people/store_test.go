@@ -234,3 +234,32 @@ func TestRevisionConflict(t *testing.T) {
 		t.Fatalf("%d won, %d lost; want one each", won, lost)
 	}
 }
+
+func TestEnsure(t *testing.T) {
+	alfa, _ := stores(t)
+	c := ctx(t)
+	p, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Arkivarie})
+	if err != nil || p.PasswordHash != "" || !p.Has(people.Arkivarie) {
+		t.Fatalf("first login: %+v, %v", p, err)
+	}
+	if _, err := alfa.CheckPassword(c, "eva.ek", ""); !errors.Is(err, people.ErrBadLogin) {
+		t.Fatalf("a provider's person has no local password: %v", err)
+	}
+	p2, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Arkivarie})
+	if err != nil || p2.Revision != p.Revision {
+		t.Fatalf("unchanged login rewrote the person: rev %d -> %d, %v", p.Revision, p2.Revision, err)
+	}
+	p3, err := alfa.Ensure(c, "eva.ek", "Eva Ek-Berg", []people.Role{people.Lasare})
+	if err != nil || p3.Name != "Eva Ek-Berg" || p3.Has(people.Arkivarie) || !p3.Has(people.Lasare) {
+		t.Fatalf("changed roles: %+v, %v", p3, err)
+	}
+	if _, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Drift}); !errors.Is(err, people.ErrRole) {
+		t.Fatalf("drift in a municipality: %v", err)
+	}
+	if _, err := alfa.Disable(c, "eva.ek", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Lasare}); !errors.Is(err, people.ErrBadLogin) {
+		t.Fatalf("disabled person let in by the provider: %v", err)
+	}
+}

@@ -119,11 +119,18 @@ func OpenQueue(ctx context.Context, dataDir, tenantsFile string, c NATSConfig, l
 		srv.WaitForShutdown()
 		return nil, nil, err
 	}
-	return q, func() {
+	stop = func() {
 		q.Close()
 		srv.Shutdown()
 		srv.WaitForShutdown()
-	}, nil
+	}
+	// A folder whose serve never ran has no streams yet; the access log
+	// of a command's changes needs its own.
+	if err := q.Setup(ctx, ids(reg), queue.SetupOptions{}); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return q, stop, nil
 }
 
 // isDefaultURL tells whether url is the NATS address a command assumes
