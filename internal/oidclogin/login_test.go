@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -549,5 +550,27 @@ func TestBadConfig(t *testing.T) {
 		if _, _, err := l.Finish(w, r); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Finish: %v, want %q", err, c.want)
 		}
+	}
+}
+
+// TestExampleFile: the oidc blocks of the example tenants file pass the
+// role checks too, so what docs/examples shows is what earkiv accepts.
+func TestExampleFile(t *testing.T) {
+	reg, err := tenant.Load(filepath.Join("..", "..", "docs", "examples", "tenants.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckRegistry(reg); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := reg.Get("exempelby")
+	if x.OIDC == nil || x.OIDC.RoleMap["arkiv-admin"] != "administratör" {
+		t.Fatalf("exempelby has no oidc block: %+v", x.OIDC)
+	}
+	x.Operator = false
+	f, _ := reg.Get("forbundet")
+	f.Operator = false
+	if err := CheckRegistry(reg); !errors.Is(err, people.ErrRole) {
+		t.Fatalf("drift outside the operator tenant: %v", err)
 	}
 }
