@@ -1,0 +1,213 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/earkiv/earkiv/internal/accesslog"
+	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/people"
+	"github.com/earkiv/earkiv/internal/placement"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/records"
+	"github.com/earkiv/earkiv/internal/session"
+	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/earkiv/earkiv/internal/testenv"
+)
+
+// password is every test person's password.
+const password = "korrekt häst batteri häftklammer"
+
+// env is the web interface on real parts: embedded NATS (people,
+// sessions, receipts, the access log), versitygw (the AIPs' files), a
+// SQLite catalog filled from the shared samples' metadata.
+type env struct {
+	reg      *tenant.Registry
+	svc      *queue.Client
+	store    *storage.Store
+	log      *accesslog.Log
+	cat      *catalog.Catalog
+	sessions *session.Store
+	h        *Handler
+	srv      *httptest.Server
+
+	secretAIP, openAIP, betaAIP string // AIP ids
+	secretCase                      string // the CITS ERMS sample's case, restricted
+	openCase, openDoc               string // a case of the generated ERMS sample, with a file
+	fileBody                        []byte
+	betaCase                        string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	pw := map[string]string{}
+	alfa, beta := testenv.Tenant(t, "alfa", "2120000001", pw), testenv.Tenant(t, "beta", "2120000002", pw)
+	alfa.Name, beta.Name = "Alfaby kommun", "Betaholm kommun"
+	e := &env{reg: &tenant.Registry{Tenants: []*tenant.Tenant{alfa, beta}}}
+	tenants := func() *tenant.Registry { return e.reg }
+	n := testenv.StartNATS(t, t.TempDir(), e.reg.Tenants, pw)
+	e.svc = n.Service(t)
+	e.store = testenv.Versity(t).Store(t)
+	for _, x := range e.reg.Tenants {
+		if err := e.store.EnsureBucket(ctx, x.Bucket); err != nil {
+			t.Fatal(err)
+		}
+	}
+	place := placement.Fixed{Store: e.store}
+	e.log = accesslog.New(accesslog.Config{Queue: e.svc, Tenants: tenants, Place: place})
+	var err error
+	if e.cat, err = catalog.Open(ctx, filepath.Join(t.TempDir(), "catalog.db")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.cat.Close() })
+	if e.sessions, err = session.Open(ctx, e.svc, session.DefaultPolicy(), slog.Default()); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- e.sessions.Run(runCtx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil && runCtx.Err() == nil {
+			t.Errorf("session store: %v", err)
+		}
+	})
+
+	e.addPeople(t, alfa, map[string][]people.Role{"lena.lasare": {people.Lasare}, "arne.arkivarie": {people.Arkivarie},
+		"ada.admin": {people.Administrator}})
+	e.addPeople(t, beta, map[string][]people.Role{"bo.arkivarie": {people.Arkivarie}})
+	e.fillCatalog(t, alfa, beta)
+
+	guard := authguard.New(authguard.Policy{AccountFailures: 3, AccountWindow: time.Minute, AccountLock: time.Minute, Trusted: time.Minute,
+		AddressFree: 1000, AddressDelay: time.Millisecond, AddressMaxDelay: time.Millisecond, AddressForget: time.Minute, MaxEntries: 1000}, slog.Default())
+	e.h, err = New(Config{Tenants: tenants, People: e.svc, Sessions: e.sessions, Catalog: e.cat, Receipts: e.svc, Place: place,
+		AccessLog: e.log, Guard: guard, HashCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(e.h)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func (e *env) addPeople(t *testing.T, tn *tenant.Tenant, who map[string][]people.Role) {
+	t.Helper()
+	st, err := people.Open(context.Background(), e.svc, tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.HashCost = bcrypt.MinCost
+	for id, roles := range who {
+		if _, err := st.Add(context.Background(), people.NewPerson{ID: id, Name: strings.ToUpper(id[:1]) + id[1:strings.Index(id, ".")], Roles: roles, Password: password}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// cases reads the cases of a sample's descriptive metadata.
+func cases(t *testing.T, p string) []records.Case {
+	t.Helper()
+	d := etree.NewDocument()
+	if err := d.ReadFromFile(p); err != nil {
+		t.Fatalf("sample %s: %v", p, err)
+	}
+	cs, ok := records.Extract(d.Root())
+	if !ok || len(cs) == 0 {
+		t.Fatalf("sample %s: no cases", p)
+	}
+	return cs
+}
+
+// fillCatalog catalogs alfa's AIPs: the CITS ERMS example (a case with
+// sekretess) and the generated ERMS package, whose first document links
+// its file; beta gets the same generated package, so its ids differ only
+// by AIP.
+func (e *env) fillCatalog(t *testing.T, alfa, beta *tenant.Tenant) {
+	t.Helper()
+	ctx := context.Background()
+	root := testenv.RepoRoot(t)
+	secret := cases(t, filepath.Join(root, "..", "shared", "samples", "cits-erms-examples", "svenska-kyrkan-ERMS-SVK-ARENDE-exempel.xml"))
+	open := cases(t, filepath.Join(root, "packages-sample", "eark-valid-erms", "metadata", "descriptive", "erms.xml"))
+	filePath := "representations/rep1/data/arende-0001/handling-0001.txt"
+	body, err := os.ReadFile(filepath.Join(root, "packages-sample", "eark-valid-erms", filePath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fileBody = body
+	open[0].Documents[0].Files = []string{filePath}
+	secret[0].Documents[0].Files = []string{filePath}
+
+	put := func(tn *tenant.Tenant, pkg string, cs []records.Case) string {
+		id := aip.ID(tn.ID, pkg)
+		sum := sha256.Sum256(body)
+		obj := aip.Object{Key: aip.SubmissionKey(id, filePath), Path: "submission/" + filePath, Role: aip.RoleSubmission,
+			Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), MIME: "text/plain"}
+		if _, err := e.store.Put(ctx, tn.Bucket, obj.Key, bytes.NewReader(body), storage.PutOptions{Size: obj.Size, ContentType: obj.MIME}); err != nil {
+			t.Fatal(err)
+		}
+		m := &aip.Manifest{Format: aip.ManifestFormat, Tenant: tn.ID, Bucket: tn.Bucket, AIPID: id, PackageID: pkg, SubmissionID: "s-" + pkg,
+			Created: time.Now().UTC(), Digest: "sha256:x", Files: 1, Bytes: obj.Size, Objects: []aip.Object{obj}, Cases: cs, Label: "Paket " + pkg}
+		if err := e.cat.PutAIP(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	e.secretAIP = put(alfa, "cits-erms", secret)
+	e.openAIP = put(alfa, "erms-1", open)
+	e.betaAIP = put(beta, "erms-1", open)
+	e.secretCase, e.openCase, e.openDoc, e.betaCase = secret[0].ID, open[0].ID, open[0].Documents[0].ID, open[0].ID
+	now := time.Now().UTC()
+	for _, r := range []*earkiv.Receipt{
+		{Tenant: "alfa", SubmissionID: "s-erms-1", PackageID: "erms-1", AIPID: e.openAIP, Status: earkiv.Accepted, Files: 9, Bytes: 12_345, Submitted: now.Add(-time.Hour), Finished: now.Add(-time.Hour)},
+		{Tenant: "alfa", SubmissionID: "s-trasig", PackageID: "trasig", Status: earkiv.Rejected, Reason: "invalid package", Submitted: now, Finished: now},
+	} {
+		if err := e.cat.PutReceipt(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// casePath is the page of a case.
+func casePath(aipID, caseID string) string {
+	return "/arenden/" + url.PathEscape(aipID) + "/" + url.PathEscape(caseID)
+}
+
+// client is a browser-like HTTP client with its own cookies that does not
+// follow redirects, so a test sees each answer.
+func (e *env) client(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 30 * time.Second}
+}
+
+// entries are the access log entries of tenant.
+func (e *env) entries(t *testing.T, tenantID string) []accesslog.Entry {
+	t.Helper()
+	var out []accesslog.Entry
+	for x, err := range e.log.Export(context.Background(), tenantID, time.Time{}, time.Time{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, x)
+	}
+	return out
+}
