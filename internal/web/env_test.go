@@ -94,7 +94,7 @@ func newEnv(t *testing.T) *env {
 	})
 
 	e.addPeople(t, alfa, map[string][]people.Role{"lena.lasare": {people.Lasare}, "arne.arkivarie": {people.Arkivarie},
-		"ada.admin": {people.Administrator}})
+		"ada.admin": {people.Administrator}, "otto.offer": {people.Lasare}})
 	e.addPeople(t, beta, map[string][]people.Role{"bo.arkivarie": {people.Arkivarie}})
 	e.fillCatalog(t, alfa, beta)
 
