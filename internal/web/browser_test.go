@@ -1,8 +1,8 @@
 package web
 
 import (
-	_ "embed"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -239,6 +239,11 @@ func TestBrowser(t *testing.T) {
 		b := e.tab(t)
 		b.login("Alfaby kommun", "arne.arkivarie", password)
 		b.axe() // the start page with deliveries and fixity
+		b.navigateBy(chromedp.Click(chromedp.CSS(`a[href="/leveranser/` + rejectedID + `"]`)))
+		if h := b.text("main"); !strings.Contains(h, "Avvisad") || !strings.Contains(h, "Fel som måste rättas") {
+			b.fail("rejected delivery:\n%s", h)
+		}
+		b.axe()
 		b.open(casePath(e.secretAIP, e.secretCase))
 		b.axe()
 		reason := "Begäran om utlämnande, dnr KS 2026/81"

@@ -28,11 +28,15 @@ import (
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/records"
+	"github.com/earkiv/earkiv/internal/report"
 	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
+
+// rejectedID is alfa's rejected delivery.
+const rejectedID = "0190c3a2-7d1e-7c4a-9f3e-2b8d5a6c1e0f"
 
 // password is every test person's password.
 const password = "korrekt häst batteri häftklammer"
@@ -51,10 +55,10 @@ type env struct {
 	srv      *httptest.Server
 
 	secretAIP, openAIP, betaAIP string // AIP ids
-	secretCase                      string // the CITS ERMS sample's case, restricted
-	openCase, openDoc               string // a case of the generated ERMS sample, with a file
-	fileBody                        []byte
-	betaCase                        string
+	secretCase                  string // the CITS ERMS sample's case, restricted
+	openCase, openDoc           string // a case of the generated ERMS sample, with a file
+	fileBody                    []byte
+	betaCase                    string
 }
 
 func newEnv(t *testing.T) *env {
@@ -177,13 +181,20 @@ func (e *env) fillCatalog(t *testing.T, alfa, beta *tenant.Tenant) {
 	e.betaAIP = put(beta, "erms-1", open)
 	e.secretCase, e.openCase, e.openDoc, e.betaCase = secret[0].ID, open[0].ID, open[0].Documents[0].ID, open[0].ID
 	now := time.Now().UTC()
+	rep := &report.Report{Package: "trasig", Valid: false, Files: 3, Errors: 1, Warnings: 1}
+	rep.Add("CSIP58", report.MUST, report.Location{File: "METS.xml", Line: 12, Path: "mets/fileSec/fileGrp/file"}, "file %s is listed but not in the package", "data/a.pdf")
+	rep.Add("CSIP17", report.SHOULD, report.Location{File: "METS.xml"}, "mets/@TYPE should give the content category")
 	for _, r := range []*earkiv.Receipt{
 		{Tenant: "alfa", SubmissionID: "s-erms-1", PackageID: "erms-1", AIPID: e.openAIP, Status: earkiv.Accepted, Files: 9, Bytes: 12_345, Submitted: now.Add(-time.Hour), Finished: now.Add(-time.Hour)},
-		{Tenant: "alfa", SubmissionID: "s-trasig", PackageID: "trasig", Status: earkiv.Rejected, Reason: "invalid package", Submitted: now, Finished: now},
+		{Tenant: "alfa", SubmissionID: rejectedID, PackageID: "trasig", Status: earkiv.Rejected, Reason: "invalid package", Files: 3, Submitted: now, Finished: now, Report: rep},
 	} {
 		if err := e.cat.PutReceipt(ctx, r); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := e.svc.PutReceipt(ctx, &earkiv.Receipt{Tenant: "alfa", SubmissionID: rejectedID, PackageID: "trasig", Status: earkiv.Rejected,
+		Reason: "invalid package", Files: 3, Submitted: now, Finished: now, Report: rep}); err != nil {
+		t.Fatal(err)
 	}
 }
 
