@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
+	"github.com/earkiv/earkiv/internal/people"
 )
 
 //go:embed testdata/axe.min.js
@@ -293,6 +294,33 @@ func TestBrowser(t *testing.T) {
 		b2.login("Alfaby kommun", "petra.ny", password)
 		if h := b2.text("h1"); h != "Välkommen, Petra Ny" {
 			b2.fail("the new person's start: %q", h)
+		}
+	})
+
+	t.Run("login through the municipality's OpenID provider", func(t *testing.T) {
+		e.idp.QueueUser(&idpUser{sub: "b6f1e0c2", username: "Olle.OIDC", name: "Olle Oidcsson", groups: []string{"arkiv-arkivarie", "annat"}})
+		b := e.tab(t)
+		b.open("/inloggning")
+		b.navigateBy(chromedp.Click(chromedp.CSS(`a[href="/inloggning/oidc/alfa"]`)))
+		if h := b.text("h1"); h != "Välkommen, Olle Oidcsson" {
+			b.fail("after the provider: heading %q", h)
+		}
+		st, err := people.Open(t.Context(), e.svc, e.reg.Tenants[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := st.Get(t.Context(), "olle.oidc")
+		if err != nil || !slices.Equal(p.Roles, []people.Role{people.Arkivarie}) || p.PasswordHash != "" {
+			b.fail("the person as the provider describes them: %+v %v", p, err)
+		}
+		if !slices.ContainsFunc(e.entries(t, "alfa"), func(x accesslog.Entry) bool {
+			return x.Action == accesslog.Login && x.Person == "olle.oidc" && x.Detail == "oidc"
+		}) {
+			b.fail("the OIDC login is not in the access log")
+		}
+		b.open("/arenden")
+		if !strings.Contains(b.text("main"), "Public 360") {
+			b.fail("the OIDC person's cases")
 		}
 	})
 }

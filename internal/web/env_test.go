@@ -3,6 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
@@ -17,6 +20,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/oauth2-proxy/mockoidc"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
@@ -24,6 +29,7 @@ import (
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/oidclogin"
 	"github.com/earkiv/earkiv/internal/people"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -59,6 +65,55 @@ type env struct {
 	openCase, openDoc           string // a case of the generated ERMS sample, with a file
 	fileBody                    []byte
 	betaCase                    string
+	idp                         *mockoidc.MockOIDC
+}
+
+// startIDP starts a real OpenID provider (mockoidc) on a loopback port;
+// its authorisation endpoint logs in the next queued user at once.
+func startIDP(t *testing.T) *mockoidc.MockOIDC {
+	t.Helper()
+	m, err := mockoidc.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ClientID = "earkiv"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(ln, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Shutdown(); err != nil {
+			t.Errorf("stop the OpenID provider: %v", err)
+		}
+	})
+	return m
+}
+
+// idpUser is a person at the provider, with the claims a municipality's
+// provider gives: preferred_username, name and groups.
+type idpUser struct {
+	sub, username, name string
+	groups              []string
+}
+
+type idpClaims struct {
+	*mockoidc.IDTokenClaims
+	PreferredUsername string   `json:"preferred_username,omitempty"`
+	Name              string   `json:"name,omitempty"`
+	Groups            []string `json:"groups,omitempty"`
+}
+
+func (u *idpUser) ID() string { return u.sub }
+
+func (u *idpUser) Userinfo([]string) ([]byte, error) {
+	return json.Marshal(map[string]any{"sub": u.sub, "preferred_username": u.username, "name": u.name})
+}
+
+func (u *idpUser) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
+	return &idpClaims{IDTokenClaims: base, PreferredUsername: u.username, Name: u.name, Groups: u.groups}, nil
 }
 
 func newEnv(t *testing.T) *env {
@@ -104,13 +159,23 @@ func newEnv(t *testing.T) *env {
 
 	guard := authguard.New(authguard.Policy{AccountFailures: 3, AccountWindow: time.Minute, AccountLock: time.Minute, Trusted: time.Minute,
 		AddressFree: 1000, AddressDelay: time.Millisecond, AddressMaxDelay: time.Millisecond, AddressForget: time.Minute, MaxEntries: 1000}, slog.Default())
-	e.h, err = New(Config{Tenants: tenants, People: e.svc, Sessions: e.sessions, Catalog: e.cat, Receipts: e.svc, Place: place,
+	// The server is up before the handler, since the OIDC callback URL
+	// names its address.
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.h.ServeHTTP(w, r) }))
+	t.Cleanup(e.srv.Close)
+	e.idp = startIDP(t)
+	alfa.OIDC = &tenant.OIDC{Issuer: e.idp.Issuer(), ClientID: e.idp.ClientID, ClientSecret: e.idp.ClientSecret,
+		Scopes: []string{"openid", "profile", "groups"}, RoleMap: map[string]string{"arkiv-arkivarie": "arkivarie", "arkiv-lasare": "läsare"}}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	oidc := oidclogin.New(oidclogin.Config{Tenants: tenants, RedirectURL: e.srv.URL + oidclogin.CallbackPath, Key: key})
+	e.h, err = New(Config{Tenants: tenants, People: e.svc, Sessions: e.sessions, OIDC: oidc, Catalog: e.cat, Receipts: e.svc, Place: place,
 		AccessLog: e.log, Guard: guard, HashCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(e.h)
-	t.Cleanup(e.srv.Close)
 	return e
 }
 
