@@ -41,6 +41,14 @@ import (
 	"github.com/earkiv/earkiv/internal/testenv"
 )
 
+// testLog discards the interface's logs unless EARKIV_TEST_LOGS is set.
+func testLog() *slog.Logger {
+	if os.Getenv("EARKIV_TEST_LOGS") != "" {
+		return slog.Default()
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
 // rejectedID is alfa's rejected delivery.
 const rejectedID = "0190c3a2-7d1e-7c4a-9f3e-2b8d5a6c1e0f"
 
@@ -58,6 +66,8 @@ type env struct {
 	cat      *catalog.Catalog
 	sessions *session.Store
 	h        *Handler
+	cfg      Config
+	nats     *testenv.NATS
 	srv      *httptest.Server
 
 	secretAIP, openAIP, betaAIP string // AIP ids
@@ -121,8 +131,9 @@ func newEnv(t *testing.T) *env {
 	ctx := context.Background()
 	pw := map[string]string{}
 	alfa, beta := testenv.Tenant(t, "alfa", "2120000001", pw), testenv.Tenant(t, "beta", "2120000002", pw)
-	alfa.Name, beta.Name = "Alfaby kommun", "Betaholm kommun"
-	e := &env{reg: &tenant.Registry{Tenants: []*tenant.Tenant{alfa, beta}}}
+	op := testenv.Tenant(t, "forbund", "2220000000", pw)
+	alfa.Name, beta.Name, op.Name, op.Operator = "Alfaby kommun", "Betaholm kommun", "Arkivförbundet", true
+	e := &env{reg: &tenant.Registry{Tenants: []*tenant.Tenant{alfa, beta, op}}}
 	tenants := func() *tenant.Registry { return e.reg }
 	n := testenv.StartNATS(t, t.TempDir(), e.reg.Tenants, pw)
 	e.svc = n.Service(t)
@@ -139,7 +150,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.cat.Close() })
-	if e.sessions, err = session.Open(ctx, e.svc, session.DefaultPolicy(), slog.Default()); err != nil {
+	if e.sessions, err = session.Open(ctx, e.svc, session.DefaultPolicy(), testLog()); err != nil {
 		t.Fatal(err)
 	}
 	runCtx, stop := context.WithCancel(ctx)
@@ -155,10 +166,11 @@ func newEnv(t *testing.T) *env {
 	e.addPeople(t, alfa, map[string][]people.Role{"lena.lasare": {people.Lasare}, "arne.arkivarie": {people.Arkivarie},
 		"ada.admin": {people.Administrator}, "otto.offer": {people.Lasare}})
 	e.addPeople(t, beta, map[string][]people.Role{"bo.arkivarie": {people.Arkivarie}})
+	e.addPeople(t, op, map[string][]people.Role{"dora.drift": {people.Drift}})
 	e.fillCatalog(t, alfa, beta)
 
 	guard := authguard.New(authguard.Policy{AccountFailures: 3, AccountWindow: time.Minute, AccountLock: time.Minute, Trusted: time.Minute,
-		AddressFree: 1000, AddressDelay: time.Millisecond, AddressMaxDelay: time.Millisecond, AddressForget: time.Minute, MaxEntries: 1000}, slog.Default())
+		AddressFree: 1000, AddressDelay: time.Millisecond, AddressMaxDelay: time.Millisecond, AddressForget: time.Minute, MaxEntries: 1000}, testLog())
 	// The server is up before the handler, since the OIDC callback URL
 	// names its address.
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.h.ServeHTTP(w, r) }))
@@ -170,9 +182,11 @@ func newEnv(t *testing.T) *env {
 	if _, err := rand.Read(key); err != nil {
 		t.Fatal(err)
 	}
-	oidc := oidclogin.New(oidclogin.Config{Tenants: tenants, RedirectURL: e.srv.URL + oidclogin.CallbackPath, Key: key})
-	e.h, err = New(Config{Tenants: tenants, People: e.svc, Sessions: e.sessions, OIDC: oidc, Catalog: e.cat, Receipts: e.svc, Place: place,
-		AccessLog: e.log, Guard: guard, HashCost: bcrypt.MinCost})
+	oidc := oidclogin.New(oidclogin.Config{Tenants: tenants, RedirectURL: e.srv.URL + oidclogin.CallbackPath, Key: key, Log: testLog()})
+	e.cfg = Config{Tenants: tenants, People: e.svc, Sessions: e.sessions, OIDC: oidc, Catalog: e.cat, Receipts: e.svc, Place: place,
+		AccessLog: e.log, Guard: guard, HashCost: bcrypt.MinCost, Log: testLog()}
+	e.nats = n
+	e.h, err = New(e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

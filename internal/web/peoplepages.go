@@ -84,6 +84,7 @@ func (h *Handler) showPeople(w http.ResponseWriter, r *http.Request, code int, d
 
 // formRoles reads the checked roles; unknown ones are refused by the store.
 func formRoles(r *http.Request) []people.Role {
+	_ = r.PostFormValue("roller") // parses the form; a bad body leaves no roles, which the store refuses
 	var out []people.Role
 	for _, s := range r.PostForm["roller"] {
 		out = append(out, people.Role(s))

@@ -1,15 +1,21 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/authz"
+	"github.com/earkiv/earkiv/internal/people"
+	"github.com/earkiv/earkiv/internal/testenv"
 )
 
 // get fetches path with c and returns the status and body.
@@ -25,11 +31,16 @@ func (e *env) post(t *testing.T, c *http.Client, path string, form url.Values) (
 
 func (e *env) do(t *testing.T, c *http.Client, method, path string, form url.Values) (*http.Response, string) {
 	t.Helper()
+	return e.doAt(t, e.srv.URL, c, method, path, form)
+}
+
+func (e *env) doAt(t *testing.T, base string, c *http.Client, method, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	req, err := http.NewRequest(method, base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,4 +353,112 @@ func TestWeb(t *testing.T) {
 			t.Fatal("adding a person not logged")
 		}
 	})
+
+	t.Run("drift sees counts, never a record", func(t *testing.T) {
+		c := e.login(t, "forbund", "dora.drift")
+		resp, body := e.get(t, c, "/")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Tjänstens hälsa") || !strings.Contains(body, "<td>alfa</td>") {
+			t.Fatalf("drift's start: %d\n%s", resp.StatusCode, body)
+		}
+		for _, leak := range []string{e.openAIP, e.secretAIP, rejectedID, "Bygglov", "trasig", e.openCase} {
+			if strings.Contains(body, leak) {
+				t.Errorf("drift's start shows %q", leak)
+			}
+		}
+		if resp, _ := e.get(t, c, "/arenden"); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("drift on the cases: %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("administratör changes roles and disables; the person is logged out", func(t *testing.T) {
+		admin := e.login(t, "alfa", "ada.admin")
+		if _, err := e.h.cfg.Tenants().Get("alfa"); err != nil {
+			t.Fatal(err)
+		}
+		st, err := people.Open(t.Context(), e.svc, e.reg.Tenants[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		victim := e.login(t, "alfa", "otto.offer")
+		p, err := st.Get(t.Context(), "otto.offer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rev := strconv.FormatUint(p.Revision, 10)
+		resp, body := e.post(t, admin, "/personer/otto.offer/roller", url.Values{"rev": {rev}, "roller": {"arkivarie"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("set roles: %d\n%s", resp.StatusCode, body)
+		}
+		resp, body = e.post(t, admin, "/personer/otto.offer/inaktivera", url.Values{"rev": {rev}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "ändrades av någon annan") {
+			t.Fatalf("disable at an old revision: %d\n%s", resp.StatusCode, body)
+		}
+		p, _ = st.Get(t.Context(), "otto.offer")
+		resp, _ = e.post(t, admin, "/personer/otto.offer/inaktivera", url.Values{"rev": {strconv.FormatUint(p.Revision, 10)}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("disable: %d", resp.StatusCode)
+		}
+		testenv.Eventually(t, 10*time.Second, func() error {
+			if resp, _ := e.get(t, victim, "/"); resp.StatusCode != http.StatusSeeOther {
+				return fmt.Errorf("the disabled person's session still answers %d", resp.StatusCode)
+			}
+			return nil
+		})
+	})
+
+	t.Run("nothing is shown when the access log cannot be written", func(t *testing.T) {
+		c := e.login(t, "alfa", "arne.arkivarie")
+		broken := e.nats.Service(t)
+		cfg := e.cfg
+		cfg.AccessLog = accesslog.New(accesslog.Config{Queue: broken, Tenants: cfg.Tenants})
+		h, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		broken.Close()
+		u, _ := url.Parse(e.srv.URL)
+		c.Jar.SetCookies(mustURL(t, srv.URL), c.Jar.Cookies(u))
+		for _, tc := range []struct {
+			path string
+			form url.Values
+		}{
+			{casePath(e.openAIP, e.openCase), nil},
+			{casePath(e.secretAIP, e.secretCase), url.Values{"skal": {"Begäran om allmän handling"}}},
+			{casePath(e.openAIP, e.openCase) + "/handlingar/" + url.PathEscape(e.openDoc) + "/filer/1", nil},
+		} {
+			method := http.MethodGet
+			var body io.Reader
+			if tc.form != nil {
+				method, body = http.MethodPost, strings.NewReader(tc.form.Encode())
+			}
+			req, _ := http.NewRequest(method, srv.URL+tc.path, body)
+			if tc.form != nil {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "Granskningsloggen kunde inte skrivas; försök igen") ||
+				strings.Contains(string(b), "Bygglov") || strings.Contains(string(b), "Det här är ett exempel") || strings.Contains(string(b), string(e.fileBody)) {
+				t.Fatalf("%s with the log down: %d\n%s", tc.path, resp.StatusCode, b)
+			}
+		}
+		resp, body := e.doAt(t, srv.URL, e.client(t), http.MethodPost, "/inloggning", url.Values{"kommun": {"alfa"}, "anvandare": {"lena.lasare"}, "losenord": {password}})
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Set-Cookie") != "" || !strings.Contains(body, "Granskningsloggen kunde inte skrivas") {
+			t.Fatalf("login with the log down: %d %v\n%s", resp.StatusCode, resp.Header, body)
+		}
+	})
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
