@@ -290,6 +290,20 @@ func TestBrowser(t *testing.T) {
 		b.axe()
 		b.open("/nycklar")
 		b.axe()
+		if got := b.eval(`typeof htmx`); got != "object" {
+			b.fail("htmx did not load under the page's CSP: typeof htmx is %q", got)
+		}
+		// htmx posts the boosted forms and swaps the page in place.
+		b.do(chromedp.SendKeys(chromedp.ID("nyckelnamn"), "exportskript"), chromedp.Click(chromedp.CSS(`section[aria-labelledby="skapa-nyckel"] button`)),
+			chromedp.WaitVisible(chromedp.ID("nyckel")))
+		if secret := b.text("#nyckel"); !strings.HasPrefix(secret, "ekt_alfa_") {
+			b.fail("new token %q", secret)
+		}
+		b.axe()
+		b.do(chromedp.Click(chromedp.CSS(`main table form button`)), chromedp.WaitVisible(chromedp.CSS(`p.okbox[role="status"]`)))
+		if msg := b.text("main"); !strings.Contains(msg, "Nyckeln är återkallad") || strings.Contains(msg, "exportskript") {
+			b.fail("after revoking:\n%s", msg)
+		}
 		b2 := e.tab(t)
 		b2.login("Alfaby kommun", "petra.ny", password)
 		if h := b2.text("h1"); h != "Välkommen, Petra Ny" {
