@@ -38,8 +38,9 @@ func (o *SetupOptions) defaults() {
 	}
 }
 
-// Setup creates (or updates) the service streams and each tenant's object
-// store, receipt bucket and people bucket. Only the service login may call it.
+// Setup creates (or updates) the service streams, the sessions and tokens
+// buckets, and each tenant's object store, receipt bucket and people
+// bucket. Only the service login may call it.
 func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) error {
 	o.defaults()
 	streams := []jetstream.StreamConfig{
@@ -69,6 +70,9 @@ func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) er
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", Consumer, err)
+	}
+	if err := c.setupSessions(ctx, o.Replicas); err != nil {
+		return err
 	}
 	for _, t := range tenants {
 		if err := c.SetupTenant(ctx, t, o); err != nil {
