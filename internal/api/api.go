@@ -20,6 +20,7 @@ import (
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
+	"github.com/earkiv/earkiv/internal/people"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
@@ -35,7 +36,12 @@ type Config struct {
 	// Authenticators find people (sessions, personal tokens), tried after
 	// the producers' basic login.
 	Authenticators []authn.Authenticator
-	Log            *slog.Logger
+	// People, Tokens and AccessLog serve people's scripts (login, whoami,
+	// the access log); without them those routes do not exist.
+	People    people.Buckets
+	Tokens    Tokens
+	AccessLog AccessLog
+	Log       *slog.Logger
 }
 
 // Receipts reads a tenant's receipts; queue.Client is one. It returns
@@ -74,6 +80,7 @@ func New(cfg Config) *Handler {
 	m.HandleFunc("GET", "/api/v1/aips", authz.ProducerAPI, authz.API, s.tenant(list(s, (*catalog.Catalog).AIPs)))
 	m.HandleFunc("GET", "/api/v1/aips/{id}", authz.ProducerAPI, authz.API, checkID(s.tenant(s.aip)))
 	m.HandleFunc("GET", "/api/v1/cases", authz.ProducerAPI, authz.API, s.tenant(list(s, (*catalog.Catalog).Cases)))
+	s.personRoutes(m)
 	auths := append([]authn.Authenticator{authn.Func(s.producer)}, cfg.Authenticators...)
 	return &Handler{s: s, h: headers(authn.Middleware(s.authFailed, auths...)(m))}
 }
