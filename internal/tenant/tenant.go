@@ -34,6 +34,8 @@ type Tenant struct {
 	// people may hold the role drift, since drift sees every tenant's
 	// health and no municipality's staff may.
 	Operator bool `yaml:"operator,omitempty" json:"operator,omitempty"`
+	// OIDC, if set, is the tenant's own identity provider for its people.
+	OIDC *OIDC `yaml:"oidc,omitempty" json:"-"`
 }
 
 // S3 is a per-tenant storage target.
@@ -98,6 +100,9 @@ func (t *Tenant) Validate() error {
 	case "", "GOVERNANCE", "COMPLIANCE":
 	default:
 		return fmt.Errorf("tenant %s: retention mode %q: want GOVERNANCE or COMPLIANCE", t.ID, t.Retention.Mode)
+	}
+	if t.OIDC != nil {
+		return t.OIDC.validate(t.ID)
 	}
 	return nil
 }
