@@ -25,11 +25,13 @@ import (
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/validate"
@@ -112,6 +114,7 @@ func Run(ctx context.Context, cfg Config) error {
 	//     to them, so they stop last (neither uses the other);
 	//   - the NATS connection: everything after it publishes or reads
 	//     through it, so it closes only when they have stopped;
+	//   - the session store's watch, which reads through the connection;
 	//   - the catalog, then its projection and the scheduled audits: the
 	//     catalog closes after everything that writes or reads it;
 	//   - the ingest workers, which ack through the connection and store
@@ -150,7 +153,16 @@ func Run(ctx context.Context, cfg Config) error {
 
 	promReg, metrics, queueGauge := newMetrics(guard)
 
+	// People's sessions and tokens; their cache follows the buckets, so a
+	// logout on any node ends the session on this one.
+	sessions, err := session.Open(ctx, q, session.DefaultPolicy(), log)
+	if err != nil {
+		return err
+	}
+	g.add("sessions", sessions.Run)
+
 	var cat *catalog.Catalog
+	var alog *accesslog.Log
 	if cfg.Catalog {
 		fixity := audit.NewMetrics(promReg)
 		if cat, err = startCatalog(ctx, g, dataDir, q, tenants.Load, stores, fixity.ObserveEvent, log); err != nil {
@@ -161,7 +173,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
-		alog := accesslog.New(accesslog.Config{Queue: q, Tenants: tenants.Load, Place: stores, Signer: sign, Verifier: verify})
+		alog = accesslog.New(accesslog.Config{Queue: q, Tenants: tenants.Load, Place: stores, Signer: sign, Verifier: verify})
 		g.add("access log checkpoints", accessCheckpoints(alog, tenants.Load, checkpointEvery, log))
 		if cfg.Fixity.Cycle > 0 {
 			sched := &audit.Schedule{Cycle: cfg.Fixity.Cycle, Interval: cfg.Fixity.Interval, Rate: cfg.Fixity.Rate, Workers: cfg.Fixity.Workers,
@@ -194,7 +206,12 @@ func Run(ctx context.Context, cfg Config) error {
 	// The producers' API and the operators' metrics listen apart: /metrics
 	// shows every tenant's counters.
 	if cfg.HTTPAddr != "" {
-		h := api.New(api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Guard: guard, Log: log, Health: health})
+		acfg := api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Guard: guard, Log: log, Health: health,
+			Authenticators: []authn.Authenticator{sessions.Authenticator(tenants.Load, guard)}}
+		if alog != nil { // serve: people log in and read the access log
+			acfg.People, acfg.Tokens, acfg.AccessLog = q, sessions, alog
+		}
+		h := api.New(acfg)
 		if ep.HTTP, err = serveHTTP(g, log, "http", cfg.HTTPAddr, h); err != nil {
 			return err
 		}
