@@ -103,3 +103,56 @@ func BenchmarkAuthenticate(b *testing.B) {
 		})
 	}
 }
+
+// TestTouchOncePerMinute: uses within a minute of the last write write
+// nothing; the first after it writes once. (Without Run, touches are
+// written in place, so the count is exact.)
+func TestTouchOncePerMinute(t *testing.T) {
+	e := start(t)
+	s := e.open(t, Policy{})
+	c := ctx(t)
+	secret, _, err := s.Create(c, anna())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := s.CreateToken(c, annaToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := func(b *bucket, secret string) uint64 {
+		kve, err := b.kv.Get(c, mustParse(t, secret).key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kve.Revision()
+	}
+	s0, t0 := rev(s.sessions, secret), rev(s.tokens, tok)
+	for range 5 {
+		e.clock.add(10 * time.Second)
+		if _, err := s.Get(c, secret); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetToken(c, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rev(s.sessions, secret) != s0 || rev(s.tokens, tok) != t0 {
+		t.Fatal("written within a minute of the last write")
+	}
+	e.clock.add(10 * time.Second)
+	for range 3 {
+		if _, err := s.Get(c, secret); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetToken(c, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Each bucket holds this one entry, so its revisions count its writes.
+	if s1, t1 := rev(s.sessions, secret), rev(s.tokens, tok); s1 != s0+1 || t1 != t0+1 {
+		t.Fatalf("written %d and %d times a minute after the last write, want once", s1-s0, t1-t0)
+	}
+	if got, err := s.Get(c, secret); err != nil || !got.LastSeen.Equal(e.clock.now()) {
+		t.Fatalf("last seen: %+v %v", got, err)
+	}
+}
