@@ -35,13 +35,19 @@ minio:
 	@test -x $(MINIO_BIN) || { echo "building MinIO server $(MINIO_VERSION) into $(MINIO_BIN) (once)"; \
 	  GOBIN=$(dir $(MINIO_BIN)) $(GO) install github.com/minio/minio@$(MINIO_VERSION); }
 
-# Tools tests need: xmllint for the differential XSD test.
+# Tools tests need: xmllint for the differential XSD test, Debian's
+# chromium for the web interface's browser tests (internal/web).
 deps:
 	@command -v xmllint >/dev/null 2>&1 || { \
 	  echo "installing libxml2-utils (xmllint)"; \
 	  (apt-get update -qq && apt-get install -y -qq libxml2-utils) >/dev/null 2>&1 || \
 	  (sudo apt-get update -qq && sudo apt-get install -y -qq libxml2-utils) >/dev/null 2>&1 || \
 	  { echo "could not install xmllint"; exit 2; }; }
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium (browser tests)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	  { echo "could not install chromium"; exit 2; }; }
 
 # Linters at pinned versions, installed once into the cache beside MinIO.
 STATICCHECK_VERSION ?= v0.8.2

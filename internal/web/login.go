@@ -1,0 +1,227 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/earkiv/earkiv/internal/accesslog"
+	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/people"
+	"github.com/earkiv/earkiv/internal/session"
+	"github.com/earkiv/earkiv/internal/tenant"
+)
+
+type loginData struct {
+	Tenants []*tenant.Tenant
+	OIDC    []*tenant.Tenant
+	Tenant  string // the one chosen
+	User    string
+	Back    string
+	Error   string
+}
+
+func (h *Handler) loginData(tenantID, user, back, problem string) loginData {
+	d := loginData{Tenant: tenantID, User: user, Error: problem}
+	if localPath(back) {
+		d.Back = back
+	}
+	for _, t := range h.cfg.Tenants().Tenants {
+		d.Tenants = append(d.Tenants, t)
+		if h.cfg.OIDC != nil && h.cfg.OIDC.Enabled(t) {
+			d.OIDC = append(d.OIDC, t)
+		}
+	}
+	sortByName(d.Tenants)
+	sortByName(d.OIDC)
+	return d
+}
+
+func sortByName(ts []*tenant.Tenant) {
+	for i := 1; i < len(ts); i++ { // few tenants: insertion sort keeps it short
+		for j := i; j > 0 && strings.ToLower(ts[j].Name) < strings.ToLower(ts[j-1].Name); j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}
+
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	if principal(r) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusOK, "login", "Logga in", h.loginData("", "", r.URL.Query().Get("till"), ""))
+}
+
+// Messages of a refused login. One message for every wrong id or
+// password, so the page does not tell which ids exist.
+const (
+	badLogin     = "Fel användar-id eller lösenord, eller så är kontot inaktiverat. Försök igen."
+	tooManyLogin = "För många misslyckade inloggningar. Kontot eller datorn är spärrad en stund; vänta och försök igen senare."
+	notLogged    = "Granskningsloggen kunde inte skrivas; försök igen."
+)
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	tenantID := r.PostFormValue("kommun")
+	user := strings.TrimSpace(r.PostFormValue("anvandare"))
+	password := r.PostFormValue("losenord")
+	back := r.PostFormValue("till")
+	refuse := func(code int, msg string) {
+		h.render(w, r, code, "login", "Logga in", h.loginData(tenantID, user, back, msg))
+	}
+	t, err := h.cfg.Tenants().Get(tenantID)
+	if err != nil {
+		h.log.Warn("web: login to an unknown tenant", "tenant", tenantID, "addr", clientAddr(r))
+		refuse(http.StatusUnauthorized, "Välj din kommun i listan.")
+		return
+	}
+	st, err := people.Open(ctx, h.cfg.People, t)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	var person *people.Person
+	var storeErr error
+	err = h.cfg.Guard.Check("person", t.ID+"/"+user, clientAddr(r), func() bool {
+		person, storeErr = st.CheckPassword(ctx, user, password)
+		if storeErr != nil && errors.Is(storeErr, people.ErrBadLogin) {
+			storeErr = nil
+			return false
+		}
+		return storeErr == nil
+	})
+	if storeErr != nil {
+		h.failed(w, r, storeErr)
+		return
+	}
+	if err != nil {
+		who := user
+		if who == "" {
+			who = "-"
+		}
+		if _, lerr := h.cfg.AccessLog.Append(ctx, accesslog.Entry{Tenant: t.ID, Person: who, Action: accesslog.LoginFailed,
+			Client: clientAddr(r), Detail: loginRefusal(err)}); lerr != nil {
+			h.log.Error("web: access log", "tenant", t.ID, "action", accesslog.LoginFailed, "err", lerr)
+		}
+		if errors.Is(err, authguard.ErrLocked) || errors.Is(err, authguard.ErrThrottled) {
+			refuse(http.StatusTooManyRequests, tooManyLogin)
+			return
+		}
+		refuse(http.StatusUnauthorized, badLogin)
+		return
+	}
+	h.startSession(w, r, t, person, session.MethodPassword, back)
+}
+
+func loginRefusal(err error) string {
+	switch {
+	case errors.Is(err, authguard.ErrLocked):
+		return "kontot spärrat"
+	case errors.Is(err, authguard.ErrThrottled):
+		return "adressen spärrad"
+	}
+	return "fel id eller lösenord"
+}
+
+// startSession opens a session for person, logs the login and sends the
+// browser on to back (a local path) or the start page. A login that cannot
+// be logged is undone.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, person *people.Person, method, back string) {
+	ctx := r.Context()
+	secret, _, err := h.cfg.Sessions.Create(ctx, session.NewSession{Tenant: t.ID, Person: person.ID, Name: person.Name,
+		Roles: person.Roles, Method: method, Client: r.UserAgent()})
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if _, err := h.cfg.AccessLog.Append(ctx, accesslog.Entry{Tenant: t.ID, Person: person.ID, Action: accesslog.Login,
+		Client: clientAddr(r), Detail: method}); err != nil {
+		h.log.Error("web: access log", "tenant", t.ID, "action", accesslog.Login, "err", err)
+		h.endQuietly(ctx, secret)
+		h.render(w, r, http.StatusServiceUnavailable, "login", "Logga in", h.loginData(t.ID, person.ID, back, notLogged))
+		return
+	}
+	session.SetCookie(w, secret, h.cfg.Secure, 0)
+	if !localPath(back) {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+func (h *Handler) endQuietly(ctx context.Context, secret string) {
+	if err := h.cfg.Sessions.End(ctx, secret); err != nil {
+		h.log.Error("web: end a session that could not be logged", "err", err)
+	}
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if c, err := r.Cookie(session.CookieName); err == nil && c.Value != "" {
+		if err := h.cfg.Sessions.End(r.Context(), c.Value); err != nil {
+			h.failed(w, r, err)
+			return
+		}
+	}
+	if _, err := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: p.Tenant, Person: p.ID, Action: accesslog.Logout,
+		Client: clientAddr(r)}); err != nil {
+		h.log.Error("web: access log", "tenant", p.Tenant, "action", accesslog.Logout, "err", err)
+	}
+	session.ClearCookie(w, h.cfg.Secure)
+	http.Redirect(w, r, "/inloggning", http.StatusSeeOther)
+}
+
+// oidcStart sends the browser to the tenant's identity provider. The tenant
+// here is only the one the person says they belong to; the provider's answer
+// decides who they are.
+func (h *Handler) oidcStart(w http.ResponseWriter, r *http.Request) {
+	t, err := h.cfg.Tenants().Get(r.PathValue("tenant"))
+	if err != nil || h.cfg.OIDC == nil || !h.cfg.OIDC.Enabled(t) {
+		h.notFound(w, r, "Inloggningen")
+		return
+	}
+	back := r.URL.Query().Get("till")
+	if !localPath(back) {
+		back = "/"
+	}
+	if err := h.cfg.OIDC.Start(w, r, t.ID, back); err != nil {
+		h.failed(w, r, err)
+	}
+}
+
+// oidcFinish takes the provider's answer, makes or updates the person as
+// the provider describes them and opens a session.
+func (h *Handler) oidcFinish(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.OIDC == nil {
+		h.notFound(w, r, "Inloggningen")
+		return
+	}
+	id, back, err := h.cfg.OIDC.Finish(w, r)
+	if err != nil {
+		h.log.Warn("web: oidc login refused", "addr", clientAddr(r), "err", err)
+		h.render(w, r, http.StatusUnauthorized, "login", "Logga in", h.loginData("", "", "", "Inloggningen via kommunens inloggningstjänst misslyckades. Försök igen."))
+		return
+	}
+	t, err := h.cfg.Tenants().Get(id.Tenant)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	st, err := people.Open(r.Context(), h.cfg.People, t)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	person, err := st.Ensure(r.Context(), id.Person, id.Name, id.Roles)
+	if err != nil {
+		if _, lerr := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: t.ID, Person: id.Person, Action: accesslog.LoginFailed,
+			Client: clientAddr(r), Detail: "oidc"}); lerr != nil {
+			h.log.Error("web: access log", "tenant", t.ID, "action", accesslog.LoginFailed, "err", lerr)
+		}
+		h.log.Warn("web: oidc person refused", "tenant", t.ID, "person", id.Person, "err", err)
+		h.render(w, r, http.StatusForbidden, "login", "Logga in", h.loginData(t.ID, "", "", "Du kan inte logga in i earkiv: kontot är inaktiverat eller saknar roller här. Kontakta kommunens administratör."))
+		return
+	}
+	h.startSession(w, r, t, person, session.MethodOIDC, back)
+}
