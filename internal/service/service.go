@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,7 +43,11 @@ import (
 type Config struct {
 	DataDir     string
 	TenantsFile string // default <data>/tenants.yaml
-	HTTPAddr    string // producers' API; empty: none
+	HTTPAddr    string // web pages and API; empty: none
+	// PublicURL is the address people reach HTTPAddr at, e.g. behind a
+	// TLS proxy (https://arkiv.example.se); identity providers send them
+	// back there. Empty: http://HTTPAddr.
+	PublicURL   string
 	MetricsAddr string // operators' /metrics and /healthz; empty: none
 	NATS        NATSConfig
 	S3          S3Config
@@ -211,11 +216,20 @@ func Run(ctx context.Context, cfg Config) error {
 		if alog != nil { // serve: people log in and read the access log
 			acfg.People, acfg.Tokens, acfg.AccessLog = q, sessions, alog
 		}
-		h := api.New(acfg)
+		var h http.Handler = api.New(acfg)
+		if cat != nil && alog != nil { // serve: the web pages beside the API
+			if h, err = withWeb(h.(*api.Handler), webConfig{cfg: cfg, tenants: tenants.Load, q: q, sessions: sessions, cat: cat,
+				place: stores, alog: alog, guard: guard, log: log}); err != nil {
+				return err
+			}
+		}
 		if ep.HTTP, err = serveHTTP(g, log, "http", cfg.HTTPAddr, h); err != nil {
 			return err
 		}
-		log.Info("http API", "url", ep.HTTP)
+		if r, ok := h.(PublicRoutes); ok {
+			ep.Routes = r.Routes()
+		}
+		log.Info("http API and web pages", "url", ep.HTTP)
 	}
 	if cfg.MetricsAddr != "" {
 		if ep.Metrics, err = serveHTTP(g, log, "metrics", cfg.MetricsAddr, api.Metrics(promReg, health)); err != nil {
