@@ -110,3 +110,10 @@ alog() { (cd internal/accesslog && go test -run XXX -bench "$1" -benchtime "$2" 
   /^BenchmarkAppendSerial/ { printf "  one writer, a round trip each: %.0f entries/s\n", m["entries/s"]; next }
   /^BenchmarkAppend/ { printf "access log appends, 64 writers: %.0f entries/s (target >= 5000/s)\n", m["entries/s"]; next }
   /^BenchmarkVerify1M/ { printf "access log verify of 1,000,000 entries: %.2fs (target <= 10s)\n", m["ns/op"] / 1e9 }'
+
+# Authorisation (issue 15): the median time of one API request through the
+# whole handler without credentials, with a session and with a personal
+# token, on a real session store (target: under 0.2 ms over none).
+(cd internal/api && go test -run XXX -bench AuthCost -benchtime 1x . 2>/dev/null | grep -E '^Benchmark') | awk '
+  { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
+    printf "authorisation per API request: session +%.1f µs, token +%.1f µs over %.1f µs without (target < 200 µs)\n", m["session-cost-µs"], m["token-cost-µs"], m["none-p50-µs"] }'

@@ -3,7 +3,7 @@
 # gateway and catalog under $DATA, a demo municipality, and the sample
 # packages submitted once it is up. Ctrl-C stops it. Every address moves
 # by flag or environment (the flag wins):
-#   --http.addr    HTTP     producers' API      127.0.0.1:8080
+#   --http.addr    HTTP     web pages and API   127.0.0.1:8080
 #   --metrics.addr METRICS  /metrics, /healthz  127.0.0.1:9464
 #   --nats.addr    NATS     embedded NATS       127.0.0.1:4222
 #   --s3.addr      S3       embedded S3 gateway 127.0.0.1:7070
@@ -41,6 +41,16 @@ done
 "$BIN" tenant add --data-dir "$DATA" --if-missing --id exempelby --name "Exempelby kommun" \
   --org 212000-0001 --password-file "$DATA/exempelby.password" >/dev/null
 
+# Demo people of Exempelby kommun for the web pages, each with a password
+# of its own in the data folder (made once).
+for who in "anna.arkivarie:Anna Arkivarie:arkivarie" "lars.lasare:Lars Läsare:läsare" "ada.admin:Ada Administratör:administratör"; do
+  id=${who%%:*} rest=${who#*:} name=${rest%%:*} role=${rest#*:}
+  pw="$DATA/$id.password"
+  [ -s "$pw" ] && continue
+  (umask 077; head -c 18 /dev/urandom | base64 | tr '+/' 'kx' >"$pw")
+  "$BIN" user add --data-dir "$DATA" --nats.addr "$NATS" --tenant exempelby --id "$id" --name "$name" --role "$role" --password-file "$pw" || true
+done
+
 "$BIN" serve --data-dir "$DATA" --http.addr "$HTTP" --metrics.addr "$METRICS" --nats.addr "$NATS" --s3.addr "$S3" &
 serve=$!
 # Ctrl-C (or TERM) stops serve cleanly and is a normal end; any other exit
@@ -66,6 +76,9 @@ cat <<MSG
   submit:   $BIN submit --tenant exempelby --nats.url nats://$NATS --password-file $DATA/exempelby.password --wait PACKAGE
   receipt:  $BIN receipt --tenant exempelby --nats.url nats://$NATS --password-file $DATA/exempelby.password ID
   events:   $BIN events --data-dir $DATA --from 1   (finds this serve from $DATA/endpoints.json)
+  web:      http://$HTTP/  log in to Exempelby kommun as anna.arkivarie, lars.lasare or ada.admin
+            with the password in $DATA/<id>.password
+  person:   $BIN login --server http://$HTTP --tenant exempelby --user anna.arkivarie --password-file $DATA/anna.arkivarie.password
   API:      curl -u exempelby:\$(cat $DATA/exempelby.password) http://$HTTP/api/v1/aips
   metrics:  curl http://$METRICS/metrics
 MSG

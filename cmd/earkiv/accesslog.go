@@ -10,6 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
+	"github.com/earkiv/earkiv/internal/api"
+	"github.com/earkiv/earkiv/internal/apiclient"
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/service"
 )
@@ -17,17 +19,18 @@ import (
 func accesslogCommand() *cli.Command {
 	flags := func(extra ...cli.Flag) []cli.Flag {
 		f := append([]cli.Flag{dataDirFlag(), tenantsFlag(),
-			&cli.StringFlag{Name: "tenant", Required: true, Usage: "the municipality whose log it is"},
+			&cli.StringFlag{Name: "tenant", Usage: "the municipality whose log it is (as a person: your own, the default)"},
 			natsURLFlag(clientNATSUsage), natsAddrFlag()}, natsLoginFlags()...)
-		return append(append(f, s3Flags(adminS3Usage)...), extra...)
+		f = append(append(f, s3Flags(adminS3Usage)...), serverFlags()...)
+		return append(f, extra...)
 	}
 	return &cli.Command{
 		Name:  "accesslog",
-		Usage: "the granskningslogg: verify a municipality's access log, or export it",
+		Usage: "the granskningslogg: verify a municipality's access log, or export it (on the data folder, or as a person with --server/--token)",
 		Subcommands: []*cli.Command{{
 			Name:   "verify",
 			Usage:  "check that no entry was changed, removed or reordered (exit 0 intact, 1 not, 2 could not check)",
-			Flags:  flags(),
+			Flags:  flags(&cli.BoolFlag{Name: "json", Usage: "the outcome as a JSON object"}),
 			Before: findServe,
 			Action: accesslogVerify,
 		}, {
@@ -47,6 +50,9 @@ func accesslogCommand() *cli.Command {
 
 // openAccessLog reaches the data folder's NATS and buckets.
 func openAccessLog(c *cli.Context) (*accesslog.Log, func(), error) {
+	if c.String("tenant") == "" {
+		return nil, nil, exitErr(exitInvalid, "--tenant is needed on the data folder")
+	}
 	if err := ids.Tenant(c.String("tenant")); err != nil {
 		return nil, nil, exitErr(exitFailure, "--tenant: %v", err)
 	}
@@ -73,16 +79,69 @@ func openAccessLog(c *cli.Context) (*accesslog.Log, func(), error) {
 	return l, func() { stopS(); stopQ() }, nil
 }
 
+// asPerson tells whether an access log command acts as a person over the
+// API (--server or --token given) rather than on the data folder.
+func asPerson(c *cli.Context) (bool, error) {
+	person := c.IsSet("server") || c.IsSet("token")
+	if person && c.IsSet("data-dir") {
+		return false, exitErr(exitInvalid, "either --data-dir (on the data folder) or --server/--token (as a person), not both")
+	}
+	return person, nil
+}
+
+// personTenant checks that --tenant, if given, is the person's own.
+func personTenant(c *cli.Context, cl *apiclient.Client) error {
+	if c.String("tenant") == "" {
+		return nil
+	}
+	me, err := cl.WhoAmI(c.Context)
+	if err != nil {
+		return personErr("accesslog", err)
+	}
+	if me.Tenant != c.String("tenant") {
+		return exitErr(exitInvalid, "--tenant %s: your token is of %s, and a person reads their own municipality's log only", c.String("tenant"), me.Tenant)
+	}
+	return nil
+}
+
 func accesslogVerify(c *cli.Context) error {
-	l, stop, err := openAccessLog(c)
+	person, err := asPerson(c)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	var r accesslog.Result
 	t := c.String("tenant")
-	r, err := l.Verify(c.Context, t)
-	if err != nil {
-		return exitErr(exitFailure, "accesslog verify %s: %v", t, err)
+	if person {
+		cl, err := personClient(c)
+		if err != nil {
+			return err
+		}
+		if err := personTenant(c, cl); err != nil {
+			return err
+		}
+		res, err := cl.VerifyAccessLog(c.Context)
+		if err != nil {
+			return personErr("accesslog verify", err)
+		}
+		r, t = res.Result, res.Tenant
+	} else {
+		l, stop, err := openAccessLog(c)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		if r, err = l.Verify(c.Context, t); err != nil {
+			return exitErr(exitFailure, "accesslog verify %s: %v", t, err)
+		}
+	}
+	if c.Bool("json") {
+		if err := json.NewEncoder(stdout).Encode(api.VerifyResponse{Intact: r.Intact(), Result: r}); err != nil {
+			return exitErr(exitFailure, "%v", err)
+		}
+		if !r.Intact() {
+			return cli.Exit("", exitInvalid)
+		}
+		return nil
 	}
 	if !r.Intact() {
 		fmt.Fprintf(stdout, "Granskningsloggen för %s är inte intakt: %s\n", t, r.Problem)
@@ -109,6 +168,23 @@ func accesslogExport(c *cli.Context) error {
 			}
 			*d.t = day.AddDate(0, 0, d.add)
 		}
+	}
+	person, err := asPerson(c)
+	if err != nil {
+		return err
+	}
+	if person {
+		cl, err := personClient(c)
+		if err != nil {
+			return err
+		}
+		if err := personTenant(c, cl); err != nil {
+			return err
+		}
+		if err := cl.ExportAccessLog(c.Context, c.String("from"), c.String("to"), c.Bool("csv"), stdout); err != nil {
+			return personErr("accesslog export", err)
+		}
+		return nil
 	}
 	l, stop, err := openAccessLog(c)
 	if err != nil {

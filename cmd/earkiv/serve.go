@@ -58,18 +58,19 @@ func serviceConfig(c *cli.Context) (service.Config, error) {
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "run the archive: queue, workers, storage, catalog and HTTP API",
+		Usage: "run the archive: queue, workers, storage, catalog, web pages and HTTP API",
 		Description: `With no configuration everything runs embedded under --data-dir: a NATS
 server with JetStream, an S3 gateway (versitygw, posix backend, Object Lock) on
-a local folder, the SQLite catalog, the ingest workers, the producers' HTTP
-API (--http.addr) and the operators' /metrics (--metrics.addr, loopback by
+a local folder, the SQLite catalog, the ingest workers, the web pages and
+HTTP API for people and producers (--http.addr) and the operators' /metrics (--metrics.addr, loopback by
 default). --nats.url and --s3.endpoint use external services instead.
 Everything serve writes under --data-dir is readable by its user only.
 
 Tenants come from the tenants file (earkiv tenant add); changes are picked up
 while running.`,
 		Flags: append(serviceFlags(true),
-			&cli.StringFlag{Name: "http.addr", Value: "127.0.0.1:8080", Usage: "producers' HTTP API listen address (empty: none)"},
+			&cli.StringFlag{Name: "http.addr", Value: "127.0.0.1:8080", Usage: "web pages and HTTP API listen address (empty: none)"},
+			&cli.StringFlag{Name: "http.public-url", Usage: "the address people reach --http.addr at, e.g. https://arkiv.example.se behind a TLS proxy (default http://<http.addr>)", EnvVars: []string{"EARKIV_PUBLIC_URL"}},
 			periodFlag("fixity.cycle", "90d", "verify every stored object once per this period (0: no scheduled audits)"),
 			&cli.DurationFlag{Name: "fixity.interval", Value: time.Hour, Usage: "audit a slice of the cycle this often, so reads are spread evenly"},
 			rateFlag("fixity.rate", "50MB/s", "read at most this fast during scheduled audits"),
@@ -84,7 +85,7 @@ while running.`,
 			if err != nil {
 				return err
 			}
-			cfg.Validator, cfg.Catalog, cfg.HTTPAddr = v, true, c.String("http.addr")
+			cfg.Validator, cfg.Catalog, cfg.HTTPAddr, cfg.PublicURL = v, true, c.String("http.addr"), c.String("http.public-url")
 			cfg.Fixity = service.FixityConfig{Cycle: period(c, "fixity.cycle").Duration(), Interval: c.Duration("fixity.interval"),
 				Rate: int64(rate(c, "fixity.rate")), Workers: c.Int("fixity.workers")}
 			// Where serve answers goes into the data folder once it does, for

@@ -28,6 +28,7 @@ const (
 	ViewDocument   Action = "view.document"
 	Download       Action = "download"
 	Export         Action = "export"
+	VerifyLog      Action = "verify.accesslog" // a verification of this log
 	ChangePerson   Action = "change.person"
 	ChangePlan     Action = "change.plan"     // informationshanteringsplan
 	ChangeHold     Action = "change.hold"     // gallringsstopp
@@ -36,7 +37,7 @@ const (
 )
 
 var actions = map[Action]bool{Login: true, LoginFailed: true, Logout: true, Search: true, ViewCase: true, ViewDocument: true,
-	Download: true, Export: true, ChangePerson: true, ChangePlan: true, ChangeHold: true, ChangeDisposal: true, ChangeRelease: true}
+	Download: true, Export: true, VerifyLog: true, ChangePerson: true, ChangePlan: true, ChangeHold: true, ChangeDisposal: true, ChangeRelease: true}
 
 // Valid tells whether a is one of the actions logged.
 func (a Action) Valid() bool { return actions[a] }

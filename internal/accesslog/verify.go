@@ -24,10 +24,10 @@ const (
 
 // Problem is the first thing wrong with a log, and where.
 type Problem struct {
-	Kind   Kind
-	N      uint64 // the entry's index (0: none applies)
-	Seq    uint64 // its stream sequence (0: none applies)
-	Detail string
+	Kind   Kind   `json:"kind"`
+	N      uint64 `json:"n,omitempty"`   // the entry's index (0: none applies)
+	Seq    uint64 `json:"seq,omitempty"` // its stream sequence (0: none applies)
+	Detail string `json:"detail"`
 }
 
 func (p *Problem) String() string {
@@ -43,11 +43,11 @@ func (p *Problem) String() string {
 
 // Result is what Verify found.
 type Result struct {
-	Tenant      string
-	Entries     uint64 // entries read
-	Head        tlog.Hash
-	Checkpoints int      // checkpoints checked against the log
-	Problem     *Problem // nil: intact
+	Tenant      string    `json:"tenant"`
+	Entries     uint64    `json:"entries"` // entries read
+	Head        tlog.Hash `json:"head"`
+	Checkpoints int       `json:"checkpoints"`       // checkpoints checked against the log
+	Problem     *Problem  `json:"problem,omitempty"` // nil: intact
 }
 
 // Intact tells whether nothing was found wrong.

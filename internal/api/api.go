@@ -15,9 +15,12 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/authn"
+	"github.com/earkiv/earkiv/internal/authz"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
+	"github.com/earkiv/earkiv/internal/people"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
@@ -30,7 +33,15 @@ type Config struct {
 	// Guard throttles failed logins; nil: one of its own with the default
 	// policy. The service shares it with the NATS server.
 	Guard *authguard.Guard
-	Log   *slog.Logger
+	// Authenticators find people (sessions, personal tokens), tried after
+	// the producers' basic login.
+	Authenticators []authn.Authenticator
+	// People, Tokens and AccessLog serve people's scripts (login, whoami,
+	// the access log); without them those routes do not exist.
+	People    people.Buckets
+	Tokens    Tokens
+	AccessLog AccessLog
+	Log       *slog.Logger
 }
 
 // Receipts reads a tenant's receipts; queue.Client is one. It returns
@@ -42,10 +53,18 @@ type Receipts interface {
 type server struct {
 	cfg   Config
 	creds *credCache
+	mux   *authz.Mux
+}
+
+// Handler is the API: every route names the permission it needs (see
+// Routes), and the tenant of every answer is the caller's.
+type Handler struct {
+	s *server
+	h http.Handler
 }
 
 // New returns the API handler.
-func New(cfg Config) http.Handler {
+func New(cfg Config) *Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -54,13 +73,48 @@ func New(cfg Config) http.Handler {
 	}
 	s := &server{cfg: cfg, creds: &credCache{m: map[[32]byte]authEntry{}}}
 	rand.Read(s.creds.key[:])
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.health)
-	mux.HandleFunc("GET /api/v1/receipts/{id}", checkID(s.auth(s.receipt)))
-	mux.HandleFunc("GET /api/v1/aips", s.auth(list(s, (*catalog.Catalog).AIPs)))
-	mux.HandleFunc("GET /api/v1/aips/{id}", checkID(s.auth(s.aip)))
-	mux.HandleFunc("GET /api/v1/cases", s.auth(list(s, (*catalog.Catalog).Cases)))
-	return headers(mux)
+	m := authz.NewMux(refuse)
+	s.mux = m
+	m.HandleFunc("GET", "/healthz", authz.Anyone, authz.API, s.health)
+	m.HandleFunc("GET", "/api/v1/receipts/{id}", authz.ProducerAPI, authz.API, checkID(s.tenant(s.receipt)))
+	m.HandleFunc("GET", "/api/v1/aips", authz.ProducerAPI, authz.API, s.tenant(list(s, (*catalog.Catalog).AIPs)))
+	m.HandleFunc("GET", "/api/v1/aips/{id}", authz.ProducerAPI, authz.API, checkID(s.tenant(s.aip)))
+	m.HandleFunc("GET", "/api/v1/cases", authz.ProducerAPI, authz.API, s.tenant(list(s, (*catalog.Catalog).Cases)))
+	s.personRoutes(m)
+	auths := append([]authn.Authenticator{authn.Func(s.producer)}, cfg.Authenticators...)
+	return &Handler{s: s, h: headers(authn.Middleware(s.authFailed, auths...)(m))}
+}
+
+// ServeHTTP serves the API.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.h.ServeHTTP(w, r) }
+
+// Routes lists the API's routes with the permission each needs.
+func (h *Handler) Routes() []authz.Route { return h.s.mux.Routes() }
+
+// refuse answers a request without a login (401) or without the
+// permission (403) in JSON.
+func refuse(w http.ResponseWriter, _ *http.Request, _ authz.Kind, code int) {
+	if code == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="earkiv"`)
+		writeErr(w, code, "credentials required")
+		return
+	}
+	writeErr(w, code, "not allowed for your roles")
+}
+
+// tenant gives a handler the caller's tenant, from the principal the
+// login established, never from the request.
+func (s *server) tenant(next handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := authn.FromContext(r.Context()) // the mux let only principals through
+		t, err := s.cfg.Tenants().Get(p.Tenant)
+		if err != nil {
+			// The tenant was removed since the login.
+			writeErr(w, http.StatusUnauthorized, "credentials required")
+			return
+		}
+		next(w, r, t)
+	}
 }
 
 // headers sets what every answer carries: no content sniffing, no caching
@@ -97,7 +151,7 @@ func checkHealth(ctx context.Context, health func(context.Context) error) error 
 type handler func(w http.ResponseWriter, r *http.Request, t *tenant.Tenant)
 
 // checkID refuses a path id that could not be a receipt or AIP id, before
-// any login or NATS call.
+// any NATS call.
 func checkID(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := ids.Lookup(r.PathValue("id")); err != nil {

@@ -5,55 +5,66 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
-// auth checks HTTP basic credentials against the tenants' producer logins,
-// through the guard.
-func (s *server) auth(next handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		user, pass, ok := r.BasicAuth()
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Basic realm="earkiv"`)
-			writeErr(w, http.StatusUnauthorized, "credentials required")
-			return
+// producer finds a case system's principal in HTTP basic credentials,
+// checked against the tenants' producer logins through the guard. Basic
+// credentials with a user that is no producer are refused like a wrong
+// password: people log in with a session or a token, never here.
+func (s *server) producer(r *http.Request) (*authn.Principal, error) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return nil, nil
+	}
+	reg := s.cfg.Tenants()
+	var found *tenant.Tenant
+	for _, t := range reg.Tenants {
+		if t.Producer.User == user {
+			found = t
 		}
-		reg := s.cfg.Tenants()
-		var found *tenant.Tenant
-		for _, t := range reg.Tenants {
-			if t.Producer.User == user {
-				found = t
+	}
+	err := s.cfg.Guard.Check("http", user, r.RemoteAddr, func() bool {
+		if found == nil {
+			// As long as a known user's check: the cost most tenants' hashes have.
+			hashes := make([]string, 0, len(reg.Tenants))
+			for _, t := range reg.Tenants {
+				hashes = append(hashes, t.Producer.PasswordHash)
 			}
+			return authguard.Compare("", pass, authguard.Cost(hashes))
 		}
-		err := s.cfg.Guard.Check("http", user, r.RemoteAddr, func() bool {
-			if found == nil {
-				// As long as a known user's check: the cost most tenants' hashes have.
-				hashes := make([]string, 0, len(reg.Tenants))
-				for _, t := range reg.Tenants {
-					hashes = append(hashes, t.Producer.PasswordHash)
-				}
-				return authguard.Compare("", pass, authguard.Cost(hashes))
-			}
-			return s.creds.verify(found, user, pass)
-		})
-		switch {
-		case errors.Is(err, authguard.ErrDenied):
-			w.Header().Set("WWW-Authenticate", `Basic realm="earkiv"`)
-			writeErr(w, http.StatusUnauthorized, "wrong user or password")
-			return
-		case err != nil:
-			// Locked or backing off: the same answer as a wrong password
-			// would only invite more attempts; say when to come back.
-			w.Header().Set("Retry-After", "60")
-			writeErr(w, http.StatusTooManyRequests, "too many failed logins; try again later")
-			return
-		}
-		next(w, r, found)
+		return s.creds.verify(found, user, pass)
+	})
+	switch {
+	case errors.Is(err, authguard.ErrDenied):
+		return nil, fmt.Errorf("%w: %w", authn.ErrBadCredentials, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", authn.ErrThrottled, err)
+	}
+	return &authn.Principal{Tenant: found.ID, ID: user, Method: authn.Producer}, nil
+}
+
+// authFailed answers credentials that were refused. Locked or backing
+// off gets 429 rather than 401: the same answer as a wrong password would
+// only invite more attempts; it says when to come back.
+func (s *server) authFailed(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, authn.ErrBadCredentials):
+		w.Header().Set("WWW-Authenticate", `Basic realm="earkiv"`)
+		writeErr(w, http.StatusUnauthorized, "wrong user or password")
+	case errors.Is(err, authn.ErrThrottled):
+		w.Header().Set("Retry-After", "60")
+		writeErr(w, http.StatusTooManyRequests, "too many failed logins; try again later")
+	default:
+		s.cfg.Log.Error("api: login check", "err", err)
+		writeErr(w, http.StatusServiceUnavailable, "login unavailable")
 	}
 }
 

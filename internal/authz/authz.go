@@ -83,3 +83,17 @@ func Allowed(p *authn.Principal, perm Permission) bool {
 
 // Grants returns the permissions role holds, for documentation and tests.
 func Grants(r people.Role) []Permission { return slices.Clone(grants[r]) }
+
+// RoleFor is the role through which p holds perm, as the access log names
+// it: the first of p's roles that grants it, "" if none does.
+func RoleFor(p *authn.Principal, perm Permission) people.Role {
+	if p == nil {
+		return ""
+	}
+	for _, r := range people.Roles {
+		if p.Has(r) && slices.Contains(grants[r], perm) {
+			return r
+		}
+	}
+	return ""
+}

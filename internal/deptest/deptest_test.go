@@ -17,7 +17,8 @@ const mod = "github.com/earkiv/earkiv/"
 var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", "fgs", "records", "rules", "samplegen", "validate", "pack"}
 
 // service is everything that runs the archive.
-var service = []string{"accesslog", "queue", "pkgstore", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "aipstore", "tenant", "people", "testenv"}
+var service = []string{"accesslog", "queue", "pkgstore", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "aipstore", "tenant", "people", "testenv",
+	"authn", "authz", "session", "oidclogin", "peopleadmin", "apiclient"}
 
 // domain is the package of the archive's own records and what it may
 // import: the checks of an identifier and the validation report a receipt
@@ -40,6 +41,11 @@ var rules = []struct {
 	{[]string{"catalog", "api", "audit"}, []string{"queue", "pkgstore", "ingest", "service"}, "readers of the archive name its records, not NATS, and do not depend on its intake or on the composition"},
 	{[]string{"ingest"}, []string{"catalog", "api", "audit", "service"}, "data flows one way: queue -> ingest -> storage/catalog"},
 	{[]string{"accesslog"}, []string{"ingest", "catalog", "api", "audit", "service", "aip", "aipstore", "pkgstore"}, "the access log is written by the readers, never reads the archive itself"},
+	{[]string{"authn"}, allBut("people", "tenant", "ids"), "who acts is a principal of people's roles: it knows no store, queue or page"},
+	{[]string{"authz"}, allBut("authn", "people", "tenant", "ids"), "what each role may do is a table, not a store or a page"},
+	{[]string{"session"}, allBut("authn", "authguard", "people", "tenant", "ids"), "sessions are KV records and their cookie; they get their buckets from queue without importing it"},
+	{[]string{"oidclogin"}, allBut("people", "tenant", "ids"), "logging in at a provider knows tenants' settings and roles, nothing of the archive"},
+	{[]string{"peopleadmin"}, allBut("people", "accesslog", "authn", "tenant", "ids"), "changing people is the people store and the access log"},
 	{[]string{"people"}, allBut("ids", "tenant"), "people are persons, roles and their bucket: the readers that check who acts import it, and it gets its bucket from queue without importing it"},
 }
 

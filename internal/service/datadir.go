@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/earkiv/earkiv/internal/oidclogin"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
@@ -38,7 +39,7 @@ func openDataDir(cfg *Config, log *slog.Logger) (dataDir string, sec *Secrets, r
 			return "", nil, nil, err
 		}
 	}
-	if reg, err = tenant.Load(cfg.TenantsFile); err != nil {
+	if reg, err = loadTenants(cfg.TenantsFile); err != nil {
 		return "", nil, nil, err
 	}
 	return dataDir, sec, reg, nil
@@ -81,4 +82,17 @@ func privateDataDir(dir string, log *slog.Logger) error {
 		log.Warn("data folder: removed group and other access", "path", p, "was", fi.Mode().Perm().String())
 	}
 	return nil
+}
+
+// loadTenants reads the tenants file with the checks the tenant package
+// cannot make itself: the roles each identity provider's groups map to.
+func loadTenants(file string) (*tenant.Registry, error) {
+	reg, err := tenant.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := oidclogin.CheckRegistry(reg); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return reg, nil
 }

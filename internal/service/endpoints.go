@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/authz"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
 	"github.com/earkiv/earkiv/internal/storage"
@@ -23,6 +24,9 @@ type Endpoints struct {
 	S3Endpoint string
 	HTTP       string
 	Metrics    string
+	// Routes are the routes served at HTTP, each with the permission it
+	// needs (tests walk them all).
+	Routes []authz.Route
 }
 
 // The embedded services' listen addresses when none is given.

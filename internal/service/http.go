@@ -2,14 +2,26 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/api"
+	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/authz"
+	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/oidclogin"
+	"github.com/earkiv/earkiv/internal/placement"
+	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/session"
+	"github.com/earkiv/earkiv/internal/tenant"
+	"github.com/earkiv/earkiv/internal/web"
 )
 
 // serveHTTP listens on addr now, so a taken address fails the start, and
@@ -45,3 +57,64 @@ func serveHTTP(g *parts, log *slog.Logger, name, addr string, h http.Handler) (s
 	})
 	return "http://" + ln.Addr().String(), nil
 }
+
+// webConfig is what the web pages need of the service.
+type webConfig struct {
+	cfg      Config
+	tenants  func() *tenant.Registry
+	q        *queue.Client
+	sessions *session.Store
+	cat      *catalog.Catalog
+	place    placement.Placement
+	alog     *accesslog.Log
+	guard    *authguard.Guard
+	log      *slog.Logger
+}
+
+// withWeb serves the web pages and the API on one listener: /api/ and
+// /healthz go to the API, everything else to the pages. Requests that
+// change something and come from another site are refused for both.
+func withWeb(a *api.Handler, c webConfig) (http.Handler, error) {
+	public := c.cfg.PublicURL
+	if public == "" {
+		public = "http://" + c.cfg.HTTPAddr
+	}
+	u, err := url.Parse(public)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("public URL %q: want http(s)://host[:port] without a path", public)
+	}
+	public = u.Scheme + "://" + u.Host
+	// The state of an OIDC login in progress is sealed with a key of this
+	// process: a restart fails only logins begun before it.
+	key := make([]byte, 32)
+	rand.Read(key)
+	login := oidclogin.New(oidclogin.Config{Tenants: c.tenants, RedirectURL: public + oidclogin.CallbackPath, Key: key, Log: c.log})
+	w, err := web.New(web.Config{Tenants: c.tenants, People: c.q, Sessions: c.sessions, OIDC: login, Catalog: c.cat, Receipts: c.q,
+		Place: c.place, AccessLog: c.alog, Guard: c.guard, Secure: u.Scheme == "https", Log: c.log})
+	if err != nil {
+		return nil, err
+	}
+	return newPublicHandler(a, w), nil
+}
+
+// PublicRoutes lists every route of h's API and pages, for tests.
+type PublicRoutes interface{ Routes() []authz.Route }
+
+type publicHandler struct {
+	api *api.Handler
+	web *web.Handler
+	h   http.Handler
+}
+
+func newPublicHandler(a *api.Handler, w *web.Handler) *publicHandler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a)
+	mux.Handle("/healthz", a)
+	mux.Handle("/", w)
+	return &publicHandler{api: a, web: w, h: http.NewCrossOriginProtection().Handler(mux)}
+}
+
+func (p *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.h.ServeHTTP(w, r) }
+
+// Routes lists the routes of the API and of the pages.
+func (p *publicHandler) Routes() []authz.Route { return append(p.api.Routes(), p.web.Routes()...) }

@@ -81,7 +81,7 @@ func (r *tenantReload) Run(ctx context.Context) error {
 
 // reload reads the tenants file and, if it can be used, makes it current.
 func (r *tenantReload) reload(ctx context.Context) {
-	next, err := tenant.Load(r.file)
+	next, err := loadTenants(r.file)
 	if err != nil {
 		r.log.Error("tenants file changed but cannot be used; keeping the previous tenants", "err", err)
 		return

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,11 +26,13 @@ import (
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/validate"
@@ -40,7 +43,11 @@ import (
 type Config struct {
 	DataDir     string
 	TenantsFile string // default <data>/tenants.yaml
-	HTTPAddr    string // producers' API; empty: none
+	HTTPAddr    string // web pages and API; empty: none
+	// PublicURL is the address people reach HTTPAddr at, e.g. behind a
+	// TLS proxy (https://arkiv.example.se); identity providers send them
+	// back there. Empty: http://HTTPAddr.
+	PublicURL   string
 	MetricsAddr string // operators' /metrics and /healthz; empty: none
 	NATS        NATSConfig
 	S3          S3Config
@@ -112,6 +119,7 @@ func Run(ctx context.Context, cfg Config) error {
 	//     to them, so they stop last (neither uses the other);
 	//   - the NATS connection: everything after it publishes or reads
 	//     through it, so it closes only when they have stopped;
+	//   - the session store's watch, which reads through the connection;
 	//   - the catalog, then its projection and the scheduled audits: the
 	//     catalog closes after everything that writes or reads it;
 	//   - the ingest workers, which ack through the connection and store
@@ -150,7 +158,16 @@ func Run(ctx context.Context, cfg Config) error {
 
 	promReg, metrics, queueGauge := newMetrics(guard)
 
+	// People's sessions and tokens; their cache follows the buckets, so a
+	// logout on any node ends the session on this one.
+	sessions, err := session.Open(ctx, q, session.DefaultPolicy(), log)
+	if err != nil {
+		return err
+	}
+	g.add("sessions", sessions.Run)
+
 	var cat *catalog.Catalog
+	var alog *accesslog.Log
 	if cfg.Catalog {
 		fixity := audit.NewMetrics(promReg)
 		if cat, err = startCatalog(ctx, g, dataDir, q, tenants.Load, stores, fixity.ObserveEvent, log); err != nil {
@@ -161,7 +178,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
-		alog := accesslog.New(accesslog.Config{Queue: q, Tenants: tenants.Load, Place: stores, Signer: sign, Verifier: verify})
+		alog = accesslog.New(accesslog.Config{Queue: q, Tenants: tenants.Load, Place: stores, Signer: sign, Verifier: verify})
 		g.add("access log checkpoints", accessCheckpoints(alog, tenants.Load, checkpointEvery, log))
 		if cfg.Fixity.Cycle > 0 {
 			sched := &audit.Schedule{Cycle: cfg.Fixity.Cycle, Interval: cfg.Fixity.Interval, Rate: cfg.Fixity.Rate, Workers: cfg.Fixity.Workers,
@@ -194,11 +211,25 @@ func Run(ctx context.Context, cfg Config) error {
 	// The producers' API and the operators' metrics listen apart: /metrics
 	// shows every tenant's counters.
 	if cfg.HTTPAddr != "" {
-		h := api.New(api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Guard: guard, Log: log, Health: health})
+		acfg := api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Guard: guard, Log: log, Health: health,
+			Authenticators: []authn.Authenticator{sessions.Authenticator(tenants.Load, guard)}}
+		if alog != nil { // serve: people log in and read the access log
+			acfg.People, acfg.Tokens, acfg.AccessLog = q, sessions, alog
+		}
+		var h http.Handler = api.New(acfg)
+		if cat != nil && alog != nil { // serve: the web pages beside the API
+			if h, err = withWeb(h.(*api.Handler), webConfig{cfg: cfg, tenants: tenants.Load, q: q, sessions: sessions, cat: cat,
+				place: stores, alog: alog, guard: guard, log: log}); err != nil {
+				return err
+			}
+		}
 		if ep.HTTP, err = serveHTTP(g, log, "http", cfg.HTTPAddr, h); err != nil {
 			return err
 		}
-		log.Info("http API", "url", ep.HTTP)
+		if r, ok := h.(PublicRoutes); ok {
+			ep.Routes = r.Routes()
+		}
+		log.Info("http API and web pages", "url", ep.HTTP)
 	}
 	if cfg.MetricsAddr != "" {
 		if ep.Metrics, err = serveHTTP(g, log, "metrics", cfg.MetricsAddr, api.Metrics(promReg, health)); err != nil {

@@ -31,6 +31,7 @@ type entry struct {
 type cache struct {
 	mu    sync.RWMutex
 	live  bool                 // Lock: mu
+	gen   uint64               // counts setLive calls, so a read from before one is not kept; Lock: mu
 	m     map[string]*entry    // Lock: mu
 	ended map[string]time.Time // keys ended lately, so a read that raced the end is not cached; Lock: mu
 }
@@ -45,6 +46,7 @@ func (c *cache) setLive(live bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.live = live
+	c.gen++
 	clear(c.m)
 	clear(c.ended)
 }
@@ -53,6 +55,13 @@ func (c *cache) get(key string) *entry {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.m[key]
+}
+
+// generation is what put needs to be given for an entry read from now.
+func (c *cache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
 }
 
 // isLive tells whether entries are being kept.
@@ -71,13 +80,14 @@ func (c *cache) wasEnded(key string) bool {
 	return ok
 }
 
-// put keeps e unless it is older than what is kept or its key was ended.
-// A key is never written again after its end (its secret is gone), so a
-// read that returns after the watch delivered the end is stale.
-func (c *cache) put(e *entry) {
+// put keeps e, read when generation returned gen, unless it is older
+// than what is kept or its key was ended. A key is never written again
+// after its end (its secret is gone), so a read that returns after the
+// watch delivered the end is stale; so is one begun before the watch.
+func (c *cache) put(e *entry, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.live {
+	if !c.live || gen != c.gen {
 		return
 	}
 	if _, ok := c.ended[e.key]; ok {

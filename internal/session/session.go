@@ -72,12 +72,13 @@ func (s *Store) create(ctx context.Context, b *bucket, p *secret, r *record) (*e
 	if err != nil {
 		return nil, err
 	}
+	gen := b.cache.generation()
 	rev, err := b.kv.Create(ctx, p.key(), v)
 	if err != nil {
 		return nil, err
 	}
 	e := &entry{key: p.key(), rev: rev, rec: r}
-	b.cache.put(e)
+	b.cache.put(e, gen)
 	return e, nil
 }
 

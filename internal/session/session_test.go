@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/earkiv/earkiv/internal/people"
+	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
 
@@ -455,5 +456,13 @@ func TestEndPerson(t *testing.T) {
 	}
 	if n := len(raw(t, e, false)) + len(raw(t, e, true)); n != 2 {
 		t.Errorf("%d entries left, want bo's 2", n)
+	}
+}
+
+// TestOpenRefusesProducer: a case system's connection opens no store.
+func TestOpenRefusesProducer(t *testing.T) {
+	e := start(t)
+	if _, err := Open(ctx(t), e.n.Producer(t, e.reg.Tenants[0]), Policy{}, nil); !errors.Is(err, queue.ErrProducerSessions) {
+		t.Fatalf("opened on a producer's connection: %v", err)
 	}
 }

@@ -171,20 +171,30 @@ func (s *Store) Run(ctx context.Context) error {
 			return nil
 		case e, ok := <-watches[0].Updates():
 			if !ok {
-				return fmt.Errorf("watch of sessions ended")
+				return watchEnded(ctx, "sessions")
 			}
 			s.apply(s.sessions, e)
 		case e, ok := <-watches[1].Updates():
 			if !ok {
-				return fmt.Errorf("watch of tokens ended")
+				return watchEnded(ctx, "tokens")
 			}
 			s.apply(s.tokens, e)
 		}
 	}
 }
 
+// watchEnded is Run's answer when a watch's channel closed: nil if ctx
+// ended (a watch ends with the context it was made with), else an error.
+func watchEnded(ctx context.Context, what string) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("watch of %s ended", what)
+}
+
 // stopWatch stops w and drains it: its subscription blocks on a full
-// channel, and closes the channel once it stopped.
+// channel, and closes the channel once it stopped. With NATS away, Stop
+// waits for the JetStream timeout (5 s) on deleting the consumer.
 func stopWatch(w jetstream.KeyWatcher) {
 	_ = w.Stop()
 	t := time.NewTimer(5 * time.Second)
@@ -255,6 +265,7 @@ func (s *Store) queueTouch(ctx context.Context, b *bucket, e *entry, at time.Tim
 // once write once.
 func (s *Store) touch(ctx context.Context, t touch) {
 	defer t.e.touching.Store(false)
+	gen := t.b.cache.generation()
 	r := *t.e.rec
 	r.LastSeen = t.at
 	v, err := json.Marshal(&r)
@@ -269,7 +280,7 @@ func (s *Store) touch(ctx context.Context, t touch) {
 		s.log.Debug("touch not written", "bucket", t.b.kv.Bucket(), "key", t.e.key, "err", err)
 		return
 	}
-	t.b.cache.put(&entry{key: t.e.key, rev: rev, rec: &r})
+	t.b.cache.put(&entry{key: t.e.key, rev: rev, rec: &r}, gen)
 }
 
 func decode(v []byte) (*record, error) {
@@ -286,6 +297,7 @@ func (s *Store) lookup(ctx context.Context, b *bucket, p *secret, fresh bool) (*
 	key := p.key()
 	e := b.cache.get(key)
 	if e == nil || fresh {
+		gen := b.cache.generation()
 		if b.cache.wasEnded(key) {
 			return nil, errEnded
 		}
@@ -301,7 +313,7 @@ func (s *Store) lookup(ctx context.Context, b *bucket, p *secret, fresh bool) (*
 			return nil, fmt.Errorf("read %s %s: unreadable: %w", b.kind, key, err)
 		}
 		e = &entry{key: key, rev: kve.Revision(), rec: r}
-		b.cache.put(e)
+		b.cache.put(e, gen)
 	}
 	// The key holds only part of the hash: the whole must match, as must
 	// the tenant and person the secret names.
