@@ -48,9 +48,9 @@ func (e *env) tab(t *testing.T) *tab {
 func (b *tab) fail(format string, args ...any) {
 	b.t.Helper()
 	dir := b.t.ArtifactDir()
-	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(80))
+	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err == nil {
-		p := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name())+".jpg")
+		p := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name())+".png")
 		if werr := os.WriteFile(p, shot, 0o644); werr == nil {
 			b.t.Logf("screenshot: %s", p)
 		}

@@ -23,14 +23,24 @@ var zone = func() *time.Location {
 	return time.UTC
 }()
 
-// DateTime writes t in Swedish time as "4 december 2026 kl. 19.50"; a zero
-// time is "–".
+// DateTime writes t in Swedish time as "4 december 2026 kl. 19.50" (the
+// space after "kl." does not break, so a narrow column keeps the time
+// whole); a zero time is "–".
 func DateTime(t time.Time) string {
 	if t.IsZero() {
 		return "–"
 	}
 	t = t.In(zone)
-	return fmt.Sprintf("%s kl. %02d.%02d", Date(t), t.Hour(), t.Minute())
+	return fmt.Sprintf("%s kl.%s%02d.%02d", Date(t), nbsp, t.Hour(), t.Minute())
+}
+
+// Count writes n with the singular or plural noun: "1 varning",
+// "3 varningar".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Number(int64(n)) + " " + many
 }
 
 // Date writes the date of t in Swedish time as "4 december 2026".

@@ -10,9 +10,9 @@ func TestDateTime(t *testing.T) {
 		in   time.Time
 		want string
 	}{
-		{time.Date(2026, 12, 4, 18, 50, 0, 0, time.UTC), "4 december 2026 kl. 19.50"}, // winter: UTC+1
-		{time.Date(2026, 7, 1, 6, 5, 0, 0, time.UTC), "1 juli 2026 kl. 08.05"},        // summer: UTC+2
-		{time.Date(2027, 1, 1, 23, 30, 0, 0, time.UTC), "2 januari 2027 kl. 00.30"},   // the day changes
+		{time.Date(2026, 12, 4, 18, 50, 0, 0, time.UTC), "4 december 2026 kl.\u00a019.50"}, // winter: UTC+1
+		{time.Date(2026, 7, 1, 6, 5, 0, 0, time.UTC), "1 juli 2026 kl.\u00a008.05"},        // summer: UTC+2
+		{time.Date(2027, 1, 1, 23, 30, 0, 0, time.UTC), "2 januari 2027 kl.\u00a000.30"},   // the day changes
 		{time.Time{}, "–"},
 	} {
 		if got := DateTime(tc.in); got != tc.want {
@@ -25,13 +25,24 @@ func TestRecordDate(t *testing.T) {
 	for in, want := range map[string]string{
 		"2020-05-20":           "20 maj 2020",
 		"2020-05-20T00:00:00":  "20 maj 2020",
-		"2020-03-02T14:07:00":  "2 mars 2020 kl. 14.07",
-		"2026-12-04T18:50:00Z": "4 december 2026 kl. 19.50",
+		"2020-03-02T14:07:00":  "2 mars 2020 kl.\u00a014.07",
+		"2026-12-04T18:50:00Z": "4 december 2026 kl.\u00a019.50",
 		"":                     "–",
 		"våren 1923":           "våren 1923",
 	} {
 		if got := RecordDate(in); got != want {
 			t.Errorf("RecordDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 varningar"}, {1, "1 varning"}, {2, "2 varningar"}, {1200, "1\u00a0200 varningar"}} {
+		if got := Count(tc.n, "varning", "varningar"); got != tc.want {
+			t.Errorf("Count(%d) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
 }

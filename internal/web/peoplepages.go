@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -154,6 +155,11 @@ func (h *Handler) setRoles(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	rs := formRoles(r)
+	if id == principal(r).ID && !slices.Contains(rs, people.Administrator) {
+		// Else the municipality could be left with no one to manage its people.
+		h.showPeople(w, r, http.StatusUnprocessableEntity, peopleData{Error: "Du kan inte ta bort rollen administratör från dig själv. Be en annan administratör om det.", FormFor: id})
+		return
+	}
 	if _, err := a.SetRoles(r.Context(), id, rs, revision(r)); err != nil {
 		h.personFailed(w, r, err, id, people.NewPerson{})
 		return

@@ -44,6 +44,7 @@ var funcs = template.FuncMap{
 	"pathesc":     url.PathEscape,
 	"roles":       roleNames,
 	"add":         func(a, b int) int { return a + b },
+	"count":       Count,
 	"restriction": restrictionText,
 }
 

@@ -379,6 +379,11 @@ func TestWeb(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		self, _ := st.Get(t.Context(), "ada.admin")
+		if resp, body := e.post(t, admin, "/personer/ada.admin/roller", url.Values{"rev": {strconv.FormatUint(self.Revision, 10)}, "roller": {"läsare"}}); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(body, "från dig själv") {
+			t.Fatalf("administratör drops their own role: %d\n%s", resp.StatusCode, body)
+		}
 		victim := e.login(t, "alfa", "otto.offer")
 		p, err := st.Get(t.Context(), "otto.offer")
 		if err != nil {
