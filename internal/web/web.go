@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"html/template"
@@ -91,6 +92,7 @@ func New(cfg Config) (*Handler, error) {
 	h.routes()
 	fail := func(w http.ResponseWriter, r *http.Request, err error) { h.authFailed(w, r, err) }
 	var next http.Handler = h.mux
+	next = h.checkForm(next)
 	next = http.NewCrossOriginProtection().Handler(next)
 	next = authn.Middleware(fail, cfg.Sessions.Authenticator(cfg.Tenants, cfg.Guard))(next)
 	h.next = next
@@ -146,7 +148,7 @@ func (h *Handler) routes() {
 // saying so.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, kind authz.Kind, code int) {
 	if code == http.StatusUnauthorized && kind == authz.Page {
-		back := r.URL.Path
+		back := r.URL.EscapedPath()
 		if r.Method != http.MethodGet {
 			back = "/"
 		}
@@ -170,7 +172,7 @@ func (h *Handler) authFailed(w http.ResponseWriter, r *http.Request, err error) 
 			h.message(w, r, http.StatusUnauthorized, "Nyckeln gäller inte", "API-nyckeln är fel, har gått ut eller har återkallats.")
 			return
 		}
-		back := r.URL.Path
+		back := r.URL.EscapedPath()
 		if r.Method != http.MethodGet || strings.HasPrefix(back, "/inloggning") {
 			back = "/"
 		}
@@ -182,6 +184,23 @@ func (h *Handler) authFailed(w http.ResponseWriter, r *http.Request, err error) 
 		h.log.Error("web: authenticate", "err", err)
 		h.message(w, r, http.StatusServiceUnavailable, "Tjänsten svarar inte", "Inloggningen kunde inte kontrolleras just nu. Försök igen om en stund.")
 	}
+}
+
+// checkForm refuses a form posted in a browser session without the
+// session's form token. Go's cross-origin protection already refuses
+// another site's form in every current browser; the token also covers a
+// browser that sends neither Sec-Fetch-Site nor Origin.
+func (h *Handler) checkForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := authn.FromContext(r.Context())
+		if r.Method == http.MethodPost && ok && p.Method == authn.Session && p.CSRF != "" &&
+			subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(p.CSRF)) != 1 {
+			h.message(w, r, http.StatusForbidden, "Formuläret gäller inte längre",
+				"Formuläret kom inte från din inloggning eller har gått ut. Gå tillbaka, ladda om sidan och försök igen.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // principal is the request's person. Routes other than Anyone always

@@ -3,9 +3,11 @@ package web
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,8 +36,33 @@ func (e *env) do(t *testing.T, c *http.Client, method, path string, form url.Val
 	return e.doAt(t, e.srv.URL, c, method, path, form)
 }
 
+// csrfRe finds a page's form token.
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// formToken is the form token of c's session, as its pages carry it.
+func (e *env) formToken(t *testing.T, base string, c *http.Client) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/nycklar", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfRe.FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return ""
+}
+
 func (e *env) doAt(t *testing.T, base string, c *http.Client, method, path string, form url.Values) (*http.Response, string) {
 	t.Helper()
+	if form != nil && !form.Has("csrf") {
+		if tok := e.formToken(t, base, c); tok != "" {
+			form = maps.Clone(form)
+			form.Set("csrf", tok)
+		}
+	}
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -131,6 +158,24 @@ func TestWeb(t *testing.T) {
 			return x.Action == accesslog.LoginFailed && x.Person == "lena.lasare"
 		}) {
 			t.Fatal("failed login not logged")
+		}
+	})
+
+	t.Run("back to the case after the login", func(t *testing.T) {
+		c := e.client(t)
+		p := casePath(e.openAIP, e.openCase) // "KS 2025/0001" as one escaped segment
+		resp, _ := e.get(t, c, p)
+		loc := resp.Header.Get("Location")
+		u, err := url.Parse(loc)
+		if err != nil || resp.StatusCode != http.StatusSeeOther || u.Path != "/inloggning" || u.Query().Get("till") != p {
+			t.Fatalf("without a login: %d %q", resp.StatusCode, loc)
+		}
+		resp, _ = e.post(t, c, "/inloggning", url.Values{"kommun": {"alfa"}, "anvandare": {"lena.lasare"}, "losenord": {password}, "till": {u.Query().Get("till")}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != p {
+			t.Fatalf("login: %d %q, want %q", resp.StatusCode, resp.Header.Get("Location"), p)
+		}
+		if resp, body := e.get(t, c, p); resp.StatusCode != http.StatusOK || !strings.Contains(body, e.openCase) {
+			t.Fatalf("the case after the login: %d", resp.StatusCode)
 		}
 	})
 
@@ -322,6 +367,19 @@ func TestWeb(t *testing.T) {
 		}
 	})
 
+	t.Run("a form without the session's token is refused", func(t *testing.T) {
+		c := e.login(t, "alfa", "lena.lasare")
+		for _, tok := range []string{"", "not-the-token"} {
+			resp, body := e.post(t, c, "/utloggning", url.Values{"csrf": {tok}})
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Formuläret gäller inte längre") {
+				t.Fatalf("token %q: %d\n%s", tok, resp.StatusCode, body)
+			}
+		}
+		if resp, _ := e.get(t, c, "/"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("session ended by a form without its token: %d", resp.StatusCode)
+		}
+	})
+
 	t.Run("logout ends the session", func(t *testing.T) {
 		c := e.login(t, "alfa", "lena.lasare")
 		resp, _ := e.post(t, c, "/utloggning", url.Values{})
@@ -436,6 +494,7 @@ func TestWeb(t *testing.T) {
 			method := http.MethodGet
 			var body io.Reader
 			if tc.form != nil {
+				tc.form.Set("csrf", e.formToken(t, e.srv.URL, c))
 				method, body = http.MethodPost, strings.NewReader(tc.form.Encode())
 			}
 			req, _ := http.NewRequest(method, srv.URL+tc.path, body)
