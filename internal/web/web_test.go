@@ -17,6 +17,7 @@ import (
 	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/authz"
 	"github.com/earkiv/earkiv/internal/people"
+	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/testenv"
 )
 
@@ -176,6 +177,29 @@ func TestWeb(t *testing.T) {
 		}
 		if resp, body := e.get(t, c, p); resp.StatusCode != http.StatusOK || !strings.Contains(body, e.openCase) {
 			t.Fatalf("the case after the login: %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("OIDC: only tenants that have it; a callback without a login is refused", func(t *testing.T) {
+		_, body := e.get(t, e.client(t), "/inloggning")
+		if !strings.Contains(body, `href="/inloggning/oidc/alfa"`) || strings.Contains(body, `href="/inloggning/oidc/beta"`) {
+			t.Fatalf("OIDC buttons:\n%s", body)
+		}
+		if resp, _ := e.get(t, e.client(t), "/inloggning/oidc/beta"); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("OIDC of a tenant without it: %d", resp.StatusCode)
+		}
+		resp, _ := e.get(t, e.client(t), "/inloggning/oidc/alfa?till=%2Farenden")
+		if u, err := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther || err != nil || !strings.HasPrefix(u.String(), e.idp.Issuer()) {
+			t.Fatalf("OIDC start: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		resp, body = e.get(t, e.client(t), "/inloggning/oidc/klar?code=x&state=y")
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "misslyckades") {
+			t.Fatalf("callback without a login: %d\n%s", resp.StatusCode, body)
+		}
+		for _, ck := range resp.Cookies() {
+			if ck.Name == session.CookieName && ck.Value != "" {
+				t.Fatalf("a refused callback set a session cookie")
+			}
 		}
 	})
 
