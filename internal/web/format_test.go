@@ -1,11 +1,8 @@
 package web
 
 import (
-	"slices"
 	"testing"
 	"time"
-
-	"github.com/earkiv/earkiv/internal/tenant"
 )
 
 func TestDateTime(t *testing.T) {
@@ -73,18 +70,5 @@ func TestNumbers(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
-	}
-}
-
-func TestSortByName(t *testing.T) {
-	ts := []*tenant.Tenant{{Name: "Östra kommun"}, {Name: "Ängby kommun"}, {Name: "åby kommun"}, {Name: "Zeta kommun"}, {Name: "Alfaby kommun"}}
-	sortByName(ts)
-	var got []string
-	for _, x := range ts {
-		got = append(got, x.Name)
-	}
-	want := []string{"Alfaby kommun", "Zeta kommun", "åby kommun", "Ängby kommun", "Östra kommun"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("got %q, want %q", got, want)
 	}
 }
