@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -196,7 +197,18 @@ func (l *Login) Start(w http.ResponseWriter, r *http.Request, tenantID, returnTo
 // "/\…", which browsers read as another host, and no control characters),
 // else "/". It keeps a login from redirecting anywhere else afterwards.
 func LocalPath(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, `/\`) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+	// A backslash anywhere is refused: browsers read it as a slash, and
+	// http.Redirect cleans "/./\\host" into "/\\host", another site.
+	// The cleaned path is checked too, as that is what is sent.
+	if !strings.HasPrefix(s, "/") || strings.ContainsRune(s, '\\') || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return "/"
+	}
+	p, _, _ := strings.Cut(s, "?")
+	if strings.Contains(p, "//") || strings.HasPrefix(path.Clean(p), "//") {
+		return "/"
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return s

@@ -515,14 +515,19 @@ func TestSharedClient(t *testing.T) {
 
 func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{
-		"/sok?q=1":             "/sok?q=1",
-		"/":                    "/",
-		"":                     "/",
-		"sok":                  "/",
-		"//evil.example":       "/",
-		`/\evil.example`:       "/",
-		"https://evil.example": "/",
-		"/a\r\nSet-Cookie: x":  "/",
+		"/sok?q=1":               "/sok?q=1",
+		"/":                      "/",
+		"":                       "/",
+		"sok":                    "/",
+		"//evil.example":         "/",
+		`/\evil.example`:         "/",
+		"https://evil.example":   "/",
+		"/a\r\nSet-Cookie: x":    "/",
+		`/./\evil.example`:       "/",
+		"/.//evil.example":       "/",
+		"/a/..//evil.example":    "/",
+		`/arenden/a\b`:           "/",
+		"/arenden/KS%202025%2F1": "/arenden/KS%202025%2F1",
 	} {
 		if got := LocalPath(in); got != want {
 			t.Errorf("LocalPath(%q) = %q, want %q", in, got, want)

@@ -232,9 +232,5 @@ func roleFor(p *authn.Principal, perm authz.Permission) string {
 // localPath tells whether s is a path of this site to return to after a
 // login: never another host, so a link cannot send a person elsewhere.
 func localPath(s string) bool {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.ContainsAny(s, "\r\n\t") {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && u.Scheme == "" && u.Host == "" && !strings.HasPrefix(s, "/inloggning")
+	return s != "" && oidclogin.LocalPath(s) == s && !strings.HasPrefix(s, "/inloggning")
 }
