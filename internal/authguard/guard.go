@@ -123,6 +123,28 @@ func (g *Guard) CheckUnlocked(via, user, addr string, verify func() bool) error 
 	return g.check(via, user, addr, verify, false)
 }
 
+// CheckSecret is Check for a long random secret earkiv issued (a session
+// cookie, a personal token), whose check is a cheap lookup: it is looked
+// up first, and a real one is let in even from an address that backs off,
+// so junk sent from a shared address (a proxy, a town hall's NAT) locks no
+// one out. Only misses count, and a miss from an address that backs off
+// is refused as throttled. No account is ever locked.
+func (g *Guard) CheckSecret(via, addr string, verify func() bool) error {
+	if verify() {
+		return nil
+	}
+	host := Host(addr)
+	if err := g.held("", host); err != nil {
+		g.failures.WithLabelValues(via, reason(err)).Inc()
+		g.log.Warn("login refused", "via", via, "addr", host, "reason", err.Error())
+		return err
+	}
+	g.failed("", host)
+	g.failures.WithLabelValues(via, "denied").Inc()
+	g.log.Warn("login failed", "via", via, "addr", host, "reason", ErrDenied.Error())
+	return ErrDenied
+}
+
 func (g *Guard) check(via, user, addr string, verify func() bool, lockable bool) error {
 	host := Host(addr)
 	if len(user) > maxUser {

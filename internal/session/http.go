@@ -48,11 +48,12 @@ const (
 // unknown, ended, expired or revoked, or of a tenant no longer in
 // tenants(). When guard is non-nil, every secret that names nothing is
 // counted as a failure of the client's address, so an address that
-// guesses backs off (authn.ErrThrottled). A secret that was real but
-// ended or expired is refused without counting, so a browser holding an
-// old cookie does not throttle the address it shares with colleagues.
-// Sessions are counted per address only (guard.CheckUnlocked): one
-// account for all would let anyone lock out every new address.
+// guesses backs off for its further guesses (authn.ErrThrottled). A real
+// secret is looked up first and let in whatever its address did
+// (guard.CheckSecret): behind a proxy or a NAT, junk sent by one must not
+// lock out everyone. A secret that was real but ended or expired is
+// refused without counting, so a browser holding an old cookie does not
+// throttle the address it shares with colleagues.
 func (s *Store) Authenticator(tenants func() *tenant.Registry, guard *authguard.Guard) authn.Authenticator {
 	return authn.Func(func(r *http.Request) (*authn.Principal, error) {
 		if h := r.Header.Get("Authorization"); h != "" {
@@ -71,7 +72,7 @@ func (s *Store) Authenticator(tenants func() *tenant.Registry, guard *authguard.
 
 func (s *Store) authSession(r *http.Request, secret string, tenants func() *tenant.Registry, guard *authguard.Guard) (*authn.Principal, error) {
 	var sess *Session
-	err := s.guarded(r, viaSession, viaSession, guard, func() error {
+	err := s.guarded(r, viaSession, guard, func() error {
 		var err error
 		sess, err = s.Get(r.Context(), secret)
 		return err
@@ -88,12 +89,8 @@ func (s *Store) authSession(r *http.Request, secret string, tenants func() *tena
 }
 
 func (s *Store) authToken(r *http.Request, secret string, tenants func() *tenant.Registry, guard *authguard.Guard) (*authn.Principal, error) {
-	id := tokenID(secret)
-	if id == "" {
-		id = viaToken
-	}
 	var tok *Token
-	err := s.guarded(r, viaToken, id, guard, func() error {
+	err := s.guarded(r, viaToken, guard, func() error {
 		var err error
 		tok, err = s.GetToken(r.Context(), secret)
 		return err
@@ -109,7 +106,7 @@ func (s *Store) authToken(r *http.Request, secret string, tenants func() *tenant
 }
 
 // guarded runs look under guard and turns its answer into authn's.
-func (s *Store) guarded(r *http.Request, via, user string, guard *authguard.Guard, look func() error) error {
+func (s *Store) guarded(r *http.Request, via string, guard *authguard.Guard, look func() error) error {
 	var err error
 	verify := func() bool {
 		err = look()
@@ -120,11 +117,7 @@ func (s *Store) guarded(r *http.Request, via, user string, guard *authguard.Guar
 	if guard == nil {
 		verify()
 	} else {
-		check := guard.Check
-		if via == viaSession {
-			check = guard.CheckUnlocked
-		}
-		switch gerr := check(via, user, r.RemoteAddr, verify); {
+		switch gerr := guard.CheckSecret(via, r.RemoteAddr, verify); {
 		case errors.Is(gerr, authguard.ErrThrottled), errors.Is(gerr, authguard.ErrLocked):
 			return fmt.Errorf("%w: %w", authn.ErrThrottled, gerr)
 		case gerr != nil && err == nil:
