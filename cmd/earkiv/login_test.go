@@ -90,6 +90,14 @@ func TestLoginAsPerson(t *testing.T) {
 			t.Fatalf("accesslog export as %s: exit %d %s", who[1], code, errs)
 		}
 	}
+	// Disabling a person ends their tokens at once, on the running serve.
+	t.Setenv("EARKIV_TOKEN", tok("exempelby", "lars"))
+	if _, errs, code := runCLI(t, "user", "disable", "--data-dir", e.data, "--tenant", "exempelby", "--id", "lars"); code != 0 {
+		t.Fatalf("user disable: exit %d %s", code, errs)
+	}
+	if _, errs, code := runCLI(t, "whoami"); code != 1 {
+		t.Fatalf("whoami with a disabled person's token: exit %d %s", code, errs)
+	}
 	os.Unsetenv("EARKIV_SERVER")
 	t.Setenv("EARKIV_TOKEN", "ekt_exempelby_notatoken_x")
 	if _, errs, code := runCLI(t, "whoami", "--server", server); code != 1 {

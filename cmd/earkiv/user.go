@@ -17,6 +17,7 @@ import (
 	"github.com/earkiv/earkiv/internal/peopleadmin"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/service"
+	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
@@ -151,7 +152,7 @@ func userDisable(c *cli.Context) error {
 	if err != nil {
 		return userErr(err)
 	}
-	fmt.Fprintf(os.Stderr, "%s of %s is disabled and can no longer log in\n", p.ID, p.Tenant)
+	fmt.Fprintf(os.Stderr, "%s of %s is disabled and can no longer log in; their sessions and tokens are ended\n", p.ID, p.Tenant)
 	return nil
 }
 
@@ -198,9 +199,13 @@ func openAdmin(c *cli.Context, t *tenant.Tenant) (*peopleadmin.Admin, func(), er
 	}
 	log, err := service.OpenAccessLog(c.String("data-dir"), c.String("tenants"), q, nil)
 	if err == nil {
-		var adm *peopleadmin.Admin
-		if adm, err = peopleadmin.New(store, log, nil, peopleadmin.Actor{Tenant: t.ID, Person: systemActor()}); err == nil {
-			return adm, stop, nil
+		// The sessions, so a person disabled here is logged out everywhere.
+		var sessions *session.Store
+		if sessions, err = session.Open(c.Context, q, session.DefaultPolicy(), slog.Default()); err == nil {
+			var adm *peopleadmin.Admin
+			if adm, err = peopleadmin.New(store, log, sessions, peopleadmin.Actor{Tenant: t.ID, Person: systemActor()}); err == nil {
+				return adm, stop, nil
+			}
 		}
 	}
 	stop()

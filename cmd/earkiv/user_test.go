@@ -128,6 +128,9 @@ func TestUserCommands(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &en); err != nil {
 			t.Fatalf("export: %q: %v", l, err)
 		}
+		if en.Action == "export" { // this export, logged before it reads
+			continue
+		}
 		if !strings.HasPrefix(en.Person, "system:") || en.Action != "change.person" {
 			t.Errorf("entry %+v", en)
 		}

@@ -56,6 +56,9 @@ type Admin struct {
 // be written; the caller must say so, since the change stands.
 var ErrNotLogged = errors.New("the change is made but could not be logged")
 
+// ErrOwnRoles refuses a change of the actor's own roles.
+var ErrOwnRoles = errors.New("no one changes their own roles")
+
 // New returns an Admin for store's people acting as actor. sessions may be
 // nil where no sessions exist yet (a data folder whose serve never ran).
 func New(store *people.Store, log AccessLog, sessions Sessions, actor Actor) (*Admin, error) {
@@ -95,16 +98,23 @@ func (a *Admin) Disable(ctx context.Context, id string, rev uint64) (*people.Per
 	if err != nil {
 		return nil, err
 	}
-	if before.Disabled {
-		return p, nil
-	}
+	// Sessions are ended even when the person was disabled already: a
+	// retry after ending them failed must still end them.
 	err = a.endSessions(ctx, id)
+	if before.Disabled {
+		return p, err
+	}
 	return p, errors.Join(err, a.logChange(ctx, id, "inaktiverad"))
 }
 
 // SetRoles gives a person exactly roles and logs it. A person who loses a
 // role is logged out everywhere, so no session or token keeps it.
 func (a *Admin) SetRoles(ctx context.Context, id string, rs []people.Role, rev uint64) (*people.Person, error) {
+	if id == a.actor.Person {
+		// An administratör giving themself arkivarie would read what
+		// their role keeps from them: someone else decides.
+		return nil, fmt.Errorf("%w: %s", ErrOwnRoles, id)
+	}
 	before, err := a.store.Get(ctx, id)
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -102,6 +101,8 @@ func peopleError(err error) (string, bool) {
 		return "Det finns redan en person med det användar-id:t. Välj ett annat.", true
 	case errors.Is(err, people.ErrConflict):
 		return "Personen ändrades av någon annan under tiden. Se över uppgifterna nedan och försök igen.", true
+	case errors.Is(err, peopleadmin.ErrOwnRoles):
+		return "Du kan inte ändra dina egna roller. Be en annan administratör om det.", true
 	case errors.Is(err, people.ErrNotFound):
 		return "Personen finns inte.", true
 	case errors.Is(err, people.ErrRole):
@@ -139,7 +140,11 @@ func (h *Handler) personFailed(w http.ResponseWriter, r *http.Request, err error
 		return
 	}
 	n.Password = ""
-	h.showPeople(w, r, http.StatusUnprocessableEntity, peopleData{Error: msg, Form: n, FormFor: formFor})
+	code := http.StatusUnprocessableEntity
+	if errors.Is(err, people.ErrNotFound) {
+		code = http.StatusNotFound // as for any id of another municipality
+	}
+	h.showPeople(w, r, code, peopleData{Error: msg, Form: n, FormFor: formFor})
 }
 
 func revision(r *http.Request) uint64 {
@@ -155,9 +160,11 @@ func (h *Handler) setRoles(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	rs := formRoles(r)
-	if id == principal(r).ID && !slices.Contains(rs, people.Administrator) {
-		// Else the municipality could be left with no one to manage its people.
-		h.showPeople(w, r, http.StatusUnprocessableEntity, peopleData{Error: "Du kan inte ta bort rollen administratör från dig själv. Be en annan administratör om det.", FormFor: id})
+	if id == principal(r).ID {
+		// Taking administratör away could leave no one to manage the
+		// people; giving oneself a record role would read what the role
+		// keeps from one. Someone else decides both.
+		h.showPeople(w, r, http.StatusUnprocessableEntity, peopleData{Error: "Du kan inte ändra dina egna roller. Be en annan administratör om det.", FormFor: id})
 		return
 	}
 	if _, err := a.SetRoles(r.Context(), id, rs, revision(r)); err != nil {
