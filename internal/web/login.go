@@ -12,6 +12,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/authguard"
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/people"
 	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/tenant"
@@ -100,8 +101,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		who := user
-		if who == "" {
-			who = "-"
+		if ids.Person(who) != nil {
+			// What was typed is not kept: it may be a password typed in
+			// the wrong field, and the log is never erased.
+			who = "(ogiltigt id)"
 		}
 		if _, lerr := h.cfg.AccessLog.Append(ctx, accesslog.Entry{Tenant: t.ID, Person: who, Action: accesslog.LoginFailed,
 			Client: clientAddr(r), Detail: loginRefusal(err)}); lerr != nil {
@@ -136,6 +139,18 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, t *tenant
 		Roles: person.Roles, Method: method, Client: r.UserAgent()})
 	if err != nil {
 		h.failed(w, r, err)
+		return
+	}
+	// The person may have been disabled, or lost a role, between the
+	// check of the password and the session: a disable ends the sessions
+	// it finds, so one made after it must see it.
+	if st, err := people.Open(ctx, h.cfg.People, t); err != nil {
+		h.endQuietly(ctx, secret)
+		h.failed(w, r, err)
+		return
+	} else if now, err := st.Get(ctx, person.ID); err != nil || now.Disabled || !slices.Equal(now.Roles, person.Roles) {
+		h.endQuietly(ctx, secret)
+		h.render(w, r, http.StatusForbidden, "login", "Logga in", h.loginData(t.ID, "", back, "Ditt konto ändrades just. Logga in igen."))
 		return
 	}
 	if _, err := h.cfg.AccessLog.Append(ctx, accesslog.Entry{Tenant: t.ID, Person: person.ID, Action: accesslog.Login,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"path"
 	"strconv"
@@ -266,7 +267,9 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err)
 		return
 	}
-	if !h.logView(w, r, accesslog.Download, reason, d.AIPID, d.CaseID, d.DocID, obj.Key) {
+	// The file by its number in the document: its name in the package
+	// may hold a person's name, which the log must not.
+	if !h.logView(w, r, accesslog.Download, reason, d.AIPID, d.CaseID, d.DocID, "file:"+strconv.Itoa(n)) {
 		return
 	}
 	rc, info, err := b.Store.Get(r.Context(), b.Name, obj.Key)
@@ -293,4 +296,10 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 }
 
 // clientAddr is the client's address as the access log records it.
-func clientAddr(r *http.Request) string { return r.RemoteAddr }
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -462,9 +462,11 @@ func TestWeb(t *testing.T) {
 			t.Fatal(err)
 		}
 		self, _ := st.Get(t.Context(), "ada.admin")
-		if resp, body := e.post(t, admin, "/personer/ada.admin/roller", url.Values{"rev": {strconv.FormatUint(self.Revision, 10)}, "roller": {"läsare"}}); resp.StatusCode != http.StatusUnprocessableEntity ||
-			!strings.Contains(body, "från dig själv") {
-			t.Fatalf("administratör drops their own role: %d\n%s", resp.StatusCode, body)
+		for _, rs := range [][]string{{"läsare"}, {"administratör", "arkivarie"}} {
+			if resp, body := e.post(t, admin, "/personer/ada.admin/roller", url.Values{"rev": {strconv.FormatUint(self.Revision, 10)}, "roller": rs}); resp.StatusCode != http.StatusUnprocessableEntity ||
+				!strings.Contains(body, "dina egna roller") {
+				t.Fatalf("administratör changes their own roles to %v: %d\n%s", rs, resp.StatusCode, body)
+			}
 		}
 		victim := e.login(t, "alfa", "otto.offer")
 		p, err := st.Get(t.Context(), "otto.offer")
