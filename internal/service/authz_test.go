@@ -127,6 +127,7 @@ type archive struct {
 	q       *queue.Client
 	pw      map[string]string
 	cookies map[string]map[who]string // tenant -> caller -> session cookie
+	csrf    map[string]string         // session cookie -> its form token
 	kinds   map[string]authz.Kind
 	recIDs  map[string]recIDs
 	titles  map[string][]string // tenant -> words of its records no other tenant may see
@@ -137,7 +138,7 @@ const personPassword = "korp stege blå fjäril"
 func startArchive(t *testing.T) *archive {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &archive{pw: map[string]string{}, cookies: map[string]map[who]string{}, kinds: map[string]authz.Kind{}, recIDs: map[string]recIDs{}, titles: map[string][]string{}}
+	a := &archive{pw: map[string]string{}, cookies: map[string]map[who]string{}, csrf: map[string]string{}, kinds: map[string]authz.Kind{}, recIDs: map[string]recIDs{}, titles: map[string][]string{}}
 	alfa, beta := testenv.Tenant(t, "alfa", "2120000001", a.pw), testenv.Tenant(t, "beta", "2120000019", a.pw)
 	fb := testenv.Tenant(t, "forbundet", "2220000000", a.pw)
 	fb.Operator = true
@@ -287,6 +288,15 @@ func (a *archive) login(t *testing.T, tn, id string) string {
 	resp.Body.Close()
 	for _, c := range resp.Cookies() {
 		if c.Name == session.CookieName && c.Value != "" {
+			sessions, err := session.Open(context.Background(), a.q, session.DefaultPolicy(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := sessions.Get(context.Background(), c.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.csrf[c.Value] = sess.CSRF
 			return c.Value
 		}
 	}
@@ -306,7 +316,11 @@ func (a *archive) do(t *testing.T, route string, c cell, caller who, own, target
 		b, _ := json.Marshal(map[string]string{"tenant": "alfa", "user": "lasare", "password": personPassword})
 		body, ctype = bytes.NewReader(b), "application/json"
 	case c.form != nil:
-		body, ctype = strings.NewReader(c.form(a.recIDs[target]).Encode()), "application/x-www-form-urlencoded"
+		form := c.form(a.recIDs[target])
+		if caller != anon && caller != producer {
+			form.Set("csrf", a.csrf[a.cookies[own][caller]]) // as every form of the pages carries it
+		}
+		body, ctype = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
 	}
 	req, err := http.NewRequest(method, a.ep.HTTP+c.path(a.recIDs[target]), body)
 	if err != nil {
