@@ -9,6 +9,7 @@ import (
 	"iter"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 // Tokens makes personal API tokens; *session.Store is one.
 type Tokens interface {
 	CreateToken(ctx context.Context, n session.NewToken) (string, *session.Token, error)
+	RevokeToken(ctx context.Context, tenant, person, id string) error
 }
 
 // AccessLog is the access log the API writes and, for the municipality's
@@ -122,15 +124,34 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		name = "earkiv login"
 	}
 	secret, tok, err := s.cfg.Tokens.CreateToken(r.Context(), session.NewToken{Tenant: t.ID, Person: p.ID, Name: name, Roles: p.Roles, TTL: loginTokenTTL})
+	if errors.Is(err, session.ErrInvalid) {
+		writeErr(w, http.StatusUnprocessableEntity, err.Error()) // e.g. too many live tokens: revoke some in the web pages
+		return
+	}
 	if err != nil {
 		s.cfg.Log.Error("api: token", "tenant", t.ID, "err", err)
 		writeErr(w, http.StatusServiceUnavailable, "login unavailable")
 		return
 	}
-	if _, err := s.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: t.ID, Person: p.ID, Action: accesslog.Login,
-		Objects: []string{"token:" + tok.ID}, Detail: "api", Client: client}); err != nil {
-		s.cfg.Log.Error("api: access log", "tenant", t.ID, "err", err)
-		writeErr(w, http.StatusServiceUnavailable, "the access log could not be written; try again")
+	// A person disabled, or given other roles, since the password check
+	// must not keep a token made meanwhile; nor may a login not logged.
+	st, err := people.Open(r.Context(), s.cfg.People, t)
+	if err == nil {
+		var now *people.Person
+		if now, err = st.Get(r.Context(), p.ID); err == nil && (now.Disabled || !slices.Equal(now.Roles, p.Roles)) {
+			err = errors.New("the person changed during the login")
+		}
+	}
+	if err == nil {
+		_, err = s.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: t.ID, Person: p.ID, Action: accesslog.Login,
+			Objects: []string{"token:" + tok.ID}, Detail: "api", Client: client})
+	}
+	if err != nil {
+		s.cfg.Log.Error("api: login", "tenant", t.ID, "err", err)
+		if rerr := s.cfg.Tokens.RevokeToken(r.Context(), t.ID, p.ID, tok.ID); rerr != nil {
+			s.cfg.Log.Error("api: revoke the token of a login that failed", "tenant", t.ID, "err", rerr)
+		}
+		writeErr(w, http.StatusServiceUnavailable, "the login could not be completed or logged; try again")
 		return
 	}
 	writeJSON(w, LoginResponse{Token: secret, Expires: tok.Expires, Me: Me{Tenant: t.ID, Person: p.ID, Name: p.Name, Roles: p.Roles}})

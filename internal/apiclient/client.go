@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -45,6 +46,10 @@ func New(server, token string) (*Client, error) {
 	}
 	if u.Path != "" && u.Path != "/" {
 		return nil, fmt.Errorf("server %q: give the server's address without a path", server)
+	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		// A password and a token would cross the network in clear.
+		return nil, fmt.Errorf("server %q: use https; plain http only to this machine", server)
 	}
 	return &Client{server: u.Scheme + "://" + u.Host, token: token, http: &http.Client{Timeout: 2 * time.Minute}}, nil
 }
@@ -168,4 +173,12 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader) 
 		return nil, fmt.Errorf("%s%s: %s: %s", c.server, path, resp.Status, e.Error)
 	}
 	return nil, fmt.Errorf("%w: %s", kind, e.Error)
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -16,6 +16,9 @@ func TestNew(t *testing.T) {
 		{"http://127.0.0.1:8080/", "http://127.0.0.1:8080", true},
 		{"arkiv.example.se", "", false},
 		{"ftp://arkiv.example.se", "", false},
+		{"http://arkiv.example.se", "", false},
+		{"http://localhost:8080", "http://localhost:8080", true},
+		{"http://[::1]:8080", "http://[::1]:8080", true},
 		{"https://arkiv.example.se/api/v1", "", false},
 		{"", "", false},
 	} {
