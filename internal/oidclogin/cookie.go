@@ -66,14 +66,14 @@ func open(aead cipher.AEAD, v string, now time.Time) (*pending, error) {
 
 // stateCookie is the cookie for value; an empty value clears it. Its path
 // is the callback's, the only place it is read.
-func stateCookie(r *http.Request, value string) *http.Cookie {
+func stateCookie(r *http.Request, value string, secure bool) *http.Cookie {
 	c := &http.Cookie{
 		Name:     cookieName,
 		Value:    value,
 		Path:     CallbackPath,
 		MaxAge:   int(stateTTL / time.Second),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   secure || r.TLS != nil, // secure: served behind a TLS proxy
 		// Lax: the provider's redirect back is a top-level GET, which
 		// carries the cookie; a cross-site POST or subrequest does not.
 		SameSite: http.SameSiteLaxMode,

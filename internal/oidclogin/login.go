@@ -82,7 +82,10 @@ type Config struct {
 	Key []byte
 	// HTTPClient reaches the providers; nil gives one with timeouts.
 	HTTPClient *http.Client
-	Log        *slog.Logger
+	// Secure marks the state cookie Secure although the request came
+	// without TLS: the service is behind a TLS proxy.
+	Secure bool
+	Log    *slog.Logger
 }
 
 // Login runs OIDC logins for all tenants. It is safe for concurrent use.
@@ -187,7 +190,7 @@ func (l *Login) Start(w http.ResponseWriter, r *http.Request, tenantID, returnTo
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, stateCookie(r, v))
+	http.SetCookie(w, stateCookie(r, v, l.cfg.Secure))
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, c.oauth.AuthCodeURL(p.State, oidc.Nonce(p.Nonce), oauth2.S256ChallengeOption(p.Verifier)), http.StatusFound)
 	return nil
@@ -220,40 +223,60 @@ func LocalPath(s string) string {
 // expiry, nonce), maps the roles claim and returns who logged in and where
 // the login asked to return to.
 func (l *Login) Finish(w http.ResponseWriter, r *http.Request) (*Identity, string, error) {
+	id, back, tenant, err := l.finish(w, r)
+	if err != nil && tenant != "" {
+		err = &TenantError{Tenant: tenant, Err: err}
+	}
+	return id, back, err
+}
+
+// TenantError is a failed login whose tenant is known from the login's
+// own sealed state, so the failure can go into that tenant's access log.
+type TenantError struct {
+	Tenant string
+	Err    error
+}
+
+func (e *TenantError) Error() string { return e.Err.Error() }
+func (e *TenantError) Unwrap() error { return e.Err }
+
+// finish is Finish, also returning the tenant once the state cookie has
+// been opened.
+func (l *Login) finish(w http.ResponseWriter, r *http.Request) (*Identity, string, string, error) {
 	if l.err != nil {
-		return nil, "/", l.err
+		return nil, "/", "", l.err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	ck, err := r.Cookie(cookieName)
 	if err != nil {
-		return nil, "/", fmt.Errorf("%w: no login under way in this browser (no state cookie)", ErrState)
+		return nil, "/", "", fmt.Errorf("%w: no login under way in this browser (no state cookie)", ErrState)
 	}
-	http.SetCookie(w, stateCookie(r, ""))
+	http.SetCookie(w, stateCookie(r, "", l.cfg.Secure))
 	p, err := open(l.aead, ck.Value, time.Now())
 	if err != nil {
-		return nil, "/", fmt.Errorf("%w: %w", ErrState, err)
+		return nil, "/", "", fmt.Errorf("%w: %w", ErrState, err)
 	}
 	q := r.URL.Query()
 	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(p.State)) != 1 {
-		return nil, p.ReturnTo, fmt.Errorf("%w: the callback's state is not the one of this browser's login for tenant %s", ErrState, p.Tenant)
+		return nil, p.ReturnTo, p.Tenant, fmt.Errorf("%w: the callback's state is not the one of this browser's login for tenant %s", ErrState, p.Tenant)
 	}
 	if code := q.Get("error"); code != "" {
-		return nil, p.ReturnTo, &ProviderError{Tenant: p.Tenant, Code: clip(code), Description: clip(q.Get("error_description"))}
+		return nil, p.ReturnTo, p.Tenant, &ProviderError{Tenant: p.Tenant, Code: clip(code), Description: clip(q.Get("error_description"))}
 	}
 	reg, t, err := l.tenantOf(p.Tenant)
 	if err != nil {
-		return nil, p.ReturnTo, err
+		return nil, p.ReturnTo, p.Tenant, err
 	}
 	c, err := l.client(r.Context(), reg, t)
 	if err != nil {
-		return nil, p.ReturnTo, err
+		return nil, p.ReturnTo, p.Tenant, err
 	}
 	code := q.Get("code")
 	if code == "" {
-		return nil, p.ReturnTo, fmt.Errorf("%w: tenant %s: the callback has no code", ErrProvider, t.ID)
+		return nil, p.ReturnTo, p.Tenant, fmt.Errorf("%w: tenant %s: the callback has no code", ErrProvider, t.ID)
 	}
 	id, err := l.exchange(r.Context(), c, t, p, code)
-	return id, p.ReturnTo, err
+	return id, p.ReturnTo, p.Tenant, err
 }
 
 // exchange redeems code at t's provider and turns the ID token into an

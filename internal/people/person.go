@@ -30,6 +30,11 @@ type Person struct {
 	// person who logs in only through the municipality's identity
 	// provider). It is never shown.
 	PasswordHash string `json:"-"`
+	// Issuer and Subject link the person to their account at the
+	// municipality's identity provider (set at the first login there);
+	// later logins must come from that same account.
+	Issuer  string `json:"issuer,omitempty"`
+	Subject string `json:"subject,omitempty"`
 	// Revision is the KV revision the person was read at; an update names
 	// it, so a change made meanwhile is refused rather than overwritten.
 	Revision uint64 `json:"revision"`
@@ -47,18 +52,20 @@ type record struct {
 	Roles        []Role    `json:"roles"`
 	Disabled     bool      `json:"disabled,omitempty"`
 	PasswordHash string    `json:"passwordHash,omitempty"`
+	Issuer       string    `json:"issuer,omitempty"`
+	Subject      string    `json:"subject,omitempty"`
 	Created      time.Time `json:"created"`
 	Updated      time.Time `json:"updated"`
 }
 
 func (p *Person) record() record {
 	return record{Tenant: p.Tenant, ID: p.ID, Name: p.Name, Roles: p.Roles, Disabled: p.Disabled,
-		PasswordHash: p.PasswordHash, Created: p.Created, Updated: p.Updated}
+		PasswordHash: p.PasswordHash, Issuer: p.Issuer, Subject: p.Subject, Created: p.Created, Updated: p.Updated}
 }
 
 func (r record) person(rev uint64) *Person {
 	return &Person{Tenant: r.Tenant, ID: r.ID, Name: r.Name, Roles: r.Roles, Disabled: r.Disabled,
-		PasswordHash: r.PasswordHash, Created: r.Created, Updated: r.Updated, Revision: rev}
+		PasswordHash: r.PasswordHash, Issuer: r.Issuer, Subject: r.Subject, Created: r.Created, Updated: r.Updated, Revision: rev}
 }
 
 // ErrInvalid marks a person's field that is refused.

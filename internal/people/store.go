@@ -275,60 +275,89 @@ func (s *Store) dummyHash() ([]byte, error) {
 	return s.dummy, nil
 }
 
+// Link is a person's account at the municipality's identity provider.
+type Link struct{ Issuer, Subject string }
+
+// Change is what Ensure did to a person.
+type Change struct {
+	Created bool   // the person is new
+	Changed bool   // name or roles changed
+	Lost    []Role // roles the person no longer holds
+}
+
 // Ensure makes or updates the person with id as the municipality's
-// identity provider describes them at a login: name and roles as given,
-// without a local password. A disabled person stays disabled and is
-// refused (ErrBadLogin), so disabling in earkiv holds whatever the
-// provider says. It returns the person as stored.
-func (s *Store) Ensure(ctx context.Context, id, name string, roles []Role) (*Person, error) {
+// identity provider describes them at a login through the account link:
+// name and roles as given, without a local password. The first login
+// links the person to the account; a later one from another account with
+// the same user name, or one for a person with a local password, is
+// refused (ErrBadLogin), since a user name at a provider can be renamed or
+// reused and must not take over someone's record. A disabled person stays
+// disabled and is refused, so disabling in earkiv holds whatever the
+// provider says.
+func (s *Store) Ensure(ctx context.Context, id, name string, roles []Role, link Link) (*Person, Change, error) {
 	if err := ids.Person(id); err != nil {
-		return nil, err
+		return nil, Change{}, err
 	}
 	if err := checkName(name); err != nil {
-		return nil, err
+		return nil, Change{}, err
+	}
+	if link.Issuer == "" || link.Subject == "" {
+		return nil, Change{}, fmt.Errorf("%w: no account at an identity provider for %s", ErrInvalid, id)
 	}
 	roles = normalize(roles)
 	if err := CheckRoles(s.tenant, roles); err != nil {
-		return nil, err
+		return nil, Change{}, err
 	}
 	for range 3 { // a concurrent first login of the same person makes it meanwhile
 		p, err := s.Get(ctx, id)
 		if errors.Is(err, ErrNotFound) {
 			now := time.Now().UTC()
-			p = &Person{Tenant: s.tenant.ID, ID: id, Name: name, Roles: roles, Created: now, Updated: now}
+			p = &Person{Tenant: s.tenant.ID, ID: id, Name: name, Roles: roles, Issuer: link.Issuer, Subject: link.Subject, Created: now, Updated: now}
 			b, err := json.Marshal(p.record())
 			if err != nil {
-				return nil, fmt.Errorf("encode person %s: %w", id, err)
+				return nil, Change{}, fmt.Errorf("encode person %s: %w", id, err)
 			}
 			rev, err := s.kv.Create(ctx, key(id), b)
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				continue
 			}
 			if err != nil {
-				return nil, fmt.Errorf("store person %s of %s: %w", id, s.tenant.ID, err)
+				return nil, Change{}, fmt.Errorf("store person %s of %s: %w", id, s.tenant.ID, err)
 			}
 			p.Revision = rev
-			return p, nil
+			return p, Change{Created: true, Changed: true}, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, Change{}, err
 		}
-		if p.Disabled {
-			return nil, fmt.Errorf("%w: %s of %s is disabled", ErrBadLogin, id, s.tenant.ID)
+		switch {
+		case p.Disabled:
+			return nil, Change{}, fmt.Errorf("%w: %s of %s is disabled", ErrBadLogin, id, s.tenant.ID)
+		case p.Issuer == "" && p.PasswordHash != "":
+			return nil, Change{}, fmt.Errorf("%w: %s of %s has a local password and is not linked to an account at the identity provider", ErrBadLogin, id, s.tenant.ID)
+		case p.Issuer != link.Issuer || p.Subject != link.Subject:
+			return nil, Change{}, fmt.Errorf("%w: %s of %s is linked to another account at the identity provider", ErrBadLogin, id, s.tenant.ID)
 		}
+		var lost []Role
+		for _, r := range p.Roles {
+			if !slices.Contains(roles, r) {
+				lost = append(lost, r)
+			}
+		}
+		changed := false
 		p, err = s.update(ctx, id, p.Revision, func(p *Person) (bool, error) {
 			if p.Name == name && slices.Equal(p.Roles, roles) {
 				return false, nil
 			}
-			p.Name, p.Roles = name, roles
+			p.Name, p.Roles, changed = name, roles, true
 			return true, nil
 		})
 		if errors.Is(err, ErrConflict) {
 			continue
 		}
-		return p, err
+		return p, Change{Changed: changed, Lost: lost}, err
 	}
-	return nil, fmt.Errorf("%w: %s of %s changes too often to be stored", ErrConflict, id, s.tenant.ID)
+	return nil, Change{}, fmt.Errorf("%w: %s of %s changes too often to be stored", ErrConflict, id, s.tenant.ID)
 }
 
 // Tenant is the id of the store's tenant.

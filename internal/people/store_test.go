@@ -238,28 +238,47 @@ func TestRevisionConflict(t *testing.T) {
 func TestEnsure(t *testing.T) {
 	alfa, _ := stores(t)
 	c := ctx(t)
-	p, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Arkivarie})
-	if err != nil || p.PasswordHash != "" || !p.Has(people.Arkivarie) {
-		t.Fatalf("first login: %+v, %v", p, err)
+	acct := people.Link{Issuer: "https://idp.alfa.se", Subject: "u-1"}
+	p, ch, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Arkivarie}, acct)
+	if err != nil || p.PasswordHash != "" || !p.Has(people.Arkivarie) || !ch.Created || p.Issuer != acct.Issuer || p.Subject != "u-1" {
+		t.Fatalf("first login: %+v %+v, %v", p, ch, err)
 	}
 	if _, err := alfa.CheckPassword(c, "eva.ek", ""); !errors.Is(err, people.ErrBadLogin) {
 		t.Fatalf("a provider's person has no local password: %v", err)
 	}
-	p2, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Arkivarie})
-	if err != nil || p2.Revision != p.Revision {
-		t.Fatalf("unchanged login rewrote the person: rev %d -> %d, %v", p.Revision, p2.Revision, err)
+	p2, ch, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Arkivarie}, acct)
+	if err != nil || p2.Revision != p.Revision || ch.Changed {
+		t.Fatalf("unchanged login rewrote the person: rev %d -> %d, %+v, %v", p.Revision, p2.Revision, ch, err)
 	}
-	p3, err := alfa.Ensure(c, "eva.ek", "Eva Ek-Berg", []people.Role{people.Lasare})
-	if err != nil || p3.Name != "Eva Ek-Berg" || p3.Has(people.Arkivarie) || !p3.Has(people.Lasare) {
-		t.Fatalf("changed roles: %+v, %v", p3, err)
+	p3, ch, err := alfa.Ensure(c, "eva.ek", "Eva Ek-Berg", []people.Role{people.Lasare}, acct)
+	if err != nil || p3.Name != "Eva Ek-Berg" || p3.Has(people.Arkivarie) || !p3.Has(people.Lasare) || !ch.Changed ||
+		len(ch.Lost) != 1 || ch.Lost[0] != people.Arkivarie {
+		t.Fatalf("changed roles: %+v %+v, %v", p3, ch, err)
 	}
-	if _, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Drift}); !errors.Is(err, people.ErrRole) {
+	// Another account with the same user name at the provider, or at
+	// another provider, does not take the person over.
+	for _, other := range []people.Link{{Issuer: acct.Issuer, Subject: "u-2"}, {Issuer: "https://idp.other.se", Subject: "u-1"}} {
+		if _, _, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Arkivarie}, other); !errors.Is(err, people.ErrBadLogin) {
+			t.Fatalf("account %+v took the person over: %v", other, err)
+		}
+	}
+	// Nor does any account take over a person with a local password.
+	if _, err := alfa.Add(c, people.NewPerson{ID: "ada.admin", Name: "Ada", Roles: []people.Role{people.Administrator}, Password: goodPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := alfa.Ensure(c, "ada.admin", "Ada", []people.Role{people.Arkivarie}, acct); !errors.Is(err, people.ErrBadLogin) {
+		t.Fatalf("a provider's account took over a local person: %v", err)
+	}
+	if _, _, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Drift}, acct); !errors.Is(err, people.ErrRole) {
 		t.Fatalf("drift in a municipality: %v", err)
+	}
+	if _, _, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Lasare}, people.Link{}); err == nil {
+		t.Fatal("a login without an account")
 	}
 	if _, err := alfa.Disable(c, "eva.ek", 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Lasare}); !errors.Is(err, people.ErrBadLogin) {
+	if _, _, err := alfa.Ensure(c, "eva.ek", "Eva Ek", []people.Role{people.Lasare}, acct); !errors.Is(err, people.ErrBadLogin) {
 		t.Fatalf("disabled person let in by the provider: %v", err)
 	}
 }

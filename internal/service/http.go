@@ -2,13 +2,15 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
@@ -61,6 +63,7 @@ func serveHTTP(g *parts, log *slog.Logger, name, addr string, h http.Handler) (s
 // webConfig is what the web pages need of the service.
 type webConfig struct {
 	cfg      Config
+	dataDir  string
 	tenants  func() *tenant.Registry
 	q        *queue.Client
 	sessions *session.Store
@@ -84,11 +87,12 @@ func withWeb(a *api.Handler, c webConfig) (http.Handler, error) {
 		return nil, fmt.Errorf("public URL %q: want http(s)://host[:port] without a path", public)
 	}
 	public = u.Scheme + "://" + u.Host
-	// The state of an OIDC login in progress is sealed with a key of this
-	// process: a restart fails only logins begun before it.
-	key := make([]byte, 32)
-	rand.Read(key)
-	login := oidclogin.New(oidclogin.Config{Tenants: c.tenants, RedirectURL: public + oidclogin.CallbackPath, Key: key, Log: c.log})
+	key, err := oidcStateKey(c.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	login := oidclogin.New(oidclogin.Config{Tenants: c.tenants, RedirectURL: public + oidclogin.CallbackPath, Key: key,
+		Secure: u.Scheme == "https", Log: c.log})
 	w, err := web.New(web.Config{Tenants: c.tenants, People: c.q, Sessions: c.sessions, OIDC: login, Catalog: c.cat, Receipts: c.q,
 		Place: c.place, AccessLog: c.alog, Guard: c.guard, Secure: u.Scheme == "https", Log: c.log})
 	if err != nil {
@@ -118,3 +122,19 @@ func (p *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.h.
 
 // Routes lists the routes of the API and of the pages.
 func (p *publicHandler) Routes() []authz.Route { return append(p.api.Routes(), p.web.Routes()...) }
+
+// oidcStateKey is the key that seals the state of OIDC logins in
+// progress, derived from the data folder's access log key, so a login
+// begun before a restart finishes after it. Nodes that share one public
+// address share that key file too (or route a browser to one node).
+func oidcStateKey(dataDir string) ([]byte, error) {
+	b, err := os.ReadFile(AccessLogKeyFile(dataDir))
+	if err != nil {
+		return nil, fmt.Errorf("oidc state key: %w", err)
+	}
+	skey, _, _ := strings.Cut(string(b), "\n")
+	h := sha256.New()
+	h.Write([]byte("earkiv oidc state key\x00"))
+	h.Write([]byte(strings.TrimSpace(skey)))
+	return h.Sum(nil), nil
+}

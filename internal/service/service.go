@@ -218,7 +218,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		var h http.Handler = api.New(acfg)
 		if cat != nil && alog != nil { // serve: the web pages beside the API
-			if h, err = withWeb(h.(*api.Handler), webConfig{cfg: cfg, tenants: tenants.Load, q: q, sessions: sessions, cat: cat,
+			if h, err = withWeb(h.(*api.Handler), webConfig{cfg: cfg, dataDir: dataDir, tenants: tenants.Load, q: q, sessions: sessions, cat: cat,
 				place: stores, alog: alog, guard: guard, log: log}); err != nil {
 				return err
 			}
