@@ -10,6 +10,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/authn"
+	"github.com/earkiv/earkiv/internal/people"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
@@ -142,8 +143,17 @@ func served(p *authn.Principal, tenants func() *tenant.Registry) error {
 	if reg == nil {
 		return fmt.Errorf("%w: no tenants are served", authn.ErrBadCredentials)
 	}
-	if _, err := reg.Get(p.Tenant); err != nil {
+	t, err := reg.Get(p.Tenant)
+	if err != nil {
 		return fmt.Errorf("%w: %w", authn.ErrBadCredentials, err)
+	}
+	if !t.Operator && slices.Contains(p.Roles, people.Drift) {
+		// The tenant is no longer the joint body's own (a reloaded
+		// tenants file): its people hold drift no more.
+		p.Roles = slices.DeleteFunc(slices.Clone(p.Roles), func(r people.Role) bool { return r == people.Drift })
+		if len(p.Roles) == 0 {
+			return fmt.Errorf("%w: %s is no longer the operator tenant, and drift was the only role", authn.ErrBadCredentials, t.ID)
+		}
 	}
 	return nil
 }

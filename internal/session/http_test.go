@@ -76,6 +76,32 @@ func TestAuthenticator(t *testing.T) {
 		}
 	}
 
+	// A tenant no longer the joint body's own: drift is gone from its
+	// people's sessions, and a session of drift alone stops.
+	op := *e.reg.Tenants[0]
+	op.Operator = true
+	reg = &tenant.Registry{Tenants: []*tenant.Tenant{&op, e.reg.Tenants[1]}}
+	both, alone := anna(), anna()
+	both.Roles, alone.Roles = []people.Role{people.Lasare, people.Drift}, []people.Role{people.Drift}
+	sBoth, _, err := s.Create(c, both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sAlone, _, err := s.Create(c, alone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := a.Authenticate(request(addr, sBoth, "")); err != nil || !p.Has(people.Drift) {
+		t.Fatalf("drift in the operator tenant: %+v %v", p, err)
+	}
+	reg = e.reg
+	if p, err := a.Authenticate(request(addr, sBoth, "")); err != nil || p.Has(people.Drift) || !p.Has(people.Lasare) {
+		t.Fatalf("drift after the tenant stopped being the operator: %+v %v", p, err)
+	}
+	if p, err := a.Authenticate(request(addr, sAlone, "")); p != nil || !errors.Is(err, authn.ErrBadCredentials) {
+		t.Fatalf("a session of drift alone in a municipality: %+v %v", p, err)
+	}
+
 	// A tenant no longer served: its people's sessions and tokens stop.
 	reg = &tenant.Registry{Tenants: []*tenant.Tenant{e.reg.Tenants[1]}}
 	for _, r := range []*http.Request{request("192.0.2.9:1", secret, ""), request("192.0.2.9:1", "", "Bearer "+tok)} {
