@@ -132,6 +132,14 @@ func (h *Handler) gate(w http.ResponseWriter, r *http.Request, restricted bool, 
 // is sent; when it cannot, the person is told and shown nothing.
 func (h *Handler) logView(w http.ResponseWriter, r *http.Request, action accesslog.Action, reason string, objects ...string) bool {
 	p := principal(r)
+	if r.Method == http.MethodGet && r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		// A link on another site opens nothing and logs nothing in the
+		// person's name: they open it here, on purpose.
+		h.render(w, r, http.StatusOK, "message", "Öppna från en annan webbplats?", struct{ Text, Link string }{
+			Text: "Du kom hit via en länk på en annan webbplats. Varje visning loggas i granskningsloggen i ditt namn, så öppna sidan bara om du vill se den.",
+			Link: r.URL.EscapedPath()})
+		return false
+	}
 	perm := authz.ReadPublic
 	if reason != "" {
 		perm = authz.ReadRestricted

@@ -140,7 +140,7 @@ func nav(p *authn.Principal, current string) []navItem {
 
 // message shows a page with a heading and one paragraph.
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, code int, title, text string) {
-	h.render(w, r, code, "message", title, struct{ Text string }{text})
+	h.render(w, r, code, "message", title, struct{ Text, Link string }{Text: text})
 }
 
 // notFound is the answer for anything not found, including ids of another
