@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/session"
 )
@@ -73,7 +74,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 		h.showTokens(w, r, http.StatusUnprocessableEntity, d)
 		return
 	}
-	secret, _, err := h.cfg.Sessions.CreateToken(r.Context(), session.NewToken{Tenant: p.Tenant, Person: p.ID, Name: name,
+	secret, tok, err := h.cfg.Sessions.CreateToken(r.Context(), session.NewToken{Tenant: p.Tenant, Person: p.ID, Name: name,
 		Roles: p.Roles, TTL: time.Duration(days) * 24 * time.Hour})
 	if errors.Is(err, session.ErrInvalid) {
 		d.Error = "Nyckeln kunde inte skapas: namnet är för långt eller innehåller tecken som inte kan sparas."
@@ -82,6 +83,14 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.failed(w, r, err)
+		return
+	}
+	// A new credential of the person is a change to them; one that
+	// cannot be logged is not given out.
+	if !h.logTokenChange(w, r, tok.ID, "API-nyckel skapad, "+strconv.Itoa(days)+" dagar") {
+		if rerr := h.cfg.Sessions.RevokeToken(r.Context(), p.Tenant, p.ID, tok.ID); rerr != nil {
+			h.log.Error("web: revoke a token that could not be logged", "tenant", p.Tenant, "err", rerr)
+		}
 		return
 	}
 	h.showTokens(w, r, http.StatusOK, tokensData{Secret: secret, Days: 90})
@@ -101,5 +110,21 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err)
 		return
 	}
+	if !h.logTokenChange(w, r, r.PathValue("id"), "API-nyckel återkallad") {
+		return
+	}
 	http.Redirect(w, r, "/nycklar?klart=aterkallad", http.StatusSeeOther)
+}
+
+// logTokenChange logs a change to the person's own tokens; it answers and
+// returns false when the log cannot be written.
+func (h *Handler) logTokenChange(w http.ResponseWriter, r *http.Request, tokenID, detail string) bool {
+	p := principal(r)
+	if _, err := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: p.Tenant, Person: p.ID, Action: accesslog.ChangePerson,
+		Objects: []string{"person:" + p.ID, "token:" + tokenID}, Detail: detail, Client: clientAddr(r)}); err != nil {
+		h.log.Error("web: access log", "tenant", p.Tenant, "action", accesslog.ChangePerson, "err", err)
+		h.message(w, r, http.StatusServiceUnavailable, "Granskningsloggen kunde inte skrivas", "Ändringen kunde inte loggas; försök igen.")
+		return false
+	}
+	return true
 }

@@ -371,6 +371,15 @@ func TestWeb(t *testing.T) {
 		if r3.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("revoked token: %d", r3.StatusCode)
 		}
+		var changes []string
+		for _, x := range e.entries(t, "alfa") {
+			if x.Action == accesslog.ChangePerson && slices.Contains(x.Objects, "token:"+toks[0].ID) {
+				changes = append(changes, x.Person+": "+x.Detail)
+			}
+		}
+		if len(changes) != 2 || changes[0] != "lena.lasare: API-nyckel skapad, 30 dagar" || changes[1] != "lena.lasare: API-nyckel återkallad" {
+			t.Fatalf("the token's changes in the access log: %q", changes)
+		}
 	})
 
 	t.Run("cross-origin posts are refused", func(t *testing.T) {
