@@ -112,15 +112,6 @@ func parseToken(s string) (*secret, bool) {
 	return p, true
 }
 
-// tokenID is the id of a token in its form, for the login guard; "" if s
-// is not one.
-func tokenID(s string) string {
-	if p, ok := parseToken(s); ok {
-		return p.id
-	}
-	return ""
-}
-
 func isB32(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; (c < 'a' || c > 'z') && (c < '2' || c > '7') {
