@@ -90,19 +90,21 @@ func asPerson(c *cli.Context) (bool, error) {
 	return person, nil
 }
 
-// personTenant checks that --tenant, if given, is the person's own.
-func personTenant(c *cli.Context, cl *apiclient.Client) error {
-	if c.String("tenant") == "" {
-		return nil
+// ownLogClient is the person's client for their municipality's log,
+// checking that --tenant, if given, is the person's own.
+func ownLogClient(c *cli.Context) (*apiclient.Client, error) {
+	cl, err := personClient(c)
+	if err != nil || c.String("tenant") == "" {
+		return cl, err
 	}
 	me, err := cl.WhoAmI(c.Context)
 	if err != nil {
-		return personErr("accesslog", err)
+		return nil, personErr("accesslog", err)
 	}
 	if me.Tenant != c.String("tenant") {
-		return exitErr(exitInvalid, "--tenant %s: your token is of %s, and a person reads their own municipality's log only", c.String("tenant"), me.Tenant)
+		return nil, exitErr(exitInvalid, "--tenant %s: your token is of %s, and a person reads their own municipality's log only", c.String("tenant"), me.Tenant)
 	}
-	return nil
+	return cl, nil
 }
 
 func accesslogVerify(c *cli.Context) error {
@@ -113,11 +115,8 @@ func accesslogVerify(c *cli.Context) error {
 	var r accesslog.Result
 	t := c.String("tenant")
 	if person {
-		cl, err := personClient(c)
+		cl, err := ownLogClient(c)
 		if err != nil {
-			return err
-		}
-		if err := personTenant(c, cl); err != nil {
 			return err
 		}
 		res, err := cl.VerifyAccessLog(c.Context)
@@ -178,11 +177,8 @@ func accesslogExport(c *cli.Context) error {
 		return err
 	}
 	if person {
-		cl, err := personClient(c)
+		cl, err := ownLogClient(c)
 		if err != nil {
-			return err
-		}
-		if err := personTenant(c, cl); err != nil {
 			return err
 		}
 		if err := cl.ExportAccessLog(c.Context, c.String("from"), c.String("to"), c.Bool("csv"), stdout); err != nil {
