@@ -13,11 +13,17 @@ import (
 // findingGroup is the findings of one severity, each as a sentence.
 type findingGroup struct {
 	ID, Heading string
-	Findings    []string
+	Findings    []finding
 }
 
-// sentence writes a finding as a person reads it: what is wrong and where.
-func sentence(f report.Finding) string {
+// finding is one finding as a person reads it: where, in Swedish, and
+// what is wrong in the validator's words, which are English (the page
+// marks them so, for screen readers).
+type finding struct {
+	Where, Message, Rule string
+}
+
+func sentence(f report.Finding) finding {
 	where := ""
 	if f.Location.File != "" {
 		where = "i filen " + f.Location.File
@@ -31,14 +37,7 @@ func sentence(f report.Finding) string {
 		}
 		where += "vid " + f.Location.Path
 	}
-	s := f.Message
-	if where != "" {
-		s = "Problem " + where + ": " + s
-	}
-	if f.RuleID != "" {
-		s += " (regel " + f.RuleID + ")"
-	}
-	return s
+	return finding{Where: where, Message: f.Message, Rule: f.RuleID}
 }
 
 // delivery shows one delivery's receipt and its validation report.

@@ -228,7 +228,7 @@ func TestWeb(t *testing.T) {
 	t.Run("a rejected delivery's report in sentences", func(t *testing.T) {
 		resp, body := e.get(t, e.login(t, "alfa", "lena.lasare"), "/leveranser/"+rejectedID)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Fel som måste rättas") || !strings.Contains(body, "Varningar") ||
-			!strings.Contains(body, "Problem i filen METS.xml på rad 12, vid mets/fileSec/fileGrp/file: file data/a.pdf is listed but not in the package (regel CSIP58)") ||
+			!strings.Contains(body, `Problem i filen METS.xml på rad 12, vid mets/fileSec/fileGrp/file: <span lang="en">file data/a.pdf is listed but not in the package</span> (regel CSIP58)`) ||
 			strings.Contains(body, `"ruleId"`) {
 			t.Fatalf("delivery: %d\n%s", resp.StatusCode, body)
 		}
