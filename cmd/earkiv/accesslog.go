@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -158,19 +156,10 @@ func accesslogExport(c *cli.Context) error {
 	if c.Bool("json") && c.Bool("csv") {
 		return exitErr(exitFailure, "accesslog export: --json or --csv, not both")
 	}
-	var from, to time.Time
-	for _, d := range []struct {
-		flag string
-		t    *time.Time
-		add  int
-	}{{"from", &from, 0}, {"to", &to, 1}} {
-		if s := c.String(d.flag); s != "" {
-			day, err := time.Parse(time.DateOnly, s)
-			if err != nil {
-				return exitErr(exitFailure, "--%s %q: want a date such as 2025-03-01", d.flag, s)
-			}
-			*d.t = day.AddDate(0, 0, d.add)
-		}
+	days := accesslog.Days{From: c.String("from"), To: c.String("to")}
+	from, to, err := days.Times()
+	if err != nil {
+		return exitErr(exitFailure, "--%v", err)
 	}
 	person, err := asPerson(c)
 	if err != nil {
@@ -181,7 +170,7 @@ func accesslogExport(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := cl.ExportAccessLog(c.Context, c.String("from"), c.String("to"), c.Bool("csv"), stdout); err != nil {
+		if err := cl.ExportAccessLog(c.Context, days, c.Bool("csv"), stdout); err != nil {
 			return personErr("accesslog export", err)
 		}
 		return nil
@@ -197,7 +186,7 @@ func accesslogExport(c *cli.Context) error {
 	if c.Bool("csv") {
 		_ = w.Write(accesslog.CSVHeader)
 	}
-	if err := logOwnRead(c, l, t, accesslog.Export, strings.Trim(c.String("from")+".."+c.String("to"), ".")); err != nil {
+	if err := logOwnRead(c, l, t, accesslog.Export, days.String()); err != nil {
 		return err
 	}
 	for e, err := range l.Export(c.Context, t, from, to) {

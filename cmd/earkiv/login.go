@@ -11,6 +11,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/apiclient"
+	"github.com/earkiv/earkiv/internal/people"
 )
 
 // serverFlags are what every command acting as a person takes.
@@ -72,7 +73,7 @@ func login(c *cli.Context) error {
 		return exitErr(exitFailure, "keep the token: %v (use --print-token and EARKIV_TOKEN)", err)
 	}
 	fmt.Fprintf(os.Stderr, "logged in to %s as %s of %s (%s); the token lasts until %s and is kept in %s\n",
-		cl.Server(), res.Person, res.Tenant, roleText(res.Roles), res.Expires.Local().Format("2006-01-02 15:04"), path)
+		cl.Server(), res.Person, res.Tenant, people.Join(res.Roles), res.Expires.Local().Format("2006-01-02 15:04"), path)
 	return nil
 }
 
@@ -128,7 +129,7 @@ func whoami(c *cli.Context) error {
 	if c.Bool("json") {
 		return json.NewEncoder(stdout).Encode(me)
 	}
-	fmt.Fprintf(stdout, "tenant: %s\nperson: %s\nname:   %s\nroles:  %s\n", me.Tenant, me.Person, me.Name, roleText(me.Roles))
+	fmt.Fprintf(stdout, "tenant: %s\nperson: %s\nname:   %s\nroles:  %s\n", me.Tenant, me.Person, me.Name, people.Join(me.Roles))
 	return nil
 }
 

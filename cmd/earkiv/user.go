@@ -93,7 +93,7 @@ func userAdd(c *cli.Context) error {
 	if err != nil {
 		return userErr(err)
 	}
-	fmt.Fprintf(os.Stderr, "added %s (%s) to %s with the roles %s\n", p.ID, p.Name, p.Tenant, roleText(p.Roles))
+	fmt.Fprintf(os.Stderr, "added %s (%s) to %s with the roles %s\n", p.ID, p.Name, p.Tenant, people.Join(p.Roles))
 	return nil
 }
 
@@ -127,7 +127,7 @@ func userList(c *cli.Context) error {
 		if p.Disabled {
 			state = "disabled"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.ID, p.Name, roleText(p.Roles), state)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.ID, p.Name, people.Join(p.Roles), state)
 	}
 	if err := w.Flush(); err != nil {
 		return exitErr(exitFailure, "%v", err)
@@ -233,12 +233,4 @@ func userErr(err error) error {
 		}
 	}
 	return exitErr(exitFailure, "%v", err)
-}
-
-func roleText(rs []people.Role) string {
-	s := make([]string, len(rs))
-	for i, r := range rs {
-		s[i] = string(r)
-	}
-	return strings.Join(s, ", ")
 }

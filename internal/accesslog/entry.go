@@ -157,3 +157,14 @@ func (e Entry) CSVRecord() []string {
 	return []string{strconv.FormatUint(e.N, 10), e.Time.Format(time.RFC3339Nano), e.Tenant, e.Person, e.Role, string(e.Action),
 		strings.Join(e.Objects, " "), e.Query, e.Reason, e.Detail, e.Client, e.Prev.String(), e.Hash.String()}
 }
+
+// TypedPerson is what a failed login logs as its person: the id typed,
+// if it is a person id, else "(ogiltigt id)". What was typed is not kept
+// otherwise: it may be a password typed in the wrong field, and the log
+// is never erased.
+func TypedPerson(s string) string {
+	if ids.Person(s) != nil {
+		return "(ogiltigt id)"
+	}
+	return s
+}

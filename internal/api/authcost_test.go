@@ -60,7 +60,7 @@ func BenchmarkAuthCost(b *testing.B) {
 	}
 	guard := authguard.New(authguard.DefaultPolicy(), nil)
 	h := api.New(api.Config{Tenants: tenants, Queue: svc, Guard: guard, People: svc, Tokens: sessions,
-		AccessLog: accesslog.New(accesslog.Config{Queue: svc, Tenants: tenants}),
+		AccessLog:      accesslog.New(accesslog.Config{Queue: svc, Tenants: tenants}),
 		Authenticators: []authn.Authenticator{sessions.Authenticator(tenants, guard)}})
 
 	const n = 20000

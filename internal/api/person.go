@@ -5,19 +5,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"iter"
-	"net"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/authz"
-	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/people"
 	"github.com/earkiv/earkiv/internal/session"
 )
@@ -51,15 +46,6 @@ func (s *server) personRoutes(m *authz.Mux) {
 	m.HandleFunc("GET", "/api/v1/accesslog/export", authz.ReadAccessLog, authz.API, s.exportLog)
 }
 
-// ClientAddr is the address the access log names for r: the peer's IP.
-func ClientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // login exchanges a person's local password for a personal token. Every
 // attempt goes through the guard, and is logged in the tenant's access
 // log; an unknown tenant costs a password check too and is logged only
@@ -76,7 +62,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "tenant, user and password are all needed")
 		return
 	}
-	client := ClientAddr(r)
+	client := authn.ClientAddr(r)
 	t, terr := s.cfg.Tenants().Get(req.Tenant)
 	var p *people.Person
 	var storeErr error
@@ -103,11 +89,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if terr == nil {
-			who := req.User
-			if ids.Person(who) != nil {
-				who = "(ogiltigt id)" // what was typed is not kept: it may be a password
-			}
-			s.logEntry(r.Context(), accesslog.Entry{Tenant: t.ID, Person: who, Action: accesslog.LoginFailed, Detail: "api", Client: client})
+			s.logEntry(r.Context(), accesslog.Entry{Tenant: t.ID, Person: accesslog.TypedPerson(req.User), Action: accesslog.LoginFailed, Detail: "api", Client: client})
 		} else {
 			s.cfg.Log.Warn("api: login to an unknown tenant", "client", client)
 		}
@@ -137,10 +119,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	// must not keep a token made meanwhile; nor may a login not logged.
 	st, err := people.Open(r.Context(), s.cfg.People, t)
 	if err == nil {
-		var now *people.Person
-		if now, err = st.Get(r.Context(), p.ID); err == nil && (now.Disabled || !slices.Equal(now.Roles, p.Roles)) {
-			err = errors.New("the person changed during the login")
-		}
+		err = st.Unchanged(r.Context(), p)
 	}
 	if err == nil {
 		_, err = s.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: t.ID, Person: p.ID, Action: accesslog.Login,
@@ -175,7 +154,7 @@ func (s *server) logEntry(ctx context.Context, e accesslog.Entry) {
 // unlogged.
 func (s *server) logRead(w http.ResponseWriter, r *http.Request, perm authz.Permission, e accesslog.Entry) (*authn.Principal, bool) {
 	p, _ := authn.FromContext(r.Context())
-	e.Tenant, e.Person, e.Role, e.Client = p.Tenant, p.ID, string(authz.RoleFor(p, perm)), ClientAddr(r)
+	e.Tenant, e.Person, e.Role, e.Client = p.Tenant, p.ID, string(authz.RoleFor(p, perm)), authn.ClientAddr(r)
 	if _, err := s.cfg.AccessLog.Append(r.Context(), e); err != nil {
 		s.cfg.Log.Error("api: access log", "tenant", p.Tenant, "err", err)
 		writeErr(w, http.StatusServiceUnavailable, "the access log could not be written; try again")
@@ -201,7 +180,8 @@ func (s *server) verifyLog(w http.ResponseWriter, r *http.Request) {
 // exportLog streams the caller's municipality's log. An export cut short
 // by an unreadable entry says so in the X-Earkiv-Error trailer.
 func (s *server) exportLog(w http.ResponseWriter, r *http.Request) {
-	from, to, err := days(r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	days := accesslog.Days{From: r.URL.Query().Get("from"), To: r.URL.Query().Get("to")}
+	from, to, err := days.Times()
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, err.Error())
 		return
@@ -211,8 +191,7 @@ func (s *server) exportLog(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "format: json or csv")
 		return
 	}
-	span := strings.Trim(r.URL.Query().Get("from")+".."+r.URL.Query().Get("to"), ".")
-	p, ok := s.logRead(w, r, authz.ReadAccessLog, accesslog.Entry{Action: accesslog.Export, Objects: []string{"accesslog"}, Detail: span})
+	p, ok := s.logRead(w, r, authz.ReadAccessLog, accesslog.Entry{Action: accesslog.Export, Objects: []string{"accesslog"}, Detail: days.String()})
 	if !ok {
 		return
 	}
@@ -242,21 +221,4 @@ func (s *server) exportLog(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-}
-
-// days reads an export's first and last day (inclusive, UTC) as the
-// times from (inclusive) and to (exclusive); "" leaves an end open.
-func days(fromS, toS string) (from, to time.Time, err error) {
-	if fromS != "" {
-		if from, err = time.Parse(time.DateOnly, fromS); err != nil {
-			return from, to, fmt.Errorf("from %q: want a date such as 2025-03-01", fromS)
-		}
-	}
-	if toS != "" {
-		if to, err = time.Parse(time.DateOnly, toS); err != nil {
-			return from, to, fmt.Errorf("to %q: want a date such as 2025-03-01", toS)
-		}
-		to = to.AddDate(0, 0, 1)
-	}
-	return from, to, nil
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/api"
 )
 
@@ -88,15 +89,15 @@ func (c *Client) VerifyAccessLog(ctx context.Context) (*api.VerifyResponse, erro
 	return &out, nil
 }
 
-// ExportAccessLog copies the access log's entries from day from to day to
-// (both inclusive, "" open) to w, as JSON lines or CSV.
-func (c *Client) ExportAccessLog(ctx context.Context, from, to string, csv bool, w io.Writer) error {
+// ExportAccessLog copies the access log's entries of days to w, as JSON
+// lines or CSV.
+func (c *Client) ExportAccessLog(ctx context.Context, days accesslog.Days, csv bool, w io.Writer) error {
 	q := url.Values{}
-	if from != "" {
-		q.Set("from", from)
+	if days.From != "" {
+		q.Set("from", days.From)
 	}
-	if to != "" {
-		q.Set("to", to)
+	if days.To != "" {
+		q.Set("to", days.To)
 	}
 	if csv {
 		q.Set("format", "csv")

@@ -7,6 +7,8 @@ package authn
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"slices"
 
 	"github.com/earkiv/earkiv/internal/people"
@@ -54,4 +56,14 @@ func NewContext(ctx context.Context, p *Principal) context.Context {
 func FromContext(ctx context.Context) (*Principal, bool) {
 	p, ok := ctx.Value(ctxKey{}).(*Principal)
 	return p, ok && p != nil
+}
+
+// ClientAddr is the address the access log names for r: the peer's IP,
+// without its port. Never a forwarding header, which the client sets.
+func ClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

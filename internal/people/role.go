@@ -101,9 +101,13 @@ func CheckRoles(t *tenant.Tenant, roles []Role) error {
 	return nil
 }
 
-func roleList() string {
-	s := make([]string, len(Roles))
-	for i, r := range Roles {
+func roleList() string { return Join(Roles) }
+
+// Join writes roles as a list, "läsare, arkivarie", as commands, pages
+// and the access log show them.
+func Join(rs []Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ", ")

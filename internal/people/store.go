@@ -360,5 +360,20 @@ func (s *Store) Ensure(ctx context.Context, id, name string, roles []Role, link 
 	return nil, Change{}, fmt.Errorf("%w: %s of %s changes too often to be stored", ErrConflict, id, s.tenant.ID)
 }
 
+// Unchanged checks that p, as read at a login, is still enabled with the
+// same roles: a session or token made after a disable or a change of
+// roles, which end only those they find, must not outlive it. It returns
+// an error wrapping ErrBadLogin when p changed.
+func (s *Store) Unchanged(ctx context.Context, p *Person) error {
+	now, err := s.Get(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if now.Disabled || !slices.Equal(now.Roles, p.Roles) {
+		return fmt.Errorf("%w: %s of %s was disabled or given other roles during the login", ErrBadLogin, p.ID, s.tenant.ID)
+	}
+	return nil
+}
+
 // Tenant is the id of the store's tenant.
 func (s *Store) Tenant() string { return s.tenant.ID }

@@ -282,3 +282,28 @@ func TestEnsure(t *testing.T) {
 		t.Fatalf("disabled person let in by the provider: %v", err)
 	}
 }
+
+func TestUnchanged(t *testing.T) {
+	alfa, _ := stores(t)
+	c := ctx(t)
+	p, err := alfa.Add(c, people.NewPerson{ID: "eva.ek", Name: "Eva Ek", Roles: []people.Role{people.Arkivarie}, Password: goodPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alfa.Unchanged(c, p); err != nil {
+		t.Fatalf("unchanged: %v", err)
+	}
+	if _, err := alfa.SetRoles(c, "eva.ek", []people.Role{people.Lasare}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := alfa.Unchanged(c, p); !errors.Is(err, people.ErrBadLogin) {
+		t.Fatalf("other roles: %v", err)
+	}
+	p, _ = alfa.Get(c, "eva.ek")
+	if _, err := alfa.Disable(c, "eva.ek", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := alfa.Unchanged(c, p); !errors.Is(err, people.ErrBadLogin) {
+		t.Fatalf("disabled: %v", err)
+	}
+}

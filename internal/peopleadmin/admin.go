@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/authn"
@@ -84,7 +83,7 @@ func (a *Admin) Add(ctx context.Context, n people.NewPerson) (*people.Person, er
 	if err != nil {
 		return nil, err
 	}
-	return p, a.logChange(ctx, p.ID, "lagt till; roller: "+roles(p.Roles))
+	return p, a.logChange(ctx, p.ID, "lagt till; roller: "+people.Join(p.Roles))
 }
 
 // Disable stops a person from logging in, ends their sessions and tokens,
@@ -133,7 +132,31 @@ func (a *Admin) SetRoles(ctx context.Context, id string, rs []people.Role, rev u
 			break
 		}
 	}
-	return p, errors.Join(endErr, a.logChange(ctx, id, "roller: "+roles(p.Roles)))
+	return p, errors.Join(endErr, a.logChange(ctx, id, "roller: "+people.Join(p.Roles)))
+}
+
+// Ensure makes or updates the person as the municipality's identity
+// provider describes them at a login (people.Store.Ensure), logging what
+// it changed, and ending every session and token of the person when a
+// role was taken away, so none keeps it.
+func (a *Admin) Ensure(ctx context.Context, id, name string, rs []people.Role, link people.Link) (*people.Person, error) {
+	p, ch, err := a.store.Ensure(ctx, id, name, rs, link)
+	if err != nil || !ch.Changed {
+		return p, err
+	}
+	what := "roller från inloggningstjänsten: "
+	if ch.Created {
+		what = "lagt till från inloggningstjänsten; roller: "
+	}
+	if err := a.logChange(ctx, id, what+people.Join(p.Roles)); err != nil {
+		return nil, err
+	}
+	if len(ch.Lost) > 0 {
+		if err := a.endSessions(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 func (a *Admin) endSessions(ctx context.Context, id string) error {
@@ -153,12 +176,4 @@ func (a *Admin) logChange(ctx context.Context, id, detail string) error {
 		return fmt.Errorf("%w: %s: %w", ErrNotLogged, id, err)
 	}
 	return nil
-}
-
-func roles(rs []people.Role) string {
-	s := make([]string, len(rs))
-	for i, r := range rs {
-		s[i] = string(r)
-	}
-	return strings.Join(s, ", ")
 }

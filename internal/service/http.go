@@ -77,7 +77,7 @@ type webConfig struct {
 // withWeb serves the web pages and the API on one listener: /api/ and
 // /healthz go to the API, everything else to the pages. Requests that
 // change something and come from another site are refused for both.
-func withWeb(a *api.Handler, c webConfig) (http.Handler, error) {
+func withWeb(a *api.Handler, c webConfig) (routedHandler, error) {
 	public := c.cfg.PublicURL
 	if public == "" {
 		public = "http://" + c.cfg.HTTPAddr
@@ -101,8 +101,12 @@ func withWeb(a *api.Handler, c webConfig) (http.Handler, error) {
 	return newPublicHandler(a, w), nil
 }
 
-// PublicRoutes lists every route of h's API and pages, for tests.
-type PublicRoutes interface{ Routes() []authz.Route }
+// routedHandler is a handler that lists its routes with the permission
+// each needs: the API alone, or the API and the pages.
+type routedHandler interface {
+	http.Handler
+	Routes() []authz.Route
+}
 
 type publicHandler struct {
 	api *api.Handler

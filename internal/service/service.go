@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -216,9 +215,10 @@ func Run(ctx context.Context, cfg Config) error {
 		if alog != nil { // serve: people log in and read the access log
 			acfg.People, acfg.Tokens, acfg.AccessLog = q, sessions, alog
 		}
-		var h http.Handler = api.New(acfg)
+		a := api.New(acfg)
+		var h routedHandler = a
 		if cat != nil && alog != nil { // serve: the web pages beside the API
-			if h, err = withWeb(h.(*api.Handler), webConfig{cfg: cfg, dataDir: dataDir, tenants: tenants.Load, q: q, sessions: sessions, cat: cat,
+			if h, err = withWeb(a, webConfig{cfg: cfg, dataDir: dataDir, tenants: tenants.Load, q: q, sessions: sessions, cat: cat,
 				place: stores, alog: alog, guard: guard, log: log}); err != nil {
 				return err
 			}
@@ -226,9 +226,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if ep.HTTP, err = serveHTTP(g, log, "http", cfg.HTTPAddr, h); err != nil {
 			return err
 		}
-		if r, ok := h.(PublicRoutes); ok {
-			ep.Routes = r.Routes()
-		}
+		ep.Routes = h.Routes()
 		log.Info("http API and web pages", "url", ep.HTTP)
 	}
 	if cfg.MetricsAddr != "" {

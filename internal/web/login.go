@@ -12,7 +12,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/authguard"
-	"github.com/earkiv/earkiv/internal/ids"
+	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/people"
 	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/tenant"
@@ -76,7 +76,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := h.cfg.Tenants().Get(tenantID)
 	if err != nil {
-		h.log.Warn("web: login to an unknown tenant", "tenant", tenantID, "addr", clientAddr(r))
+		h.log.Warn("web: login to an unknown tenant", "tenant", tenantID, "addr", authn.ClientAddr(r))
 		refuse(http.StatusUnauthorized, "Välj din kommun i listan.")
 		return
 	}
@@ -87,7 +87,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	var person *people.Person
 	var storeErr error
-	err = h.cfg.Guard.Check("person", t.ID+"/"+user, clientAddr(r), func() bool {
+	err = h.cfg.Guard.Check("person", t.ID+"/"+user, authn.ClientAddr(r), func() bool {
 		person, storeErr = st.CheckPassword(ctx, user, password)
 		if storeErr != nil && errors.Is(storeErr, people.ErrBadLogin) {
 			storeErr = nil
@@ -100,14 +100,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		who := user
-		if ids.Person(who) != nil {
-			// What was typed is not kept: it may be a password typed in
-			// the wrong field, and the log is never erased.
-			who = "(ogiltigt id)"
-		}
-		if _, lerr := h.cfg.AccessLog.Append(ctx, accesslog.Entry{Tenant: t.ID, Person: who, Action: accesslog.LoginFailed,
-			Client: clientAddr(r), Detail: loginRefusal(err)}); lerr != nil {
+		if _, lerr := h.cfg.AccessLog.Append(ctx, accesslog.Entry{Tenant: t.ID, Person: accesslog.TypedPerson(user), Action: accesslog.LoginFailed,
+			Client: authn.ClientAddr(r), Detail: loginRefusal(err)}); lerr != nil {
 			h.log.Error("web: access log", "tenant", t.ID, "action", accesslog.LoginFailed, "err", lerr)
 		}
 		if errors.Is(err, authguard.ErrLocked) || errors.Is(err, authguard.ErrThrottled) {
@@ -142,19 +136,18 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, t *tenant
 		return
 	}
 	// The person may have been disabled, or lost a role, between the
-	// check of the password and the session: a disable ends the sessions
-	// it finds, so one made after it must see it.
+	// check of the password and the session.
 	if st, err := people.Open(ctx, h.cfg.People, t); err != nil {
 		h.endQuietly(ctx, secret)
 		h.failed(w, r, err)
 		return
-	} else if now, err := st.Get(ctx, person.ID); err != nil || now.Disabled || !slices.Equal(now.Roles, person.Roles) {
+	} else if err := st.Unchanged(ctx, person); err != nil {
 		h.endQuietly(ctx, secret)
 		h.render(w, r, http.StatusForbidden, "login", "Logga in", h.loginData(t.ID, "", back, "Ditt konto ändrades just. Logga in igen."))
 		return
 	}
 	if _, err := h.cfg.AccessLog.Append(ctx, accesslog.Entry{Tenant: t.ID, Person: person.ID, Action: accesslog.Login,
-		Client: clientAddr(r), Detail: method}); err != nil {
+		Client: authn.ClientAddr(r), Detail: method}); err != nil {
 		h.log.Error("web: access log", "tenant", t.ID, "action", accesslog.Login, "err", err)
 		h.endQuietly(ctx, secret)
 		h.render(w, r, http.StatusServiceUnavailable, "login", "Logga in", h.loginData(t.ID, person.ID, back, notLogged))
@@ -182,7 +175,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if _, err := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: p.Tenant, Person: p.ID, Action: accesslog.Logout,
-		Client: clientAddr(r)}); err != nil {
+		Client: authn.ClientAddr(r)}); err != nil {
 		h.log.Error("web: access log", "tenant", p.Tenant, "action", accesslog.Logout, "err", err)
 	}
 	session.ClearCookie(w, h.cfg.Secure)

@@ -3,11 +3,13 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
+	"github.com/earkiv/earkiv/internal/authn"
+	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/oidclogin"
 	"github.com/earkiv/earkiv/internal/people"
+	"github.com/earkiv/earkiv/internal/peopleadmin"
 	"github.com/earkiv/earkiv/internal/session"
 )
 
@@ -38,11 +40,11 @@ func (h *Handler) oidcFinish(w http.ResponseWriter, r *http.Request) {
 	}
 	id, back, err := h.cfg.OIDC.Finish(w, r)
 	if err != nil {
-		h.log.Warn("web: oidc login refused", "addr", clientAddr(r), "err", err)
+		h.log.Warn("web: oidc login refused", "addr", authn.ClientAddr(r), "err", err)
 		var te *oidclogin.TenantError
 		if errors.As(err, &te) {
 			if _, lerr := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: te.Tenant, Person: "(okänd)", Action: accesslog.LoginFailed,
-				Client: clientAddr(r), Detail: "oidc"}); lerr != nil {
+				Client: authn.ClientAddr(r), Detail: "oidc"}); lerr != nil {
 				h.log.Error("web: access log", "tenant", te.Tenant, "action", accesslog.LoginFailed, "err", lerr)
 			}
 		}
@@ -59,34 +61,20 @@ func (h *Handler) oidcFinish(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err)
 		return
 	}
-	person, ch, err := st.Ensure(r.Context(), id.Person, id.Name, id.Roles, people.Link{Issuer: id.Issuer, Subject: id.Subject})
-	if err == nil && ch.Changed {
-		// The provider changed the person: logged as every change to
-		// people is, and a role taken away ends every session and token
-		// that still holds it.
-		what := "roller från inloggningstjänsten: "
-		if ch.Created {
-			what = "lagt till från inloggningstjänsten; roller: "
-		}
-		names := make([]string, len(person.Roles))
-		for i, r := range person.Roles {
-			names[i] = string(r)
-		}
-		if _, err = h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: t.ID, Person: "system:oidc", Action: accesslog.ChangePerson,
-			Objects: []string{"person:" + person.ID}, Detail: what + strings.Join(names, ", "), Client: clientAddr(r)}); err != nil {
-			h.failed(w, r, err)
-			return
-		}
-		if len(ch.Lost) > 0 {
-			if err := h.cfg.Sessions.EndPerson(r.Context(), t.ID, person.ID); err != nil {
-				h.failed(w, r, err)
-				return
-			}
-		}
+	// The provider's changes go the one logged way of changes to people.
+	adm, err := peopleadmin.New(st, h.cfg.AccessLog, h.cfg.Sessions, peopleadmin.Actor{Tenant: t.ID, Person: "system:oidc", Client: authn.ClientAddr(r)})
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	person, err := adm.Ensure(r.Context(), id.Person, id.Name, id.Roles, people.Link{Issuer: id.Issuer, Subject: id.Subject})
+	if err != nil && !refusedPerson(err) {
+		h.failed(w, r, err)
+		return
 	}
 	if err != nil {
 		if _, lerr := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: t.ID, Person: id.Person, Action: accesslog.LoginFailed,
-			Client: clientAddr(r), Detail: "oidc"}); lerr != nil {
+			Client: authn.ClientAddr(r), Detail: "oidc"}); lerr != nil {
 			h.log.Error("web: access log", "tenant", t.ID, "action", accesslog.LoginFailed, "err", lerr)
 		}
 		h.log.Warn("web: oidc person refused", "tenant", t.ID, "person", id.Person, "err", err)
@@ -94,4 +82,16 @@ func (h *Handler) oidcFinish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.startSession(w, r, t, person, session.MethodOIDC, back)
+}
+
+// refusedPerson tells whether err refuses the person the provider vouched
+// for (disabled, linked to another account, no role allowed here, an id or
+// name that cannot be kept), rather than the store failing.
+func refusedPerson(err error) bool {
+	for _, e := range []error{people.ErrBadLogin, people.ErrRole, people.ErrInvalid, ids.ErrInvalid} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/people"
 	"github.com/earkiv/earkiv/internal/peopleadmin"
@@ -28,7 +29,7 @@ func (h *Handler) admin(r *http.Request) (*peopleadmin.Admin, *tenant.Tenant, er
 	if h.cfg.Sessions != nil {
 		sessions = h.cfg.Sessions
 	}
-	a, err := peopleadmin.New(st, h.cfg.AccessLog, sessions, peopleadmin.ActorOf(p, clientAddr(r)))
+	a, err := peopleadmin.New(st, h.cfg.AccessLog, sessions, peopleadmin.ActorOf(p, authn.ClientAddr(r)))
 	return a, t, err
 }
 

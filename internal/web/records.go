@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"path"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/authz"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/records"
@@ -145,7 +145,7 @@ func (h *Handler) logView(w http.ResponseWriter, r *http.Request, action accessl
 		perm = authz.ReadRestricted
 	}
 	_, err := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: p.Tenant, Person: p.ID, Role: roleFor(p, perm),
-		Action: action, Objects: objects, Reason: reason, Client: clientAddr(r)})
+		Action: action, Objects: objects, Reason: reason, Client: authn.ClientAddr(r)})
 	if err != nil {
 		h.log.Error("web: access log", "tenant", p.Tenant, "person", p.ID, "action", action, "err", err)
 		h.message(w, r, http.StatusServiceUnavailable, "Granskningsloggen kunde inte skrivas",
@@ -301,13 +301,4 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 	if _, err := io.Copy(w, rc); err != nil {
 		h.log.Warn("web: download cut short", "tenant", p.Tenant, "key", obj.Key, "err", err)
 	}
-}
-
-// clientAddr is the client's address as the access log records it.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -121,7 +121,7 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) logTokenChange(w http.ResponseWriter, r *http.Request, tokenID, detail string) bool {
 	p := principal(r)
 	if _, err := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: p.Tenant, Person: p.ID, Action: accesslog.ChangePerson,
-		Objects: []string{"person:" + p.ID, "token:" + tokenID}, Detail: detail, Client: clientAddr(r)}); err != nil {
+		Objects: []string{"person:" + p.ID, "token:" + tokenID}, Detail: detail, Client: authn.ClientAddr(r)}); err != nil {
 		h.log.Error("web: access log", "tenant", p.Tenant, "action", accesslog.ChangePerson, "err", err)
 		h.message(w, r, http.StatusServiceUnavailable, "Granskningsloggen kunde inte skrivas", "Ändringen kunde inte loggas; försök igen.")
 		return false
