@@ -43,10 +43,10 @@ func TestLoginAsPerson(t *testing.T) {
 	}
 	out, errs, code := runCLI(t, "whoami", "--json")
 	var me struct {
-		Tenant, Person string
-		Roles          []string
+		Tenant, Person, Name string
+		Roles                []string
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &me) != nil || me.Tenant != "exempelby" || me.Person != "anna" || len(me.Roles) != 1 || me.Roles[0] != "arkivansvarig" {
+	if code != 0 || json.Unmarshal([]byte(out), &me) != nil || me.Tenant != "exempelby" || me.Person != "anna" || me.Name != "Person anna" || len(me.Roles) != 1 || me.Roles[0] != "arkivansvarig" {
 		t.Fatalf("whoami: exit %d %s %s", code, out, errs)
 	}
 	if out, errs, code := runCLI(t, "accesslog", "verify", "--server", server); code != 0 || !strings.Contains(out, "intakt") {
@@ -95,7 +95,7 @@ func TestLoginAsPerson(t *testing.T) {
 	if _, errs, code := runCLI(t, "user", "disable", "--data-dir", e.data, "--tenant", "exempelby", "--id", "lars"); code != 0 {
 		t.Fatalf("user disable: exit %d %s", code, errs)
 	}
-	if _, errs, code := runCLI(t, "whoami"); code != 1 {
+	if _, errs, code := runCLI(t, "whoami"); code != 1 || !strings.Contains(errs, "token is wrong, expired or revoked") {
 		t.Fatalf("whoami with a disabled person's token: exit %d %s", code, errs)
 	}
 	os.Unsetenv("EARKIV_SERVER")

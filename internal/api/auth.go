@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +59,10 @@ func (s *server) authFailed(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, authn.ErrBadCredentials):
 		w.Header().Set("WWW-Authenticate", `Basic realm="earkiv"`)
+		if h := r.Header.Get("Authorization"); h != "" && !strings.HasPrefix(h, "Basic ") {
+			writeErr(w, http.StatusUnauthorized, "the token is wrong, expired or revoked; log in again (earkiv login)")
+			return
+		}
 		writeErr(w, http.StatusUnauthorized, "wrong user or password")
 	case errors.Is(err, authn.ErrThrottled):
 		w.Header().Set("Retry-After", "60")

@@ -138,7 +138,17 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) whoami(w http.ResponseWriter, r *http.Request) {
 	p, _ := authn.FromContext(r.Context())
-	writeJSON(w, Me{Tenant: p.Tenant, Person: p.ID, Name: p.Name, Roles: p.Roles})
+	name := p.Name
+	if name == "" { // a token names itself, not its person
+		if t, err := s.cfg.Tenants().Get(p.Tenant); err == nil {
+			if st, err := people.Open(r.Context(), s.cfg.People, t); err == nil {
+				if pp, err := st.Get(r.Context(), p.ID); err == nil {
+					name = pp.Name
+				}
+			}
+		}
+	}
+	writeJSON(w, Me{Tenant: p.Tenant, Person: p.ID, Name: name, Roles: p.Roles})
 }
 
 // logEntry appends e, logging a failure in the service log: for a failed
