@@ -104,8 +104,14 @@ echo "$out" | awk '{ for (i = 1; i <= NF; i++) m[$(i+1)] = $i
 # Access log (issue 15): appends with the hash chain on a real JetStream
 # (64 writers sharing one log, and one writer alone), and verifying a
 # million entries (>= 5,000 entries/s and <= 10 s wanted).
-alog() { (cd internal/accesslog && go test -run XXX -bench "$1" -benchtime "$2" . 2>/dev/null | grep -E '^Benchmark'); }
-{ alog 'Append$' 20000x; alog AppendSerial 5000x; alog Verify1M 1x; } | awk '
+# A run that fails says so and keeps its output, rather than printing 0.
+alog() {
+  out="$DIR/accesslog-$3.log"
+  (cd internal/accesslog && go test -run XXX -bench "$1" -benchtime "$2" .) >"$out" 2>&1 || true
+  grep -E '^Benchmark.*ns/op' "$out" || echo "FAILED $3 $out"
+}
+{ alog 'Append$' 20000x Append; alog AppendSerial 5000x AppendSerial; alog Verify1M 1x Verify1M; } | awk '
+  /^FAILED/ { printf "access log benchmark %s FAILED: see %s\n", $2, $3; next }
   { delete m; for (i = 1; i <= NF; i++) m[$(i+1)] = $i }
   /^BenchmarkAppendSerial/ { printf "  one writer, a round trip each: %.0f entries/s\n", m["entries/s"]; next }
   /^BenchmarkAppend/ { printf "access log appends, 64 writers: %.0f entries/s (target >= 5000/s)\n", m["entries/s"]; next }
@@ -114,6 +120,9 @@ alog() { (cd internal/accesslog && go test -run XXX -bench "$1" -benchtime "$2" 
 # Authorisation (issue 15): the median time of one API request through the
 # whole handler without credentials, with a session and with a personal
 # token, on a real session store (target: under 0.2 ms over none).
-(cd internal/api && go test -run XXX -bench AuthCost -benchtime 1x . 2>/dev/null | grep -E '^Benchmark') | awk '
+out="$DIR/authcost.log"
+(cd internal/api && go test -run XXX -bench AuthCost -benchtime 1x .) >"$out" 2>&1 || true
+{ grep -E '^Benchmark.*ns/op' "$out" || echo "FAILED AuthCost $out"; } | awk '
+  /^FAILED/ { printf "authorisation benchmark FAILED: see %s\n", $3; next }
   { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
     printf "authorisation per API request: session +%.1f µs, token +%.1f µs over %.1f µs without (target < 200 µs)\n", m["session-cost-µs"], m["token-cost-µs"], m["none-p50-µs"] }'
