@@ -10,3 +10,13 @@ type Lock struct {
 	RetainUntil time.Time `json:"retainUntil,omitzero"`
 	LegalHold   bool      `json:"legalHold,omitempty"`
 }
+
+// KeepUntil is the retention date of objects of records to be kept
+// (bevaras): far enough that no plan outlives it, a date so that only a
+// credential with governance bypass (or, in COMPLIANCE mode, nobody) can
+// delete them. A legal hold would do too, but legal holds are gallringsstopp,
+// and lifting a stopp must never make a kept record deletable.
+var KeepUntil = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// Keeps reports whether l is the lock of a kept (bevaras) record.
+func (l Lock) Keeps() bool { return !l.RetainUntil.Before(KeepUntil) }

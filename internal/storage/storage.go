@@ -20,6 +20,9 @@ type Config struct {
 	SecretKey string
 	Region    string
 	Insecure  bool // plain http when Endpoint has no scheme
+	// SessionToken goes with temporary credentials (STS), such as a
+	// credential narrowed by a session policy.
+	SessionToken string
 }
 
 // Store is an S3 client. It is safe for concurrent use.
@@ -48,7 +51,7 @@ func New(cfg Config) (*Store, error) {
 	tr.MaxIdleConnsPerHost = tr.MaxIdleConns
 	c, err := minio.New(ep, &minio.Options{
 		Transport:       tr,
-		Creds:           credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Creds:           credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
 		Secure:          secure,
 		Region:          cfg.Region,
 		TrailingHeaders: true, // lets a precomputed x-amz-checksum-sha256 go with a PUT

@@ -18,6 +18,17 @@ func (s *Store) RemoveVersion(ctx context.Context, bucket, key, versionID string
 	return nil
 }
 
+// RemoveGoverned permanently deletes one version under a GOVERNANCE lock,
+// bypassing it. Only the gallring executor's credential is allowed that
+// (s3:BypassGovernanceRetention); the store refuses everyone else, refuses
+// a COMPLIANCE lock before its date, and refuses a legal hold always.
+func (s *Store) RemoveGoverned(ctx context.Context, bucket, key, versionID string) error {
+	if err := s.c.RemoveObject(ctx, bucket, key, minio.RemoveObjectOptions{VersionID: versionID, GovernanceBypass: true}); err != nil {
+		return fmt.Errorf("remove %s/%s version %s (governance bypass): %w", bucket, key, versionID, err)
+	}
+	return nil
+}
+
 // Version is one stored version of an object, with its user metadata. Its
 // Lock is what the store reports, and versitygw 1.8 reports none for a
 // version that is no longer the current one; the store still enforces it.

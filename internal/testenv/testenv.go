@@ -27,6 +27,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/queue"
 	"github.com/earkiv/earkiv/internal/s3gw"
@@ -424,4 +426,29 @@ func BenchSetting(name string, def int64) int64 {
 		fmt.Sscan(s, &def)
 	}
 	return def
+}
+
+// IngestPolicy is an S3 policy like an ingest worker's: everything on the
+// buckets but bypassing governance retention, which only the gallring
+// executor's credential holds.
+const IngestPolicy = `{"Version":"2012-10-17","Statement":[
+{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::*"]},
+{"Effect":"Deny","Action":["s3:BypassGovernanceRetention"],"Resource":["arn:aws:s3:::*"]}]}`
+
+// Narrowed is a credential of the server limited by policy, through STS
+// AssumeRole with a session policy (MinIO; versitygw has no STS).
+func (s *S3) Narrowed(t testing.TB, policy string) storage.Config {
+	t.Helper()
+	cr, err := credentials.NewSTSAssumeRole(s.Cfg.Endpoint, credentials.STSAssumeRoleOptions{
+		AccessKey: s.Cfg.AccessKey, SecretKey: s.Cfg.SecretKey, Policy: policy, Location: s.Cfg.Region})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := cr.GetWithContext(nil)
+	if err != nil {
+		t.Fatalf("%s: STS AssumeRole: %v", s.Name, err)
+	}
+	cfg := s.Cfg
+	cfg.AccessKey, cfg.SecretKey, cfg.SessionToken = v.AccessKeyID, v.SecretAccessKey, v.SessionToken
+	return cfg
 }
