@@ -21,11 +21,34 @@ type Case struct {
 	PublicTitle    string     `json:"publicTitle,omitempty"` // a title that may be released when Title is secret
 	Status         string     `json:"status,omitempty"`
 	Classification string     `json:"classification,omitempty"` // klass / classificationCode
+	CaseType       string     `json:"caseType,omitempty"`       // ärendetyp
 	Created        string     `json:"created,omitempty"`
 	Opened         string     `json:"opened,omitempty"`
 	Closed         string     `json:"closed,omitempty"`
+	Decided        string     `json:"decided,omitempty"`    // beslutat
+	LegalForce     string     `json:"legalForce,omitempty"` // laga kraft
+	Parties        []Party    `json:"parties,omitempty"`
+	Disposal       *Disposal  `json:"disposal,omitempty"` // the producer's own gallring data
 	Restriction    *Restrict  `json:"restriction,omitempty"`
 	Documents      []Document `json:"documents,omitempty"`
+}
+
+// Party is a person or organisation a record names: motpart, avsändare,
+// mottagare (FGS), counterpart, sender, receiver (ERMS).
+type Party struct {
+	Role  string `json:"role"`
+	Name  string `json:"name,omitempty"`
+	OrgID string `json:"orgId,omitempty"`
+}
+
+// Disposal is what the producing system says of gallring. It is kept as
+// information; the municipality's own plan decides the outcome.
+type Disposal struct {
+	Action   string `json:"action,omitempty"`   // Bevaras / Gallras, disposalAction
+	Period   string `json:"period,omitempty"`   // GallringsFrist, disposalPeriod
+	Schedule string `json:"schedule,omitempty"` // disposalScheduleId
+	Mandate  string `json:"mandate,omitempty"`  // disposalMandate, GallringsForklaring
+	Date     string `json:"date,omitempty"`     // GallringsPeriodSlut, disposal_date
 }
 
 // Document is one handling.
@@ -33,8 +56,12 @@ type Document struct {
 	ID          string    `json:"id"`
 	Title       string    `json:"title"`
 	PublicTitle string    `json:"publicTitle,omitempty"`
-	Type        string    `json:"type,omitempty"`
+	Type        string    `json:"type,omitempty"` // handlingstyp
 	Date        string    `json:"date,omitempty"` // upprättad, inkommen, expedierad or skapad, first found
+	Received    string    `json:"received,omitempty"`
+	Created     string    `json:"created,omitempty"`
+	Parties     []Party   `json:"parties,omitempty"`
+	Disposal    *Disposal `json:"disposal,omitempty"`
 	Restriction *Restrict `json:"restriction,omitempty"`
 	Files       []string  `json:"files,omitempty"` // as the description links them (Bilaga/@Lank)
 }
@@ -109,16 +136,19 @@ func fromFGS(root *etree.Element) []Case {
 		for _, a := range kids(list, "ArkivobjektArende") {
 			c := Case{
 				ID: text(a, "ArkivobjektID"), Title: text(a, "Arendemening"),
-				Status: text(a, "StatusArande"), Classification: text(a, "Klass"),
+				Status: text(a, "StatusArande"), Classification: text(a, "Klass"), CaseType: text(a, "ArendeTyp"),
 				Created: text(a, "Skapad"), Opened: first(text(a, "Inkommen"), text(a, "Upprattad"), text(a, "Skapad")),
-				Closed: text(a, "Avslutat"), Restriction: fgsRestriction(a),
+				Closed: text(a, "Avslutat"), Decided: text(a, "Beslutat"), Restriction: fgsRestriction(a),
+				Parties: fgsParties(a, "Motpart"), Disposal: fgsDisposal(a),
 			}
 			for _, hl := range kids(a, "ArkivobjektListaHandlingar") {
 				for _, h := range kids(hl, "ArkivobjektHandling") {
 					d := Document{
 						ID: text(h, "ArkivobjektID"), Title: text(h, "Rubrik"), Type: text(h, "Handlingstyp"),
 						Date:        first(text(h, "Upprattad"), text(h, "Inkommen"), text(h, "Expedierad"), text(h, "Skapad")),
-						Restriction: fgsRestriction(h),
+						Received:    text(h, "Inkommen"), Created: text(h, "Skapad"),
+						Parties:     append(fgsParties(h, "Avsandare"), fgsParties(h, "Mottagare")...),
+						Disposal:    fgsDisposal(h), Restriction: fgsRestriction(h),
 					}
 					for _, b := range kids(h, "Bilaga") {
 						d.Files = append(d.Files, first(b.SelectAttrValue("Lank", ""), b.SelectAttrValue("Namn", "")))
@@ -130,6 +160,34 @@ func fromFGS(root *etree.Element) []Case {
 		}
 	}
 	return out
+}
+
+// fgsParties reads PersonOrganisationTyp elements named local.
+func fgsParties(e *etree.Element, local string) []Party {
+	var out []Party
+	for _, p := range kids(e, local) {
+		name := first(text(p, "Namn"), text(p, "Organisation"))
+		if name == "" && text(p, "IDnummer") == "" {
+			continue
+		}
+		out = append(out, Party{Role: strings.ToLower(local), Name: name, OrgID: text(p, "IDnummer")})
+	}
+	return out
+}
+
+func fgsDisposal(e *etree.Element) *Disposal {
+	g := kid(e, "Gallring")
+	if g == nil {
+		return nil
+	}
+	d := &Disposal{Period: text(g, "GallringsFrist"), Mandate: text(g, "GallringsForklaring"), Date: text(g, "GallringsPeriodSlut")}
+	if v := g.SelectAttrValue("Gallras", ""); v != "" {
+		d.Action = map[bool]string{true: "Gallras", false: "Bevaras"}[v == "true" || v == "1"]
+	}
+	if *d == (Disposal{}) {
+		return nil
+	}
+	return d
 }
 
 func fgsRestriction(e *etree.Element) *Restrict {
@@ -164,6 +222,9 @@ func fromERMS(root *etree.Element) []Case {
 			}
 			dates := ermsDates(g)
 			c.Created, c.Opened, c.Closed = dates["created"], first(dates["opened"], dates["created"]), dates["closed"]
+			c.Decided, c.LegalForce = first(dates["decision"], dates["decision_date"]), first(dates["legal_force"], dates["laga_kraft"], dates["laga kraft"])
+			c.CaseType = ermsCaseType(g)
+			c.Parties, c.Disposal = ermsParties(g), ermsDisposal(g)
 			var records func(e *etree.Element)
 			records = func(e *etree.Element) {
 				for _, r := range kids(e, "record") {
@@ -171,6 +232,8 @@ func fromERMS(root *etree.Element) []Case {
 						PublicTitle: ermsPublicTitle(r), Restriction: ermsRestriction(r)}
 					rd := ermsDates(r)
 					d.Date = first(rd["originated"], rd["received"], rd["sent"], rd["created"])
+					d.Received, d.Created = rd["received"], rd["created"]
+					d.Parties, d.Disposal = ermsParties(r), ermsDisposal(r)
 					for _, ap := range kids(r, "appendix") {
 						d.Files = append(d.Files, first(ap.SelectAttrValue("href", ""), text(ap, "name")))
 					}
@@ -202,10 +265,63 @@ func ermsRestriction(e *etree.Element) *Restrict {
 	return nil
 }
 
+// ermsCaseType is the ärendetyp, which ERMS has no element of its own
+// for: an extraId or keyword typed caseType (or ärendetyp).
+func ermsCaseType(g *etree.Element) string {
+	isType := func(t string) bool {
+		t = strings.ToLower(t)
+		return t == "casetype" || t == "ärendetyp" || t == "arendetyp"
+	}
+	for _, x := range kids(g, "extraId") {
+		if isType(x.SelectAttrValue("extraIdType", "")) {
+			return strings.TrimSpace(x.Text())
+		}
+	}
+	for _, k := range kids(kid(g, "keywords"), "keyword") {
+		if isType(k.SelectAttrValue("keywordType", "")) {
+			return strings.TrimSpace(k.Text())
+		}
+	}
+	return ""
+}
+
+// ermsParties reads the agents other than the organisation's own staff.
+func ermsParties(e *etree.Element) []Party {
+	var out []Party
+	for _, a := range kids(kid(e, "agents"), "agent") {
+		switch t := a.SelectAttrValue("agentType", ""); t {
+		case "counterpart", "sender", "receiver":
+			out = append(out, Party{Role: t, Name: first(text(a, "name"), text(a, "organisation")), OrgID: text(a, "idNumber")})
+		}
+	}
+	return out
+}
+
+func ermsDisposal(e *etree.Element) *Disposal {
+	d := kid(e, "disposal")
+	if d == nil {
+		return nil
+	}
+	out := &Disposal{Action: text(d, "disposalAction"), Period: text(d, "disposalPeriod"),
+		Schedule: first(text(d, "disposalScheduleId"), text(d, "defaultDisposalScheduleId")), Mandate: text(d, "disposalMandate")}
+	for _, dd := range kids(kid(d, "disposalDates"), "disposalDate") {
+		if dd.SelectAttrValue("dateType", "") == "disposal_date" {
+			out.Date = strings.TrimSpace(dd.Text())
+		}
+	}
+	if *out == (Disposal{}) {
+		return nil
+	}
+	return out
+}
+
 func ermsDates(e *etree.Element) map[string]string {
 	out := map[string]string{}
 	for _, d := range kids(kid(e, "dates"), "date") {
 		t := d.SelectAttrValue("dateType", "")
+		if t == "other_date" {
+			t = strings.ToLower(d.SelectAttrValue("otherDateType", ""))
+		}
 		if _, ok := out[t]; !ok {
 			out[t] = strings.TrimSpace(d.Text())
 		}

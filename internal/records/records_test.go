@@ -88,3 +88,54 @@ func TestUnknown(t *testing.T) {
 		t.Fatal("dublin core taken for a case description")
 	}
 }
+
+// TestRetentionFields: what gallring needs (ärendetyp, handlingstyp,
+// dates, parties, the producer's own disposal data) from both formats.
+func TestRetentionFields(t *testing.T) {
+	d := etree.NewDocument()
+	err := d.ReadFromString(`<Leveransobjekt xmlns="http://xml.ra.se/e-arkiv/FGS-ERMS"><ArkivobjektListaArenden><ArkivobjektArende>
+<ArkivobjektID>BN 2023/88</ArkivobjektID><ArendeTyp>Bygglov</ArendeTyp><Avslutat>2023-11-30</Avslutat><Beslutat>2023-11-02</Beslutat>
+<Gallring Gallras="true"><GallringsFrist>10 år</GallringsFrist></Gallring><Klass>2.3.1</Klass>
+<Motpart><Namn>Eva Exempel</Namn></Motpart><Arendemening>Bygglov</Arendemening>
+<ArkivobjektListaHandlingar><ArkivobjektHandling><ArkivobjektID>BN 2023/88-1</ArkivobjektID><Handlingstyp>Ansökan</Handlingstyp>
+<Avsandare><Organisation>Bygg AB</Organisation><IDnummer>5560000000</IDnummer></Avsandare><Inkommen>2023-09-01</Inkommen><Rubrik>Ansökan</Rubrik>
+</ArkivobjektHandling></ArkivobjektListaHandlingar></ArkivobjektArende></ArkivobjektListaArenden></Leveransobjekt>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, _ := Extract(d.Root())
+	c := cases[0]
+	if c.CaseType != "Bygglov" || c.Decided != "2023-11-02" || c.Disposal == nil || c.Disposal.Action != "Gallras" || c.Disposal.Period != "10 år" {
+		t.Fatalf("case %+v disposal %+v", c, c.Disposal)
+	}
+	if len(c.Parties) != 1 || c.Parties[0] != (Party{Role: "motpart", Name: "Eva Exempel"}) {
+		t.Fatalf("parties %+v", c.Parties)
+	}
+	doc := c.Documents[0]
+	if doc.Type != "Ansökan" || doc.Received != "2023-09-01" || len(doc.Parties) != 1 || doc.Parties[0].OrgID != "5560000000" || doc.Parties[0].Name != "Bygg AB" {
+		t.Fatalf("document %+v", doc)
+	}
+
+	e := etree.NewDocument()
+	err = e.ReadFromString(`<erms xmlns="https://DILCIS.eu/XML/ERMS"><aggregations><aggregation aggregationType="caseFile">
+<objectId>KS 2024/5</objectId><extraId extraIdType="caseType">Medborgarförslag</extraId><title>Förslag</title>
+<disposal><disposalAction>Gallras</disposalAction><disposalPeriod>5 år</disposalPeriod><disposalScheduleId>IHP 2024</disposalScheduleId></disposal>
+<agents><agent agentType="counterpart"><name>Per Person</name></agent><agent agentType="creator"><name>Handläggare</name></agent></agents>
+<dates><date dateType="closed">2024-06-01</date><date dateType="other_date" otherDateType="legal_force">2024-07-01</date></dates>
+<record recordType="Skrivelse"><objectId>KS 2024/5-1</objectId><title>Skrivelse</title><dates><date dateType="received">2024-02-02</date></dates></record>
+</aggregation></aggregations></erms>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, _ = Extract(e.Root())
+	c = cases[0]
+	if c.CaseType != "Medborgarförslag" || c.LegalForce != "2024-07-01" || c.Closed != "2024-06-01" || c.Disposal == nil || c.Disposal.Schedule != "IHP 2024" {
+		t.Fatalf("ERMS case %+v", c)
+	}
+	if len(c.Parties) != 1 || c.Parties[0].Name != "Per Person" {
+		t.Fatalf("ERMS parties %+v", c.Parties)
+	}
+	if doc := c.Documents[0]; doc.Type != "Skrivelse" || doc.Received != "2024-02-02" {
+		t.Fatalf("ERMS document %+v", doc)
+	}
+}
