@@ -145,10 +145,10 @@ func fromFGS(root *etree.Element) []Case {
 				for _, h := range kids(hl, "ArkivobjektHandling") {
 					d := Document{
 						ID: text(h, "ArkivobjektID"), Title: text(h, "Rubrik"), Type: text(h, "Handlingstyp"),
-						Date:        first(text(h, "Upprattad"), text(h, "Inkommen"), text(h, "Expedierad"), text(h, "Skapad")),
-						Received:    text(h, "Inkommen"), Created: text(h, "Skapad"),
-						Parties:     append(fgsParties(h, "Avsandare"), fgsParties(h, "Mottagare")...),
-						Disposal:    fgsDisposal(h), Restriction: fgsRestriction(h),
+						Date:     first(text(h, "Upprattad"), text(h, "Inkommen"), text(h, "Expedierad"), text(h, "Skapad")),
+						Received: text(h, "Inkommen"), Created: text(h, "Skapad"),
+						Parties:  append(fgsParties(h, "Avsandare"), fgsParties(h, "Mottagare")...),
+						Disposal: fgsDisposal(h), Restriction: fgsRestriction(h),
 					}
 					for _, b := range kids(h, "Bilaga") {
 						d.Files = append(d.Files, first(b.SelectAttrValue("Lank", ""), b.SelectAttrValue("Namn", "")))
