@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,6 +32,10 @@ func sampleCommand() *cli.Command {
 					&cli.StringFlag{Name: "org", Value: "Exempelby kommun", Usage: "municipality name"},
 					&cli.StringFlag{Name: "org-id", Value: "2120000001", Usage: "municipality organisation number"},
 					&cli.Uint64Flag{Name: "seed", Usage: "random seed (same seed, same bytes)"},
+					&cli.StringFlag{Name: "class", Usage: "classification code (klass) of every case, e.g. 2.3.1"},
+					&cli.StringFlag{Name: "arendetyp", Usage: "ärendetyp of every case"},
+					&cli.StringFlag{Name: "handlingstyp", Usage: "handlingstyp of every document"},
+					&cli.StringFlag{Name: "closed", Usage: "the date every case was closed, 2006-01-02"},
 					schemaDirFlag(false),
 				},
 				Action: func(c *cli.Context) error {
@@ -57,8 +62,14 @@ func sampleCommand() *cli.Command {
 					if c.Int("cases") < 1 || c.Int("files") < 1 {
 						return exitErr(exitFailure, "--cases and --files must be at least 1")
 					}
+					if d := c.String("closed"); d != "" {
+						if _, err := time.Parse(time.DateOnly, d); err != nil {
+							return exitErr(exitFailure, "--closed %q: want a date, 2006-01-02", d)
+						}
+					}
 					spec := samplegen.Spec{Family: fam, Cases: c.Int("cases"), Files: c.Int("files"), Size: int64(perFile), ID: c.String("id"),
-						Checksum: alg, OrgName: c.String("org"), OrgID: c.String("org-id"), Seed: c.Uint64("seed")}
+						Checksum: alg, OrgName: c.String("org"), OrgID: c.String("org-id"), Seed: c.Uint64("seed"),
+						Class: c.String("class"), CaseType: c.String("arendetyp"), DocType: c.String("handlingstyp"), Closed: c.String("closed")}
 					if fam == fgs.FamilyEARK {
 						if fsys, _, err := schemas.Open(globalString(c, "schema-dir")); err == nil {
 							spec.Schemas = fsys

@@ -1,6 +1,7 @@
 package samplegen
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -83,13 +84,26 @@ func (g *gen) erms() *etree.Document {
 		a.CreateAttr("systemIdentifier", uuid.NewSHA1(uuid.NameSpaceOID, []byte(g.spec.ID+dnr)).String())
 		a.CreateAttr("aggregationType", "caseFile")
 		a.CreateElement("objectId").SetText(dnr)
+		if g.spec.CaseType != "" {
+			x := a.CreateElement("extraId")
+			x.CreateAttr("extraIdType", "caseType")
+			x.SetText(g.spec.CaseType)
+		}
+		if g.spec.Class != "" {
+			a.CreateElement("classification").CreateAttr("classificationCode", g.spec.Class)
+		}
 		a.CreateElement("title").SetText(title)
 		a.CreateElement("status").CreateAttr("value", "closed")
+		if g.spec.Closed != "" {
+			dt := a.CreateElement("dates").CreateElement("date")
+			dt.CreateAttr("dateType", "closed")
+			dt.SetText(g.spec.Closed + "T00:00:00")
+		}
 		for d := 0; d < g.spec.Files; d++ {
 			f := g.docs[cs*g.spec.Files+d]
 			r := a.CreateElement("record")
 			r.CreateAttr("systemIdentifier", uuid.NewSHA1(uuid.NameSpaceOID, []byte(g.spec.ID+f.path)).String())
-			r.CreateAttr("recordType", "document")
+			r.CreateAttr("recordType", cmp.Or(g.spec.DocType, "document"))
 			r.CreateElement("objectId").SetText(fmt.Sprintf("%s-%d", dnr, d+1))
 			r.CreateElement("title").SetText(fmt.Sprintf("Handling %d i %s", d+1, dnr))
 			r.CreateElement("description").SetText("Fil: " + f.path[strings.LastIndexByte(f.path, '/')+1:])

@@ -30,12 +30,16 @@ func (g *gen) arendehantering() *etree.Document {
 		dnr, title := g.caseInfo(c)
 		a := list.CreateElement("ArkivobjektArende")
 		a.CreateElement("ArkivobjektID").SetText(dnr)
+		g.optional(a, "ArendeTyp", g.spec.CaseType)
+		g.optional(a, "Avslutat", g.spec.Closed)
+		g.optional(a, "Klass", g.spec.Class)
 		a.CreateElement("Arendemening").SetText(title)
 		hl := a.CreateElement("ArkivobjektListaHandlingar")
 		for d := 0; d < g.spec.Files; d++ {
 			f := g.docs[c*g.spec.Files+d]
 			h := hl.CreateElement("ArkivobjektHandling")
 			h.CreateElement("ArkivobjektID").SetText(fmt.Sprintf("%s-%d", dnr, d+1))
+			g.optional(h, "Handlingstyp", g.spec.DocType)
 			h.CreateElement("Rubrik").SetText(fmt.Sprintf("Handling %d i %s", d+1, dnr))
 			b := h.CreateElement("Bilaga")
 			b.CreateAttr("Namn", f.path[strings.LastIndexByte(f.path, '/')+1:])
@@ -45,6 +49,13 @@ func (g *gen) arendehantering() *etree.Document {
 		}
 	}
 	return doc
+}
+
+// optional adds element local with text v when v is set.
+func (g *gen) optional(parent *etree.Element, local, v string) {
+	if v != "" {
+		parent.CreateElement(local).SetText(v)
+	}
 }
 
 func (g *gen) fgsMETS() *etree.Document {

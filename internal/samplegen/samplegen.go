@@ -35,7 +35,11 @@ type Spec struct {
 	OrgID    string     // its organisation number
 	Checksum fixity.Algorithm
 	Seed     uint64
-	Created  time.Time
+	// Class, CaseType and DocType (klass, ärendetyp, handlingstyp) and
+	// Closed (the date every case was closed, 2006-01-02) are written on
+	// every case and document when set, so a plan's rules match them.
+	Class, CaseType, DocType, Closed string
+	Created                          time.Time
 	// Schemas, when set, is the official schema tree; E-ARK packages then carry
 	// copies of the METS schemas in schemas/, as CSIP recommends.
 	Schemas fs.FS

@@ -5,6 +5,9 @@ import (
 	"io/fs"
 	"testing"
 
+	"github.com/earkiv/earkiv/internal/pkgfs"
+	"github.com/earkiv/earkiv/internal/records"
+
 	"github.com/earkiv/earkiv/internal/fgs"
 	"github.com/earkiv/earkiv/internal/fixity"
 	"github.com/earkiv/earkiv/internal/report"
@@ -23,6 +26,8 @@ func TestGeneratedPackagesAreValid(t *testing.T) {
 		{"fgs1 sha512", Spec{Family: fgs.FamilyFGS1, Cases: 1, Files: 1, Size: 70000, Checksum: fixity.SHA512}},
 		{"eark small", Spec{Family: fgs.FamilyEARK, Cases: 3, Files: 2, Size: 1000, Schemas: fsys}},
 		{"eark no schemas", Spec{Family: fgs.FamilyEARK, Cases: 1, Files: 1, Size: 10, Checksum: fixity.SHA1}},
+		{"fgs1 with plan fields", Spec{Family: fgs.FamilyFGS1, Cases: 2, Files: 2, Size: 100, Class: "2.3.1", CaseType: "Bygglov", DocType: "Ansökan", Closed: "2020-05-30"}},
+		{"eark with plan fields", Spec{Family: fgs.FamilyEARK, Cases: 2, Files: 2, Size: 100, Class: "2.3.1", CaseType: "Bygglov", DocType: "Ansökan", Closed: "2020-05-30"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, err := Generate(context.Background(), t.TempDir(), tc.spec)
@@ -36,6 +41,21 @@ func TestGeneratedPackagesAreValid(t *testing.T) {
 			for _, f := range res.Report.Findings {
 				if f.Level != report.MAY && !(tc.spec.Schemas == nil && (f.RuleID == "CSIP113" || f.RuleID == "CSIP97")) {
 					t.Errorf("%s %s: %s at %s", f.Severity, f.RuleID, f.Message, f.Location)
+				}
+			}
+			if tc.spec.Class != "" {
+				pkg, err := pkgfs.Open(dir, pkgfs.Limits{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cases := records.Describe(pkg, res.Metadata)
+				if len(cases) != tc.spec.Cases {
+					t.Fatalf("described %d cases, want %d", len(cases), tc.spec.Cases)
+				}
+				for _, c := range cases {
+					if c.Classification != tc.spec.Class || c.CaseType != tc.spec.CaseType || c.Closed[:10] != tc.spec.Closed || c.Documents[0].Type != tc.spec.DocType {
+						t.Errorf("case %+v: plan fields not read back", c)
+					}
 				}
 			}
 			// The same package as .tar.gz (streamed, not random access) and .zip.
