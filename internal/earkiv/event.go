@@ -20,6 +20,14 @@ const (
 	ReceiptIssued    EventType = "receipt.issued"
 	FixityAudit      EventType = "fixity.audit"
 	FixityRepair     EventType = "fixity.repair"
+	// The informationshanteringsplan and what it decides. Each carries its
+	// object (the plan version, the hold, the changed outcomes) in Data, so
+	// the catalog and reindex need nothing but the log.
+	PlanImported     EventType = "plan.imported"
+	PlanActivated    EventType = "plan.activated"
+	RetentionChanged EventType = "retention.changed"
+	HoldPlaced       EventType = "hold.placed"
+	HoldLifted       EventType = "hold.lifted"
 )
 
 // Outcomes an event may carry, as PREMIS names them.

@@ -24,6 +24,7 @@ type Client struct {
 	streams sync.Map // tenant -> jetstream.Stream of the package store
 	kvs     sync.Map // tenant -> jetstream.KeyValue of receipts
 	people  sync.Map // tenant -> jetstream.KeyValue of people
+	retain  sync.Map // tenant -> jetstream.KeyValue of plans and holds
 	// ReceiptPart is the size of a stored receipt's parts
 	// (DefaultReceiptPart if 0).
 	ReceiptPart int

@@ -66,6 +66,9 @@ func ReceiptBucket(tenant string) string { return "receipts-" + tenant }
 // no producer has any permission on it, not even its own tenant's.
 func PeopleBucket(tenant string) string { return "people-" + tenant }
 
+// RetentionBucket is the KV bucket of tenant's plan versions and holds.
+func RetentionBucket(tenant string) string { return "retention-" + tenant }
+
 // InboxPrefix is tenant's private reply-subject prefix. The NATS default
 // (_INBOX) would let any producer subscribe to every other producer's replies.
 func InboxPrefix(tenant string) string { return "_INBOX_" + tenant }

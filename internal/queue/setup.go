@@ -82,8 +82,8 @@ func (c *Client) Setup(ctx context.Context, tenants []string, o SetupOptions) er
 	return nil
 }
 
-// SetupTenant creates tenant's package store, receipt bucket and people
-// bucket.
+// SetupTenant creates tenant's package store, receipt bucket, people
+// bucket and retention bucket.
 func (c *Client) SetupTenant(ctx context.Context, tenant string, o SetupOptions) error {
 	o.defaults()
 	if _, err := c.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
@@ -100,6 +100,9 @@ func (c *Client) SetupTenant(ctx context.Context, tenant string, o SetupOptions)
 	}
 	if _, err := c.js.CreateOrUpdateKeyValue(ctx, peopleConfig(tenant, o.Replicas)); err != nil {
 		return fmt.Errorf("people of %s: %w", tenant, err)
+	}
+	if _, err := c.js.CreateOrUpdateKeyValue(ctx, retentionConfig(tenant, o.Replicas)); err != nil {
+		return fmt.Errorf("retention state of %s: %w", tenant, err)
 	}
 	return nil
 }
