@@ -21,9 +21,11 @@ type Case struct {
 	PublicTitle    string     `json:"publicTitle,omitempty"` // a title that may be released when Title is secret
 	Status         string     `json:"status,omitempty"`
 	Classification string     `json:"classification,omitempty"` // klass / classificationCode
+	CaseType       string     `json:"caseType,omitempty"`
 	Created        string     `json:"created,omitempty"`
 	Opened         string     `json:"opened,omitempty"`
 	Closed         string     `json:"closed,omitempty"`
+	LegalForce     string     `json:"legalForce,omitempty"`
 	Restriction    *Restrict  `json:"restriction,omitempty"`
 	Documents      []Document `json:"documents,omitempty"`
 }
