@@ -135,7 +135,7 @@ func whoami(c *cli.Context) error {
 
 // personErr is exit 1 for a login or token refused, 2 for the rest.
 func personErr(what string, err error) error {
-	for _, refused := range []error{apiclient.ErrUnauthorized, apiclient.ErrForbidden, apiclient.ErrThrottled} {
+	for _, refused := range []error{apiclient.ErrUnauthorized, apiclient.ErrForbidden, apiclient.ErrThrottled, apiclient.ErrRefused} {
 		if errors.Is(err, refused) {
 			return exitErr(exitInvalid, "%s: %v", what, err)
 		}

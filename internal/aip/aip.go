@@ -27,6 +27,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/ihp"
 	"github.com/earkiv/earkiv/internal/records"
 )
 
@@ -81,6 +82,10 @@ type Object struct {
 	SHA256    string `json:"sha256"`
 	MIME      string `json:"mime,omitempty"`
 	VersionID string `json:"versionId,omitempty"`
+	// Lock is the Object Lock the object was stored with, when it differs
+	// from the manifest's Retention (objects of records with their own
+	// disposal dates).
+	Lock *earkiv.Lock `json:"lock,omitempty"`
 }
 
 // Validation summarises the validation report.
@@ -121,7 +126,22 @@ type Manifest struct {
 	Retention           earkiv.Lock    `json:"retention"`
 	Objects             []Object       `json:"objects"`
 	Cases               []records.Case `json:"cases,omitempty"`
-	Software            string         `json:"software"`
+	// Plan is the plan version the outcomes were decided under ("" when
+	// none was in force), Outcomes each case's and document's bevaras or
+	// gallras with its basis, and Holds the gallringsstopp the AIP came
+	// under at ingest.
+	Plan     string            `json:"plan,omitempty"`
+	Outcomes []ihp.CaseOutcome `json:"outcomes,omitempty"`
+	Holds    []string          `json:"holds,omitempty"`
+	Software string            `json:"software"`
+}
+
+// ObjectLock is the lock o was stored with.
+func (m *Manifest) ObjectLock(o Object) earkiv.Lock {
+	if o.Lock != nil {
+		return *o.Lock
+	}
+	return m.Retention
 }
 
 // PackageDigest is the SHA-256 of the sorted (path, size, SHA-256) list: two

@@ -41,6 +41,8 @@ type Config struct {
 	People    people.Buckets
 	Tokens    Tokens
 	AccessLog AccessLog
+	// Retention serves the plan, retention and holds (serve only).
+	Retention Retention
 	Log       *slog.Logger
 }
 
@@ -81,6 +83,7 @@ func New(cfg Config) *Handler {
 	m.HandleFunc("GET", "/api/v1/aips/{id}", authz.ProducerAPI, authz.API, checkID(s.tenant(s.aip)))
 	m.HandleFunc("GET", "/api/v1/cases", authz.ProducerAPI, authz.API, s.tenant(list(s, (*catalog.Catalog).Cases)))
 	s.personRoutes(m)
+	s.retentionRoutes(m)
 	auths := append([]authn.Authenticator{authn.Func(s.producer)}, cfg.Authenticators...)
 	return &Handler{s: s, h: headers(authn.Middleware(s.authFailed, auths...)(m))}
 }

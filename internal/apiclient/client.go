@@ -29,6 +29,9 @@ var (
 	ErrForbidden = errors.New("not allowed")
 	// ErrThrottled: too many failed logins (429).
 	ErrThrottled = errors.New("too many failed logins")
+	// ErrRefused: the server refused the request as invalid or not
+	// possible now (400, 404, 409, 413, 422); its message says why.
+	ErrRefused = errors.New("refused")
 )
 
 // Client calls one earkiv server.
@@ -170,6 +173,8 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader) 
 		kind = ErrForbidden
 	case http.StatusTooManyRequests:
 		kind = ErrThrottled
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
+		kind = ErrRefused
 	default:
 		return nil, fmt.Errorf("%s%s: %s: %s", c.server, path, resp.Status, e.Error)
 	}

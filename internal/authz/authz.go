@@ -33,6 +33,8 @@ const (
 	ReadRestricted Permission = "records.restricted"
 	// Prepare: gallring lists and release cases.
 	Prepare Permission = "prepare"
+	// DraftPlan: imports a version of the plan as an utkast.
+	DraftPlan Permission = "plan.draft"
 	// Decide: attests gallring, decides refusals, manages the plan and holds.
 	Decide Permission = "decide"
 	// ManagePeople: people and login settings of the tenant.
@@ -44,7 +46,7 @@ const (
 )
 
 // Permissions is every permission, in the order tables show them.
-var Permissions = []Permission{Anyone, Person, ProducerAPI, Deliveries, ReadPublic, ReadRestricted, Prepare, Decide, ManagePeople, ReadAccessLog, Operate}
+var Permissions = []Permission{Anyone, Person, ProducerAPI, Deliveries, ReadPublic, ReadRestricted, Prepare, DraftPlan, Decide, ManagePeople, ReadAccessLog, Operate}
 
 // grants is what each role holds. administratör and drift hold nothing
 // that shows a record, its metadata or a delivery: the administratör
@@ -52,8 +54,8 @@ var Permissions = []Permission{Anyone, Person, ProducerAPI, Deliveries, ReadPubl
 // processor for.
 var grants = map[people.Role][]Permission{
 	people.Lasare:        {Deliveries, ReadPublic},
-	people.Arkivarie:     {Deliveries, ReadPublic, ReadRestricted, Prepare},
-	people.Arkivansvarig: {Deliveries, ReadPublic, ReadRestricted, Decide, ReadAccessLog},
+	people.Arkivarie:     {Deliveries, ReadPublic, ReadRestricted, Prepare, DraftPlan},
+	people.Arkivansvarig: {Deliveries, ReadPublic, ReadRestricted, DraftPlan, Decide, ReadAccessLog},
 	people.Administrator: {ManagePeople, ReadAccessLog},
 	people.Drift:         {Operate},
 }

@@ -45,6 +45,7 @@ func (w writer) exec(ctx context.Context, query string, args ...any) (sql.Result
 // later could wait forever: a transaction holds the one connection.
 var writes = slices.Concat(deleteAIPRows, []string{
 	insertAIP, insertObject, insertCase, insertDocument, insertReceipt, insertEvent, insertState,
+	insertOutcome, updateOutcome, upsertPlan, upsertHold,
 	"SAVEPOINT event", "ROLLBACK TO event", "RELEASE event",
 })
 
@@ -54,6 +55,7 @@ var deleteAIPRows = []string{
 	"DELETE FROM objects WHERE tenant=? AND aip_id=?",
 	"DELETE FROM cases WHERE tenant=? AND aip_id=?",
 	"DELETE FROM documents WHERE tenant=? AND aip_id=?",
+	"DELETE FROM outcomes WHERE tenant=? AND aip_id=?",
 }
 
 func putAIP(ctx context.Context, w writer, m *aip.Manifest) error {
@@ -96,7 +98,7 @@ func putAIP(ctx context.Context, w writer, m *aip.Manifest) error {
 			}
 		}
 	}
-	return nil
+	return putOutcomes(ctx, w, m)
 }
 
 // PutReceipt records a receipt (summary; the full report stays in the receipt store).

@@ -6,10 +6,11 @@
 package holds
 
 import (
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/earkiv/earkiv/internal/earkiv"
 
 	"github.com/google/uuid"
 )
@@ -86,10 +87,10 @@ func New(tenant string, scope Scope, reason, reference, by string, now time.Time
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, fmt.Errorf("ett gallringsstopp behöver ett skäl (--reason)")
+		return nil, earkiv.Invalid("ett gallringsstopp behöver ett skäl (--reason)")
 	}
 	if utf8.RuneCountInString(reason) > 1000 || utf8.RuneCountInString(reference) > 200 {
-		return nil, fmt.Errorf("skälet får vara högst 1000 tecken och referensen högst 200")
+		return nil, earkiv.Invalid("skälet får vara högst 1000 tecken och referensen högst 200")
 	}
 	return &Hold{ID: uuid.NewString(), Tenant: tenant, Scope: scope, Reason: reason, Reference: strings.TrimSpace(reference),
 		PlacedBy: by, Placed: now.UTC()}, nil
@@ -104,13 +105,13 @@ func (s Scope) Check() error {
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("ange precis ett av AIP, ärende (diarienummer) eller sökning")
+		return earkiv.Invalid("ange precis ett av AIP, ärende (diarienummer) eller sökning")
 	}
 	if s.AIP != "" && uuid.Validate(s.AIP) != nil {
-		return fmt.Errorf("%q är inget AIP-id", s.AIP)
+		return earkiv.Invalid("%q är inget AIP-id", s.AIP)
 	}
 	if s.Query != nil && s.Query.IsZero() {
-		return fmt.Errorf("sökningen avgränsar inget: ange klass, ärendetyp, arkivbildare eller avslutad")
+		return earkiv.Invalid("sökningen avgränsar inget: ange klass, ärendetyp, arkivbildare eller avslutad")
 	}
 	return nil
 }

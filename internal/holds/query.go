@@ -1,11 +1,12 @@
 package holds
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/earkiv/earkiv/internal/earkiv"
 )
 
 // Query selects records by classification (prefix by dot segments),
@@ -34,7 +35,7 @@ func ParseQuery(s string) (*Query, error) {
 	for _, t := range terms {
 		i := strings.IndexAny(t, "<>=")
 		if i <= 0 {
-			return nil, fmt.Errorf("sökning: %q är inget villkor (skriv t.ex. klass=2.3 eller avslutad<=2020-12-31)", t)
+			return nil, earkiv.Invalid("sökning: %q är inget villkor (skriv t.ex. klass=2.3 eller avslutad<=2020-12-31)", t)
 		}
 		key, op, val := strings.ToLower(t[:i]), "", ""
 		rest := t[i:]
@@ -45,7 +46,7 @@ func ParseQuery(s string) (*Query, error) {
 			}
 		}
 		if op == "" || val == "" {
-			return nil, fmt.Errorf("sökning: %q saknar värde eller har en okänd jämförelse (=, >= eller <=)", t)
+			return nil, earkiv.Invalid("sökning: %q saknar värde eller har en okänd jämförelse (=, >= eller <=)", t)
 		}
 		switch key {
 		case "klass":
@@ -56,7 +57,7 @@ func ParseQuery(s string) (*Query, error) {
 			q.Creator, err = eq(key, op, val)
 		case "avslutad", "avslutat":
 			if _, perr := time.Parse(time.DateOnly, val); perr != nil {
-				return nil, fmt.Errorf("sökning: %s: %q är inget datum (ÅÅÅÅ-MM-DD)", key, val)
+				return nil, earkiv.Invalid("sökning: %s: %q är inget datum (ÅÅÅÅ-MM-DD)", key, val)
 			}
 			switch op {
 			case ">=":
@@ -67,21 +68,21 @@ func ParseQuery(s string) (*Query, error) {
 				q.ClosedFrom, q.ClosedTo = val, val
 			}
 		default:
-			return nil, fmt.Errorf("sökning: okänt fält %q (klass, ärendetyp, arkivbildare, avslutad)", key)
+			return nil, earkiv.Invalid("sökning: okänt fält %q (klass, ärendetyp, arkivbildare, avslutad)", key)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
 	if q.IsZero() {
-		return nil, fmt.Errorf("sökningen avgränsar inget")
+		return nil, earkiv.Invalid("sökningen avgränsar inget")
 	}
 	return q, nil
 }
 
 func eq(key, op, val string) (string, error) {
 	if op != "=" {
-		return "", fmt.Errorf("sökning: %s jämförs bara med =", key)
+		return "", earkiv.Invalid("sökning: %s jämförs bara med =", key)
 	}
 	return val, nil
 }
@@ -105,7 +106,7 @@ func split(s string) ([]string, error) {
 		}
 	}
 	if quoted {
-		return nil, fmt.Errorf("sökning: ett citattecken saknar sin motsvarighet")
+		return nil, earkiv.Invalid("sökning: ett citattecken saknar sin motsvarighet")
 	}
 	if b.Len() > 0 {
 		out = append(out, b.String())

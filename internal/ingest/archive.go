@@ -67,14 +67,13 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*earkiv.Receip
 	if err != nil {
 		return nil, stage("retention", err)
 	}
-	ret := earkiv.Lock{Mode: lock.Mode, RetainUntil: lock.RetainUntil, LegalHold: lock.LegalHold}
 	pkg := j.pkg
 	mimes := mimeTypes(p.Files)
 	m := &aip.Manifest{
 		Format: aip.ManifestFormat, Tenant: j.t.ID, Bucket: j.bucket, AIPID: aipID, PackageID: p.ObjID, SubmissionID: j.req.SubmissionID,
 		Family: string(p.Family), Profile: p.Profile, Label: p.Label, ContentType: p.ContentType,
 		SubmissionAgreement: p.SubmissionAgreement(), Submitted: j.req.Submitted, Created: now, Digest: digest,
-		Files: len(files), Bytes: j.rec.Bytes, Retention: ret, Software: "earkiv " + w.cfg.Version,
+		Files: len(files), Bytes: j.rec.Bytes, Retention: lock, Software: "earkiv " + w.cfg.Version,
 		Validation: aip.Validation{Valid: true, Errors: res.Report.Errors, Warnings: res.Report.Warnings},
 	}
 	m.Archivist, m.Creator, m.Submitter = party(p.Archivist()), party(p.Creator()), party(p.Submitter())
@@ -83,15 +82,29 @@ func (j *job) archive(ctx context.Context, res *validate.Result) (*earkiv.Receip
 			Role: aip.RoleSubmission, Size: f.Size, SHA256: f.SHA256, MIME: contentType(mimes, f.Path)})
 	}
 	m.Cases = records.Describe(pkg, res.Metadata)
+	lockOf := func(string) earkiv.Lock { return lock }
+	if w.cfg.Appraiser != nil {
+		locks, err := w.cfg.Appraiser.Appraise(ctx, j.t, m)
+		if err != nil {
+			return nil, stage("retention", err)
+		}
+		lock = m.Retention
+		lockOf = func(key string) earkiv.Lock {
+			if l, ok := locks[key]; ok {
+				return l
+			}
+			return lock
+		}
+	}
 	if err := j.timed("store", func() error {
 		var stored map[string]bool
 		if j.eager != nil {
 			var err error
-			if stored, err = j.eager.adopt(ctx, m.Objects, lock); err != nil {
+			if stored, err = j.eager.adopt(ctx, m.Objects, lockOf); err != nil {
 				return stage("store", err)
 			}
 		}
-		return j.storeSubmission(ctx, pkg, m, lock, stored)
+		return j.storeSubmission(ctx, pkg, m, lockOf, stored)
 	}); err != nil {
 		return nil, err
 	}

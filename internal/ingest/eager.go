@@ -231,7 +231,7 @@ func (e *eagerStore) wait() { e.wg.Wait() }
 
 // adopt locks the versions uploaded with the bytes the AIP records and
 // returns their package paths; the store pass stores the rest.
-func (e *eagerStore) adopt(ctx context.Context, objs []aip.Object, lock earkiv.Lock) (map[string]bool, error) {
+func (e *eagerStore) adopt(ctx context.Context, objs []aip.Object, lock func(key string) earkiv.Lock) (map[string]bool, error) {
 	e.wait()
 	var take []*aip.Object
 	for i := range objs {
@@ -243,7 +243,7 @@ func (e *eagerStore) adopt(ctx context.Context, objs []aip.Object, lock earkiv.L
 		}
 	}
 	err := each(ctx, e.j.w.uploaders, e.j.w.cfg.Uploads, take, func(ctx context.Context, o *aip.Object) error {
-		return e.j.retry(ctx, "lock "+o.Key, func() error { return e.j.store.SetLock(ctx, e.bucket, o.Key, o.VersionID, lock) })
+		return e.j.retry(ctx, "lock "+o.Key, func() error { return e.j.store.SetLock(ctx, e.bucket, o.Key, o.VersionID, lock(o.Key)) })
 	})
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ import (
 // the same SHA-256 (and locking them, if that attempt had not). The
 // expected digest from validation goes with each upload, so the bytes
 // stored are the bytes validated.
-func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Manifest, lock earkiv.Lock, stored map[string]bool) error {
+func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Manifest, lockOf func(key string) earkiv.Lock, stored map[string]bool) error {
 	byPath := map[string]*aip.Object{}
 	for i := range m.Objects {
 		if p := strings.TrimPrefix(m.Objects[i].Path, "submission/"); !stored[p] {
@@ -30,6 +30,7 @@ func (j *job) storeSubmission(ctx context.Context, pkg pkgfs.Package, m *aip.Man
 		return nil
 	}
 	put := func(ctx context.Context, o *aip.Object, open func() (io.ReadCloser, error), retry bool) error {
+		lock := lockOf(o.Key)
 		attempt := func() error {
 			if j.resume.Load() {
 				if in, ok, err := j.store.Has(ctx, j.bucket, o.Key, o.Size, o.SHA256); err != nil {

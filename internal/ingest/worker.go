@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ids"
 	"github.com/earkiv/earkiv/internal/pkgstore"
@@ -20,6 +21,11 @@ import (
 )
 
 // Config wires a Worker.
+// Appraiser decides outcomes and locks at ingest (retention.Appraiser).
+type Appraiser interface {
+	Appraise(ctx context.Context, t *tenant.Tenant, m *aip.Manifest) (map[string]earkiv.Lock, error)
+}
+
 type Config struct {
 	Tenants func() *tenant.Registry // current tenants (may be reloaded)
 	// Place finds the tenant's bucket and its replica, if it has one.
@@ -51,6 +57,10 @@ type Config struct {
 	// a try that failed while the store was unavailable); fault tests use
 	// it to stop a worker at an exact point or to see where it is.
 	Hook func(stage, detail string)
+	// Appraiser decides each record's outcome under the plan in force and
+	// each object's lock; nil locks every object with the tenant's default
+	// retention (tests of the pipeline alone).
+	Appraiser Appraiser
 }
 
 // Worker consumes ingest requests.

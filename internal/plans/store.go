@@ -156,7 +156,7 @@ func (s *Store) Activate(ctx context.Context, tenant, id, by, from string) (*Ver
 		from = today
 	}
 	if _, err := time.Parse(time.DateOnly, from); err != nil {
-		return nil, fmt.Errorf("giltig från %q: ange ett datum ÅÅÅÅ-MM-DD", from)
+		return nil, earkiv.Invalid("giltig från %q: ange ett datum ÅÅÅÅ-MM-DD", from)
 	}
 	kv, err := s.KV(ctx, tenant)
 	if err != nil {
@@ -170,7 +170,7 @@ func (s *Store) Activate(ctx context.Context, tenant, id, by, from string) (*Ver
 		return nil, fmt.Errorf("%s är %s: %w", id, v.State, ErrNotDraft)
 	}
 	if len(v.Rules) == 0 {
-		return nil, fmt.Errorf("%s har inga regler och kan inte fastställas", id)
+		return nil, earkiv.Invalid("%s har inga regler och kan inte fastställas", id)
 	}
 	v.State, v.ValidFrom, v.Activated, v.ActivatedBy = Active, from, s.Now().UTC(), by
 	if err := s.put(ctx, kv, v, rev); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/earkiv/earkiv/internal/oidclogin"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/retention"
 	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/tenant"
 	"github.com/earkiv/earkiv/internal/web"
@@ -71,6 +72,7 @@ type webConfig struct {
 	place    placement.Placement
 	alog     *accesslog.Log
 	guard    *authguard.Guard
+	ret      *retention.Service
 	log      *slog.Logger
 }
 

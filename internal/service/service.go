@@ -28,9 +28,12 @@ import (
 	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/holds"
 	"github.com/earkiv/earkiv/internal/ingest"
 	"github.com/earkiv/earkiv/internal/placement"
+	"github.com/earkiv/earkiv/internal/plans"
 	"github.com/earkiv/earkiv/internal/queue"
+	"github.com/earkiv/earkiv/internal/retention"
 	"github.com/earkiv/earkiv/internal/session"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
@@ -165,8 +168,14 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	g.add("sessions", sessions.Run)
 
+	// Plans and holds: ingest appraises with them, serve carries them out.
+	planStore := &plans.Store{KV: q.Retention, Events: q, Now: time.Now}
+	holdStore := &holds.Store{KV: q.Retention, Events: q, Now: time.Now}
+	appraiser := &retention.Appraiser{Plans: planStore, Holds: holdStore}
+
 	var cat *catalog.Catalog
 	var alog *accesslog.Log
+	var ret *retention.Service
 	if cfg.Catalog {
 		fixity := audit.NewMetrics(promReg)
 		if cat, err = startCatalog(ctx, g, dataDir, q, tenants.Load, stores, fixity.ObserveEvent, log); err != nil {
@@ -179,6 +188,8 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		alog = accesslog.New(accesslog.Config{Queue: q, Tenants: tenants.Load, Place: stores, Signer: sign, Verifier: verify})
 		g.add("access log checkpoints", accessCheckpoints(alog, tenants.Load, checkpointEvery, log))
+		ret = retention.New(retention.Config{Plans: planStore, Holds: holdStore, Catalog: cat, Place: stores, Events: q, Version: cfg.Version, Log: log})
+		g.add("plan re-evaluation", reevaluate(ret, tenants.Load, log))
 		if cfg.Fixity.Cycle > 0 {
 			sched := &audit.Schedule{Cycle: cfg.Fixity.Cycle, Interval: cfg.Fixity.Interval, Rate: cfg.Fixity.Rate, Workers: cfg.Fixity.Workers,
 				Dir: filepath.Join(dataDir, "audits"), Tenants: tenants.Load, Place: stores, Catalog: cat, Publish: q.Publish,
@@ -192,6 +203,7 @@ func Run(ctx context.Context, cfg Config) error {
 		w, err := ingest.New(ingest.Config{
 			Tenants: tenants.Load, Place: stores, Queue: q, Validator: cfg.Validator,
 			SpoolDir: filepath.Join(dataDir, "spool"), Concurrency: cfg.Workers, MemoryBudget: cfg.MemoryBudget, Version: cfg.Version, Metrics: metrics, Log: log,
+			Appraiser: appraiser,
 		})
 		if err != nil {
 			return err
@@ -213,13 +225,13 @@ func Run(ctx context.Context, cfg Config) error {
 		acfg := api.Config{Tenants: tenants.Load, Queue: q, Catalog: cat, Guard: guard, Log: log, Health: health,
 			Authenticators: []authn.Authenticator{sessions.Authenticator(tenants.Load, guard)}}
 		if alog != nil { // serve: people log in and read the access log
-			acfg.People, acfg.Tokens, acfg.AccessLog = q, sessions, alog
+			acfg.People, acfg.Tokens, acfg.AccessLog, acfg.Retention = q, sessions, alog, ret
 		}
 		a := api.New(acfg)
 		var h routedHandler = a
 		if cat != nil && alog != nil { // serve: the web pages beside the API
 			if h, err = withWeb(a, webConfig{cfg: cfg, dataDir: dataDir, tenants: tenants.Load, q: q, sessions: sessions, cat: cat,
-				place: stores, alog: alog, guard: guard, log: log}); err != nil {
+				place: stores, alog: alog, guard: guard, ret: ret, log: log}); err != nil {
 				return err
 			}
 		}
