@@ -232,3 +232,18 @@ func TestParseXLSXRows(t *testing.T) {
 		t.Errorf("problem 1 = %+v, want row 7, Gallringsfrist", p)
 	}
 }
+
+// TestParseReportsOnce checks that a cell that cannot be read is one
+// problem, not also a missing value.
+func TestParseReportsOnce(t *testing.T) {
+	_, err := Parse("plan.csv", []byte(header+"1.1;1.1;;;Gallras fem år;;;;\r\n1.2;1.2;;;Gallras;fem år;;;\r\n1.3;1.3;;;Förstöras;5 år;;;\r\n"))
+	var ie *ImportError
+	if !errors.As(err, &ie) || len(ie.Problems) != 3 {
+		t.Fatalf("Parse = %v, want three problems", err)
+	}
+	for i, col := range []string{"Åtgärd", "Gallringsfrist", "Åtgärd"} {
+		if ie.Problems[i].Row != i+2 || ie.Problems[i].Column != col {
+			t.Errorf("problem %d = %+v, want row %d column %s", i, ie.Problems[i], i+2, col)
+		}
+	}
+}
