@@ -92,6 +92,11 @@ func classCode(s string) string {
 	return s
 }
 
+// reported stands for a frist that could not be read and is reported
+// already, so Validate does not report it missing as well. Parse returns no
+// rules from a plan with problems, so it never decides a record.
+var reported = Frist{given: true}
+
 // rule understands the cells of e, adding what it cannot read to ps.
 // Validate's checks come after, on the whole plan.
 func (e entry) rule(ps *problems) Rule {
@@ -115,10 +120,6 @@ func (e entry) rule(ps *problems) Rule {
 		word, rest, _ := strings.Cut(a, " ")
 		act, ok := parseAction(word)
 		if !ok {
-			act, ok = parseAction(a) // "Bevaras / Gallras" style spellings
-			rest = ""
-		}
-		if !ok {
 			ps.add(e.row, colAction, r.ID, "%q är ingen åtgärd (skriv Bevaras eller Gallras)", a)
 		} else {
 			r.Action = act
@@ -126,6 +127,7 @@ func (e entry) rule(ps *problems) Rule {
 				f, from, err := parseFristPhrase(rest)
 				if err != nil {
 					ps.add(e.row, colAction, r.ID, "%s", err)
+					f = reported
 				}
 				phraseFrist, phraseFrom = f, from
 			}
@@ -136,6 +138,7 @@ func (e entry) rule(ps *problems) Rule {
 		switch {
 		case err != nil:
 			ps.add(e.row, colFrist, r.ID, "%s", err)
+			f = reported
 		case phraseFrist.IsSet() && phraseFrist.String() != f.String():
 			ps.add(e.row, colFrist, r.ID, "frist %s men Åtgärd säger %s: planen måste säga en frist", f, phraseFrist)
 		}

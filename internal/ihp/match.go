@@ -33,21 +33,20 @@ type Subject struct {
 //     longer frist), so a tie never makes a record destroyable sooner;
 //  6. the lowest rule id, compared segment by segment (2.9 before 2.10).
 func (rs Rules) Match(s Subject) (*Rule, bool) {
-	subClass := classSegments(s.Class)
-	caseType, docType := fold(s.CaseType), fold(s.DocType)
+	class := normClass(s.Class)
 	var best *Rule
 	for i := range rs {
 		r := &rs[i]
 		if !s.Document && strings.TrimSpace(r.DocType) != "" {
 			continue
 		}
-		if !classPrefix(classSegments(r.Class), subClass) {
+		if !classPrefix(normClass(r.Class), class) {
 			continue
 		}
-		if ct := fold(r.CaseType); ct != "" && ct != caseType {
+		if strings.TrimSpace(r.CaseType) != "" && !foldEqual(r.CaseType, s.CaseType) {
 			continue
 		}
-		if dt := fold(r.DocType); dt != "" && dt != docType {
+		if strings.TrimSpace(r.DocType) != "" && !foldEqual(r.DocType, s.DocType) {
 			continue
 		}
 		if best == nil || beats(r, best) {
@@ -57,24 +56,12 @@ func (rs Rules) Match(s Subject) (*Rule, bool) {
 	return best, best != nil
 }
 
-func classPrefix(rule, subject []string) bool {
-	if len(rule) > len(subject) {
-		return false
-	}
-	for i := range rule {
-		if rule[i] != subject[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // beats reports whether a wins over b when both apply, in Match's order.
 func beats(a, b *Rule) bool {
 	if a.Exception != b.Exception {
 		return a.Exception
 	}
-	if c := cmp.Compare(len(classSegments(a.Class)), len(classSegments(b.Class))); c != 0 {
+	if c := cmp.Compare(classSegments(normClass(a.Class)), classSegments(normClass(b.Class))); c != 0 {
 		return c > 0
 	}
 	if ah, bh := strings.TrimSpace(a.CaseType) != "", strings.TrimSpace(b.CaseType) != ""; ah != bh {

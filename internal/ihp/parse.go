@@ -36,7 +36,10 @@ func Parse(name string, data []byte) (Rules, error) {
 		}
 		entries, ps = tableEntries(rows, nums)
 	}
-	file := path.Base(strings.ReplaceAll(name, `\`, "/"))
+	file := ""
+	if name != "" {
+		file = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	}
 	if len(ps) > 0 && len(entries) == 0 {
 		return nil, ps.err(file)
 	}

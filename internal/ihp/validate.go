@@ -81,5 +81,5 @@ func knownTrigger(t Trigger) bool {
 // criteria is what a rule is matched on, as matching compares it, so that
 // "Bygglov" and "bygglov " count as the same ärendetyp.
 func criteria(r Rule) string {
-	return fmt.Sprintf("%s\x00%s\x00%s\x00%t", strings.Join(classSegments(r.Class), "."), fold(r.CaseType), fold(r.DocType), r.Exception)
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%t", normClass(r.Class), fold(r.CaseType), fold(r.DocType), r.Exception)
 }
