@@ -14,11 +14,11 @@ const mod = "github.com/earkiv/earkiv/"
 // validation is the library side: reading and judging packages. It knows
 // nothing of queues, stores, tenants or the service, so it can be used
 // (and tested) on its own.
-var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", "fgs", "records", "rules", "samplegen", "validate", "pack"}
+var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", "fgs", "records", "rules", "samplegen", "validate", "pack", "ihp"}
 
 // service is everything that runs the archive.
 var service = []string{"accesslog", "queue", "pkgstore", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "aipstore", "tenant", "people", "testenv",
-	"authn", "authz", "session", "oidclogin", "peopleadmin", "apiclient"}
+	"authn", "authz", "session", "oidclogin", "peopleadmin", "apiclient", "holds", "plans", "retention"}
 
 // domain is the package of the archive's own records and what it may
 // import: the checks of an identifier and the validation report a receipt
@@ -36,7 +36,7 @@ var rules = []struct {
 	{[]string{"queue"}, []string{"pkgstore", "pack", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "aip", "validate"}, "queue is NATS only"},
 	{[]string{"pkgstore"}, []string{"ingest", "storage", "placement", "catalog", "api", "audit", "service", "aip", "validate", "tenant"}, "the package store is NATS only"},
 	{[]string{"placement"}, allBut("storage", "tenant"), "placement joins tenants to stores and knows nothing else"},
-	{[]string{"aip"}, allBut("fgs", "records", "fixity", "ids", "report"), "aip is the AIP's own format (manifest, METS, PREMIS): aipstore reads it from a bucket"},
+	{[]string{"aip"}, allBut("fgs", "records", "fixity", "ids", "report", "ihp"), "aip is the AIP's own format (manifest, METS, PREMIS): aipstore reads it from a bucket"},
 	{[]string{"storage"}, []string{"queue", "ingest", "catalog", "api", "audit", "service", "aip", "tenant"}, "storage is S3 only"},
 	{[]string{"catalog", "api", "audit"}, []string{"queue", "pkgstore", "ingest", "service"}, "readers of the archive name its records, not NATS, and do not depend on its intake or on the composition"},
 	{[]string{"ingest"}, []string{"catalog", "api", "audit", "service"}, "data flows one way: queue -> ingest -> storage/catalog"},
@@ -46,6 +46,9 @@ var rules = []struct {
 	{[]string{"session"}, allBut("authn", "authguard", "people", "tenant", "ids"), "sessions are KV records and their cookie; they get their buckets from queue without importing it"},
 	{[]string{"oidclogin"}, allBut("people", "tenant", "ids"), "logging in at a provider knows tenants' settings and roles, nothing of the archive"},
 	{[]string{"peopleadmin"}, allBut("people", "accesslog", "authn", "tenant", "ids"), "changing people is the people store and the access log"},
+	{[]string{"ihp"}, allBut("records"), "the plan is data: parsing, matching and evaluating it needs no store"},
+	{[]string{"holds", "plans"}, allBut("ihp", "records", "ids"), "plans and holds are KV records and their events; they get their bucket from queue without importing it"},
+	{[]string{"retention"}, []string{"queue", "pkgstore", "ingest", "api", "service", "validate"}, "retention carries out the plan over the stores and the catalog; ingest and serve hand it what it needs"},
 	{[]string{"people"}, allBut("ids", "tenant"), "people are persons, roles and their bucket: the readers that check who acts import it, and it gets its bucket from queue without importing it"},
 }
 

@@ -292,3 +292,22 @@ func TestProducerNoAccountInfo(t *testing.T) {
 		}
 	}
 }
+
+// TestProducerNoRetention: a producer reaches no plan or hold of its own
+// municipality: the archive decides those, not the case system.
+func TestProducerNoRetention(t *testing.T) {
+	n, a, _ := setup(t)
+	b := queue.RetentionBucket("alfa")
+	set := struct{ pub, sub []string }{
+		pub: []string{"$KV." + b + ".stamp", "$KV." + b + ".plan.v1", "$KV." + b + ".hold.x"},
+		sub: []string{"$KV." + b + ".>", "$KV." + b + ".plan.v1"},
+	}
+	for _, p := range jsAPI {
+		set.pub = append(set.pub, fill(p, "KV_"+b, "x"))
+	}
+	assertRefused(t, n, a, map[string]struct{ pub, sub []string }{"RetentionBucket": set})
+	prod := n.Producer(t, a)
+	if _, err := prod.Retention(context.Background(), "alfa"); !errors.Is(err, queue.ErrProducerRetention) {
+		t.Fatalf("a producer's client opened its retention bucket: %v", err)
+	}
+}

@@ -282,6 +282,13 @@ func testPlan(t *testing.T, backend func(testing.TB) *testenv.S3) {
 		t.Fatalf("plan AIP %+v %v", pm, err)
 	}
 	e.locks(pm, kept)
+	testenv.Eventually(t, 30*time.Second, func() error {
+		as, err := e.cat.AIPs(ctx, "alfa")
+		if err != nil || !slices.ContainsFunc(as, func(a catalog.AIP) bool { return a.PackageID == retention.PlanPackageID("alfa", v1.ID) }) {
+			return fmt.Errorf("the plan's AIP is not in the catalog (%v)", err)
+		}
+		return nil
+	})
 
 	// A gallras record ingested under the plan: locked until its date, and
 	// the store refuses to delete it before then.
