@@ -126,3 +126,15 @@ out="$DIR/authcost.log"
   /^FAILED/ { printf "authorisation benchmark FAILED: see %s\n", $3; next }
   { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
     printf "authorisation per API request: session +%.1f µs, token +%.1f µs over %.1f µs without (target < 200 µs)\n", m["session-cost-µs"], m["token-cost-µs"], m["none-p50-µs"] }'
+
+# Plan change (issue 16): re-evaluating 100,000 records under a new plan
+# version; the catalog side (evaluate, publish, project) in records/s
+# (target >= 5,000/s), the S3 lock extensions against raw
+# PutObjectRetention calls on the same versions in the same run (<= 1.2x).
+out="$DIR/planapply.log"
+(cd internal/retention && go test -run XXX -bench PlanApply -benchtime 1x -timeout 30m .) >"$out" 2>&1 || true
+{ grep -E '^Benchmark.*ns/op' "$out" || echo "FAILED PlanApply $out"; } | awk '
+  /^FAILED/ { printf "plan change benchmark FAILED: see %s\n", $3; next }
+  { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
+    printf "plan change on 100,000 records: catalog side %.0f records/s (target >= 5000/s); S3 locks %.2fx raw PutObjectRetention (target <= 1.2x)\n", m["records/s"], m["s3-ratio"] }'
+grep -E 'catalog side .* s \(evaluate' "$out" | sed 's/^ *bench_test.go:[0-9]*: /  /' || true
