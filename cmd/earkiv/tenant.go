@@ -33,7 +33,7 @@ func tenantCommand() *cli.Command {
 					&cli.StringFlag{Name: "name", Required: true, Usage: "name, e.g. \"Sundsvalls kommun\""},
 					&cli.StringFlag{Name: "org", Required: true, Usage: "organisationsnummer, e.g. 212000-2411"},
 					&cli.StringFlag{Name: "bucket", Usage: "S3 bucket (default earkiv-<id>)"},
-					&cli.StringFlag{Name: "retention", Value: tenant.DefaultRetention, Usage: "Object Lock period until disposal rules apply: <n>y, <n>m, <n>d, or forever (legal hold)"},
+					&cli.StringFlag{Name: "retention", Value: tenant.DefaultRetention, Usage: "accepted for older tenants files and no longer used: the informationshanteringsplan decides each object's lock (see --retention-mode)"},
 					&cli.StringFlag{Name: "retention-mode", Value: "GOVERNANCE", Usage: "GOVERNANCE or COMPLIANCE"},
 					&cli.StringFlag{Name: "producer-user", Usage: "producer login (default: the id)"},
 					&cli.StringFlag{Name: "password-file", Usage: "also write the producer password to this file (0600)"},
