@@ -153,3 +153,55 @@ func (h *Handler) caseRetention(r *http.Request, aipID, caseID string) ([]catalo
 
 // now is the time the pages count days from.
 func (h *Handler) now() time.Time { return time.Now() }
+
+// projectionWait bounds how long a change waits for the catalog to show
+// it; after that the page is shown anyway, maybe a moment behind.
+const projectionWait = 3 * time.Second
+
+// awaitCatalog waits until shown reports that the catalog has projected a
+// change the service just made, so the page after it shows the change and
+// not the state before (the catalog follows the event log). A failed or
+// late read only gives up: the change itself is made.
+func (h *Handler) awaitCatalog(ctx context.Context, shown func(context.Context) (bool, error)) {
+	ctx, cancel := context.WithTimeout(ctx, projectionWait)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, err := shown(ctx)
+		if ok || err != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// versionShown tells whether the catalog has version id in state st.
+func (h *Handler) versionShown(tenantID, id string, st plans.State) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		vs, err := h.cfg.Catalog.Plans(ctx, tenantID)
+		for _, v := range vs {
+			if v.ID == id {
+				return v.State == st, err
+			}
+		}
+		return false, err
+	}
+}
+
+// holdShown tells whether the catalog has hold id, active or lifted.
+func (h *Handler) holdShown(tenantID, id string, active bool) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		hs, err := h.cfg.Catalog.Holds(ctx, tenantID)
+		for _, x := range hs {
+			if x.ID == id {
+				return x.Active() == active, err
+			}
+		}
+		return false, err
+	}
+}

@@ -277,6 +277,34 @@ func TestRetention(t *testing.T) {
 		b.axe()
 	})
 
+	t.Run("two versions are compared rule by rule", func(t *testing.T) {
+		arne := e.login(t, "alfa", "arne.arkivarie")
+		var ids []string
+		for _, plan := range []string{planCSV, strings.Replace(planCSV, "2 år", "5 år", 1) + "3;3;;;Gallras;10 år;;;\n"} {
+			resp, body := e.upload(t, arne, "plan.csv", plan)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("import: %d\n%s", resp.StatusCode, body)
+			}
+			id := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?klart=importerad"), "/plan/")
+			ids = append(ids, id)
+			if resp, body := e.get(t, arne, resp.Header.Get("Location")); resp.StatusCode != http.StatusOK ||
+				!strings.Contains(body, "Vad utkastet ändrar") || strings.Contains(body, `id="faststall"`) {
+				t.Fatalf("draft %s for an arkivarie: %d\n%s", id, resp.StatusCode, body)
+			}
+		}
+		resp, body := e.get(t, arne, "/plan/jamfor?a="+ids[0]+"&b="+ids[1])
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<th scope=\"row\">2.3.1</th><td>Ändrad</td>\n<td>Gallringsfrist</td>") ||
+			!strings.Contains(body, "<th scope=\"row\">3</th><td>Ny</td>") {
+			t.Fatalf("diff: %d\n%s", resp.StatusCode, body)
+		}
+		if resp, _ := e.get(t, arne, "/plan/jamfor?a="+ids[0]+"&b=v99"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("diff with an unknown version: %d", resp.StatusCode)
+		}
+		if resp, _ := e.post(t, arne, "/plan/"+ids[1]+"/faststall", url.Values{"giltig-fran": {"2026-01-01"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("arkivarie fastställer: %d", resp.StatusCode)
+		}
+	})
+
 	t.Run("läsare is refused the plan page in the browser", func(t *testing.T) {
 		b := e.tab(t)
 		b.login("Alfaby kommun", "lena.lasare", password)

@@ -115,6 +115,9 @@ func (h *Handler) placeHold(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hd, err := h.cfg.Retention.PlaceHold(r.Context(), t, p.ID, scope, f.Reason, f.Reference)
+	if hd != nil {
+		h.awaitCatalog(r.Context(), h.holdShown(t.ID, hd.ID, true))
+	}
 	if hd != nil && err != nil {
 		// The hold stops gallring; Legal Hold on the objects is not all set.
 		h.log.Error("web: after placing a hold", "tenant", t.ID, "hold", hd.ID, "err", err)
@@ -146,6 +149,9 @@ func (h *Handler) liftHold(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hd, err := h.cfg.Retention.LiftHold(r.Context(), t, id, p.ID, reason)
+	if hd != nil {
+		h.awaitCatalog(r.Context(), h.holdShown(t.ID, hd.ID, false))
+	}
 	if hd != nil && err != nil {
 		h.log.Error("web: after lifting a hold", "tenant", t.ID, "hold", hd.ID, "err", err)
 		http.Redirect(w, r, "/gallringsstopp?klart=havt-delvis", http.StatusSeeOther)

@@ -88,6 +88,7 @@ func (h *Handler) importPlan(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err)
 		return
 	}
+	h.awaitCatalog(r.Context(), h.versionShown(t.ID, v.ID, plans.Draft))
 	http.Redirect(w, r, "/plan/"+url.PathEscape(v.ID)+"?klart=importerad", http.StatusSeeOther)
 }
 
@@ -171,6 +172,9 @@ func (h *Handler) activatePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.cfg.Retention.ActivatePlan(r.Context(), t, id, p.ID, from)
+	if v != nil {
+		h.awaitCatalog(r.Context(), h.versionShown(t.ID, id, v.State))
+	}
 	if v != nil && err != nil {
 		// Fastställd; archiving it or re-evaluating the records under it
 		// failed and is retried.
