@@ -18,11 +18,14 @@ func reindexCommand() *cli.Command {
 		Usage: "rebuild the catalog from the AIP manifests in the buckets",
 		Description: `The catalog is a cache: this reads every complete AIP (one with a manifest)
 from each tenant's bucket and replaces the tenant's catalog rows, in one
-transaction per tenant. Receipts and events are kept.`,
-		Flags: append([]cli.Flag{
+transaction per tenant, then replays the tenant's event log for what the
+buckets do not hold: plan versions, gallringsstopp and outcomes changed
+by a later plan. Receipts and events are kept.`,
+		Flags: append(append([]cli.Flag{
 			dataDirFlag(), tenantsFlag(),
 			&cli.StringFlag{Name: "tenant", Usage: "only this tenant"},
-		}, s3Flags(adminS3Usage)...),
+			natsURLFlag(clientNATSUsage), natsAddrFlag(),
+		}, natsLoginFlags()...), s3Flags(adminS3Usage)...),
 		Before: findServe,
 		Action: func(c *cli.Context) error {
 			dataDir, err := filepath.Abs(c.String("data-dir"))
@@ -39,6 +42,12 @@ transaction per tenant. Receipts and events are kept.`,
 				return exitErr(exitFailure, "reindex: %v", err)
 			}
 			defer stop()
+			q, stopQ, err := service.OpenQueue(c.Context, dataDir, c.String("tenants"), service.NATSConfig{URL: c.String("nats.url"), Addr: c.String("nats.addr"),
+				User: c.String("nats.user"), Password: c.String("nats.password")}, nil)
+			if err != nil {
+				return exitErr(exitFailure, "reindex: %v", err)
+			}
+			defer stopQ()
 			cat, err := catalog.Open(c.Context, service.CatalogFile(dataDir))
 			if err != nil {
 				return exitErr(exitFailure, "%v", err)
@@ -60,7 +69,11 @@ transaction per tenant. Receipts and events are kept.`,
 				if err != nil {
 					return exitErr(exitFailure, "reindex %s: %v", t.ID, err)
 				}
-				fmt.Fprintf(stdout, "%s: %d AIPs\n", t.ID, n)
+				ev, err := cat.RebuildRetention(c.Context, t.ID, q)
+				if err != nil {
+					return exitErr(exitFailure, "reindex %s: %v", t.ID, err)
+				}
+				fmt.Fprintf(stdout, "%s: %d AIPs, %d plan and hold events\n", t.ID, n, ev)
 			}
 			return nil
 		},

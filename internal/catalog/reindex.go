@@ -8,6 +8,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/aipstore"
+	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/storage"
 )
 
@@ -31,7 +32,7 @@ func (c *Catalog) Rebuild(ctx context.Context, tenant string, manifests iter.Seq
 		return 0, fmt.Errorf("catalog: %w", err)
 	}
 	defer tx.Rollback()
-	for _, q := range []string{"DELETE FROM aips", "DELETE FROM objects", "DELETE FROM cases", "DELETE FROM documents"} {
+	for _, q := range []string{"DELETE FROM aips", "DELETE FROM objects", "DELETE FROM cases", "DELETE FROM documents", "DELETE FROM outcomes"} {
 		if _, err := tx.ExecContext(ctx, q+" WHERE tenant=?", tenant); err != nil {
 			return 0, fmt.Errorf("catalog: %w", err)
 		}
@@ -48,6 +49,45 @@ func (c *Catalog) Rebuild(ctx context.Context, tenant string, manifests iter.Seq
 			return n, err
 		}
 		n++
+	}
+	if err := tx.Commit(); err != nil {
+		return n, fmt.Errorf("catalog: %w", err)
+	}
+	return n, nil
+}
+
+// EventReader reads a tenant's event log from start to its current end;
+// queue.Client is one.
+type EventReader interface {
+	ReadEvents(ctx context.Context, tenant string, start uint64, fn func(earkiv.Event) error) error
+}
+
+// RebuildRetention replaces the tenant's plan versions and holds with
+// those its event log records, and applies the log's changed outcomes to
+// the outcomes Rebuild read from the manifests, in one transaction. It
+// returns how many events it applied.
+func (c *Catalog) RebuildRetention(ctx context.Context, tenant string, q EventReader) (int, error) {
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("catalog: %w", err)
+	}
+	defer tx.Rollback()
+	for _, del := range []string{"DELETE FROM plans", "DELETE FROM holds"} {
+		if _, err := tx.ExecContext(ctx, del+" WHERE tenant=?", tenant); err != nil {
+			return 0, fmt.Errorf("catalog: %w", err)
+		}
+	}
+	n := 0
+	w := c.on(tx)
+	err = q.ReadEvents(ctx, tenant, 1, func(e earkiv.Event) error {
+		if e.Tenant != tenant || !isRetentionEvent(e.Type) {
+			return nil
+		}
+		n++
+		return applyRetention(ctx, w, e)
+	})
+	if err != nil {
+		return n, fmt.Errorf("catalog: replay %s's events: %w", tenant, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return n, fmt.Errorf("catalog: %w", err)

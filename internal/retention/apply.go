@@ -13,7 +13,6 @@ import (
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/earkiv"
-	"github.com/earkiv/earkiv/internal/ihp"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
@@ -28,6 +27,12 @@ type Applied struct {
 	// is recorded, and only the gallring executor's credential moves it.
 	Shortened int              `json:"shortened"`
 	Locked    []catalog.Change `json:"locked"` // earlier dates a COMPLIANCE lock keeps from applying
+	// Took is how long each phase ran, for the log and the benchmark.
+	Took struct {
+		Evaluate time.Duration `json:"evaluate"`
+		Locks    time.Duration `json:"locks"`
+		Events   time.Duration `json:"events"`
+	} `json:"took"`
 }
 
 // changesPerEvent keeps a retention.changed event well under NATS's
@@ -52,35 +57,39 @@ func (s *Service) Apply(ctx context.Context, t *tenant.Tenant) (*Applied, error)
 			return nil, err
 		}
 	}
+	start := time.Now()
 	p, err := s.preview(ctx, t, v, true)
 	if err != nil {
 		return nil, err
 	}
 	res := &Applied{Plan: v.ID, Records: p.Records, Changed: len(p.Changes), Locked: p.Locked}
-	byAIP := map[string][]catalog.Change{}
 	var order []string
 	for _, c := range p.Changes {
-		if _, ok := byAIP[c.AIP]; !ok {
+		if len(order) == 0 || order[len(order)-1] != c.AIP {
 			order = append(order, c.AIP)
 		}
-		byAIP[c.AIP] = append(byAIP[c.AIP], c)
 		if earlier(c.New, c.Old) {
 			res.Shortened++
 		}
 	}
 	var jobs []lockJob
 	for _, id := range order {
-		js, err := s.lockJobs(ctx, t, id, byAIP[id])
+		js, err := s.lockJobs(ctx, t, id, p.byAIP[id])
 		if err != nil {
 			return nil, err
 		}
 		jobs = append(jobs, js...)
 	}
+	res.Took.Evaluate = time.Since(start)
+	start = time.Now()
 	n, err := s.runLocks(ctx, t, jobs)
 	res.Extended = n
+	res.Took.Locks = time.Since(start)
 	if err != nil {
 		return res, err
 	}
+	start = time.Now()
+	defer func() { res.Took.Events = time.Since(start) }()
 	for i := 0; i < len(p.Changes); i += changesPerEvent {
 		chunk := p.Changes[i:min(i+changesPerEvent, len(p.Changes))]
 		data, err := json.Marshal(catalog.Changes{Plan: v.ID, Changes: chunk})
@@ -103,16 +112,12 @@ type lockJob struct {
 
 // lockJobs compares an AIP's locks under its current and its new
 // outcomes, and returns the extensions.
-func (s *Service) lockJobs(ctx context.Context, t *tenant.Tenant, aipID string, changes []catalog.Change) ([]lockJob, error) {
+func (s *Service) lockJobs(ctx context.Context, t *tenant.Tenant, aipID string, ao *aipOutcomes) ([]lockJob, error) {
 	m, err := s.cfg.Catalog.Manifest(ctx, t.ID, aipID)
 	if err != nil {
 		return nil, fmt.Errorf("retention: AIP %s: %w", aipID, err)
 	}
-	cur, err := s.cfg.Catalog.Retention(ctx, t.ID, aipID)
-	if err != nil {
-		return nil, err
-	}
-	oldOut, newOut := outcomesOf(cur, aipID, nil), outcomesOf(cur, aipID, changes)
+	oldOut, newOut := ao.old, ao.new
 	mode := t.RetentionMode()
 	oldM, newM := *m, *m
 	oldM.Objects = append([]aip.Object(nil), m.Objects...)
@@ -130,38 +135,6 @@ func (s *Service) lockJobs(ctx context.Context, t *tenant.Tenant, aipID string, 
 	}
 	add(aip.ManifestKey(aipID), "", oldM.Retention, newM.Retention)
 	return out, nil
-}
-
-// outcomesOf rebuilds an AIP's case outcomes from catalog records, with
-// changes applied.
-func outcomesOf(recs []catalog.Record, aipID string, changes []catalog.Change) []ihp.CaseOutcome {
-	ch := map[string]ihp.Outcome{}
-	for _, c := range changes {
-		ch[c.Case+"\x00"+c.Document] = c.New
-	}
-	var out []ihp.CaseOutcome
-	idx := map[string]int{}
-	for _, r := range recs {
-		if r.AIP != aipID {
-			continue
-		}
-		o := r.Outcome
-		if n, ok := ch[r.Case+"\x00"+r.Document]; ok {
-			o = n
-		}
-		i, ok := idx[r.Case]
-		if !ok {
-			i = len(out)
-			idx[r.Case] = i
-			out = append(out, ihp.CaseOutcome{Case: r.Case})
-		}
-		if r.Document == "" {
-			out[i].Outcome = o
-		} else {
-			out[i].Documents = append(out[i].Documents, ihp.DocumentOutcome{Document: r.Document, Outcome: o})
-		}
-	}
-	return out
 }
 
 // runLocks extends locks in the primary (the version the manifest names)

@@ -79,7 +79,12 @@ type Preview struct {
 	// Locked are changes to an earlier date that a COMPLIANCE lock keeps
 	// from taking effect in the store: reported, not hidden.
 	Locked []catalog.Change `json:"locked"`
+	// byAIP holds, for every AIP with a change, its cases' outcomes now
+	// and after, for the locks.
+	byAIP map[string]*aipOutcomes
 }
+
+type aipOutcomes struct{ old, new []ihp.CaseOutcome }
 
 // Preview evaluates every archived record under version id, with the one
 // function ingest and re-evaluation use, and lists what changes.
@@ -96,18 +101,22 @@ func (s *Service) preview(ctx context.Context, t *tenant.Tenant, v *plans.Versio
 	if err != nil {
 		return nil, err
 	}
-	p := &Preview{Plan: v.ID, Changes: []catalog.Change{}, Locked: []catalog.Change{}}
+	p := &Preview{Plan: v.ID, Changes: []catalog.Change{}, Locked: []catalog.Change{}, byAIP: map[string]*aipOutcomes{}}
 	compliance := t.RetentionMode() == "COMPLIANCE"
+	kept := map[string][]ihp.CaseOutcome{} // unchanged cases, by AIP
 	for _, a := range apps {
 		if onlyStale && evaluatedUnder(a.Current, v.ID) {
+			kept[a.AIP] = append(kept[a.AIP], a.Current)
 			continue
 		}
 		co := ihp.Evaluate(v.Rules, v.ID, a.Case)
+		changed := false
 		add := func(doc string, old, nw ihp.Outcome) {
 			p.Records++
 			if old == nw {
 				return
 			}
+			changed = true
 			c := catalog.Change{AIP: a.AIP, Case: a.Case.ID, Document: doc, Old: old, New: nw}
 			p.Changes = append(p.Changes, c)
 			if compliance && earlier(nw, old) {
@@ -122,6 +131,19 @@ func (s *Service) preview(ctx context.Context, t *tenant.Tenant, v *plans.Versio
 		for _, d := range co.Documents {
 			add(d.Document, cur[d.Document], d.Outcome)
 		}
+		if !changed {
+			kept[a.AIP] = append(kept[a.AIP], a.Current)
+			continue
+		}
+		ao := p.byAIP[a.AIP]
+		if ao == nil {
+			ao = &aipOutcomes{}
+			p.byAIP[a.AIP] = ao
+		}
+		ao.old, ao.new = append(ao.old, a.Current), append(ao.new, co)
+	}
+	for id, ao := range p.byAIP {
+		ao.old, ao.new = append(ao.old, kept[id]...), append(ao.new, kept[id]...)
 	}
 	return p, nil
 }

@@ -66,6 +66,17 @@ type cell struct {
 	noOther bool
 }
 
+// retentionReaders read the plan, outcomes and holds; deciders fastställer
+// plans and place holds.
+var (
+	retentionReaders = []who{who(people.Arkivarie), who(people.Arkivansvarig)}
+	deciders         = []who{who(people.Arkivansvarig)}
+)
+
+// noForm posts an empty body: the route refuses it as incomplete once it
+// has let the caller through, so the table changes nothing.
+func noForm(recIDs) url.Values { return url.Values{} }
+
 func p(s string) func(recIDs) string { return func(recIDs) string { return s } }
 
 func caseOf(x recIDs) string {
@@ -80,17 +91,28 @@ var n int
 
 // table is every route of the web pages and the API.
 var table = map[string]cell{
-	"GET /healthz":                 {path: p("/healthz"), allowed: everyone, noOther: true},
-	"GET /api/v1/receipts/{id}":    {path: func(x recIDs) string { return "/api/v1/receipts/" + x.receipt }, allowed: []who{producer}},
-	"GET /api/v1/aips":             {path: p("/api/v1/aips"), allowed: []who{producer}, noOther: true},
-	"GET /api/v1/aips/{id}":        {path: func(x recIDs) string { return "/api/v1/aips/" + x.aip }, allowed: []who{producer}},
-	"GET /api/v1/cases":            {path: p("/api/v1/cases"), allowed: []who{producer}, noOther: true},
-	"POST /api/v1/login":           {path: p("/api/v1/login"), allowed: everyone, noOther: true},
-	"GET /api/v1/whoami":           {path: p("/api/v1/whoami"), allowed: persons, noOther: true},
-	"GET /api/v1/accesslog/verify": {path: p("/api/v1/accesslog/verify"), allowed: []who{who(people.Arkivansvarig), who(people.Administrator)}, noOther: true},
-	"GET /api/v1/accesslog/export": {path: p("/api/v1/accesslog/export"), allowed: []who{who(people.Arkivansvarig), who(people.Administrator)}, noOther: true},
-	"GET /static/{file...}":        {path: p("/static/pico.min.css"), allowed: everyone, noOther: true},
-	"GET /inloggning":              {path: p("/inloggning"), allowed: everyone, noOther: true},
+	"GET /healthz":                             {path: p("/healthz"), allowed: everyone, noOther: true},
+	"GET /api/v1/receipts/{id}":                {path: func(x recIDs) string { return "/api/v1/receipts/" + x.receipt }, allowed: []who{producer}},
+	"GET /api/v1/aips":                         {path: p("/api/v1/aips"), allowed: []who{producer}, noOther: true},
+	"GET /api/v1/aips/{id}":                    {path: func(x recIDs) string { return "/api/v1/aips/" + x.aip }, allowed: []who{producer}},
+	"GET /api/v1/cases":                        {path: p("/api/v1/cases"), allowed: []who{producer}, noOther: true},
+	"POST /api/v1/login":                       {path: p("/api/v1/login"), allowed: everyone, noOther: true},
+	"GET /api/v1/whoami":                       {path: p("/api/v1/whoami"), allowed: persons, noOther: true},
+	"GET /api/v1/accesslog/verify":             {path: p("/api/v1/accesslog/verify"), allowed: []who{who(people.Arkivansvarig), who(people.Administrator)}, noOther: true},
+	"GET /api/v1/accesslog/export":             {path: p("/api/v1/accesslog/export"), allowed: []who{who(people.Arkivansvarig), who(people.Administrator)}, noOther: true},
+	"GET /api/v1/plan":                         {path: p("/api/v1/plan"), allowed: retentionReaders, noOther: true},
+	"POST /api/v1/plan/versions":               {path: p("/api/v1/plan/versions"), form: noForm, allowed: retentionReaders, noOther: true},
+	"POST /api/v1/plan/versions/{id}/activate": {path: p("/api/v1/plan/versions/v99/activate"), form: noForm, allowed: deciders, noOther: true},
+	"GET /api/v1/plan/versions/{id}/preview":   {path: p("/api/v1/plan/versions/v99/preview"), allowed: retentionReaders, noOther: true},
+	"GET /api/v1/plan/diff":                    {path: p("/api/v1/plan/diff?a=v1&b=v2"), allowed: retentionReaders, noOther: true},
+	"GET /api/v1/retention":                    {path: func(x recIDs) string { return "/api/v1/retention?record=" + x.aip }, allowed: retentionReaders},
+	"GET /api/v1/holds":                        {path: p("/api/v1/holds"), allowed: retentionReaders, noOther: true},
+	"POST /api/v1/holds":                       {path: p("/api/v1/holds"), form: noForm, allowed: deciders, noOther: true},
+	"POST /api/v1/holds/{id}/lift":             {path: p("/api/v1/holds/6f1d7c39-0c5b-4a52-9b0e-3e4b5e1f2a70/lift"), form: noForm, allowed: deciders, noOther: true},
+	"GET /api/v1/disposal/due":                 {path: p("/api/v1/disposal/due"), allowed: retentionReaders, noOther: true},
+	"GET /api/v1/review":                       {path: p("/api/v1/review"), allowed: retentionReaders, noOther: true},
+	"GET /static/{file...}":                    {path: p("/static/pico.min.css"), allowed: everyone, noOther: true},
+	"GET /inloggning":                          {path: p("/inloggning"), allowed: everyone, noOther: true},
 	"POST /inloggning": {path: p("/inloggning"), form: func(recIDs) url.Values {
 		return url.Values{"kommun": {"alfa"}, "anvandare": {"lasare"}, "losenord": {personPassword}}
 	}, allowed: everyone, noOther: true},
