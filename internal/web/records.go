@@ -77,20 +77,31 @@ const (
 // problem when it is missing or refused.
 func checkReason(r *http.Request) (reason, problem string) {
 	s := strings.TrimSpace(r.PostFormValue("skal"))
-	n := utf8.RuneCountInString(s)
-	switch {
-	case r.Method != http.MethodPost:
+	if r.Method != http.MethodPost {
 		return "", ""
-	case s == "":
-		return "", "Skriv varför du behöver öppna den."
-	case !utf8.ValidString(s) || strings.ContainsFunc(s, func(c rune) bool { return c < ' ' && c != '\n' && c != '\r' && c != '\t' }):
-		return "", "Skälet innehåller tecken som inte kan sparas."
-	case n < minReason:
-		return "", fmt.Sprintf("Skälet är för kort: skriv minst %d tecken.", minReason)
-	case n > maxReason:
-		return "", fmt.Sprintf("Skälet är för långt: högst %d tecken (du skrev %s).", maxReason, Number(int64(n)))
+	}
+	if problem := reasonProblem(s, "varför du behöver öppna den"); problem != "" {
+		return "", problem
 	}
 	return s, ""
+}
+
+// reasonProblem says in Swedish what is wrong with a reason a person
+// gave (a view's, a gallringsstopp's), "" when nothing is; what is what
+// to write when it is missing.
+func reasonProblem(s, what string) string {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case s == "":
+		return "Skriv " + what + "."
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, func(c rune) bool { return c < ' ' && c != '\n' && c != '\r' && c != '\t' }):
+		return "Skälet innehåller tecken som inte kan sparas."
+	case n < minReason:
+		return fmt.Sprintf("Skälet är för kort: skriv minst %d tecken.", minReason)
+	case n > maxReason:
+		return fmt.Sprintf("Skälet är för långt: högst %d tecken (du skrev %s).", maxReason, Number(int64(n)))
+	}
+	return ""
 }
 
 // gate decides whether a record may be shown. It returns the reason to
@@ -168,13 +179,23 @@ func (h *Handler) caseView(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason, ok := h.gate(w, r, d.AnyRestricted(), "Ärende "+d.CaseID, d.CaseID, d.Restriction)
-	if !ok || !h.logView(w, r, accesslog.ViewCase, reason, aipID, caseID) {
+	if !ok {
+		return
+	}
+	// Read before the view is logged: a logged view is one that was shown.
+	ret, err := h.caseRetention(r, aipID, caseID)
+	if err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	if !h.logView(w, r, accesslog.ViewCase, reason, aipID, caseID) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "case", "Ärende "+d.CaseID, struct {
-		Case   *catalog.CaseDetail
-		Reason string
-	}{d, reason})
+		Case      *catalog.CaseDetail
+		Reason    string
+		Retention []catalog.Record
+	}{d, reason, ret})
 }
 
 // document finds the document of the request's path and whether it is

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
@@ -10,6 +11,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/authz"
@@ -46,6 +49,18 @@ var funcs = template.FuncMap{
 	"add":         func(a, b int) int { return a + b },
 	"count":       Count,
 	"restriction": restrictionText,
+	"capital":     capital,
+	"orall":       func(s string) string { return cmp.Or(s, "alla") },
+	"ordash":      func(s string) string { return cmp.Or(s, "–") },
+}
+
+// capital writes s with its first letter in upper case: "Bevaras".
+func capital(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func toInt64(n any) int64 {
@@ -109,7 +124,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name,
 		if tn, err := h.cfg.Tenants().Get(p.Tenant); err == nil {
 			pg.Tenant = tn.Name
 		}
-		pg.Nav = nav(p, r.URL.Path)
+		pg.Nav = h.nav(p, r.URL.Path)
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout.html", pg); err != nil {
@@ -123,10 +138,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name,
 }
 
 // nav is the menu of what p may open.
-func nav(p *authn.Principal, current string) []navItem {
+func (h *Handler) nav(p *authn.Principal, current string) []navItem {
 	items := []navItem{{Href: "/", Label: "Start"}}
 	if authz.Allowed(p, authz.ReadPublic) {
 		items = append(items, navItem{Href: "/arenden", Label: "Ärenden"})
+	}
+	if h.cfg.Retention != nil && authz.Allowed(p, authz.ReadRestricted) {
+		items = append(items, retentionNav...)
 	}
 	if authz.Allowed(p, authz.ManagePeople) {
 		items = append(items, navItem{Href: "/personer", Label: "Personer"})

@@ -47,6 +47,9 @@ type Config struct {
 	Place     placement.Placement
 	AccessLog AccessLog
 	Guard     *authguard.Guard
+	// Retention imports and fastställer the plan and places and lifts
+	// gallringsstopp; nil: the interface has no retention pages.
+	Retention Retention
 	// Secure marks cookies Secure: the service is behind HTTPS.
 	Secure bool
 	Log    *slog.Logger
@@ -141,6 +144,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST", "/personer", authz.ManagePeople, authz.Page, h.addPerson)
 	m.HandleFunc("POST", "/personer/{id}/roller", authz.ManagePeople, authz.Page, h.setRoles)
 	m.HandleFunc("POST", "/personer/{id}/inaktivera", authz.ManagePeople, authz.Page, h.disablePerson)
+	if h.cfg.Retention != nil {
+		h.retentionRoutes()
+	}
 }
 
 // refuse answers a request the mux refuses: a browser without a login goes
