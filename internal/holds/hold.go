@@ -87,7 +87,7 @@ func New(tenant string, scope Scope, reason, reference, by string, now time.Time
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, earkiv.Invalid("ett gallringsstopp behöver ett skäl (--reason)")
+		return nil, earkiv.Invalid("ett gallringsstopp behöver ett skäl")
 	}
 	if utf8.RuneCountInString(reason) > 1000 || utf8.RuneCountInString(reference) > 200 {
 		return nil, earkiv.Invalid("skälet får vara högst 1000 tecken och referensen högst 200")

@@ -56,7 +56,7 @@ func (s *Store) Place(ctx context.Context, h *Hold) error {
 func (s *Store) Lift(ctx context.Context, tenant, id, by, reason string) (*Hold, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, earkiv.Invalid("att häva ett gallringsstopp kräver ett skäl (--reason)")
+		return nil, earkiv.Invalid("att häva ett gallringsstopp kräver ett skäl")
 	}
 	kv, err := s.KV(ctx, tenant)
 	if err != nil {

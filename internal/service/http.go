@@ -95,8 +95,12 @@ func withWeb(a *api.Handler, c webConfig) (routedHandler, error) {
 	}
 	login := oidclogin.New(oidclogin.Config{Tenants: c.tenants, RedirectURL: public + oidclogin.CallbackPath, Key: key,
 		Secure: u.Scheme == "https", Log: c.log})
-	w, err := web.New(web.Config{Tenants: c.tenants, People: c.q, Sessions: c.sessions, OIDC: login, Catalog: c.cat, Receipts: c.q,
-		Place: c.place, AccessLog: c.alog, Guard: c.guard, Secure: u.Scheme == "https", Log: c.log})
+	wc := web.Config{Tenants: c.tenants, People: c.q, Sessions: c.sessions, OIDC: login, Catalog: c.cat, Receipts: c.q,
+		Place: c.place, AccessLog: c.alog, Guard: c.guard, Secure: u.Scheme == "https", Log: c.log}
+	if c.ret != nil { // a nil *retention.Service in the interface would count as set
+		wc.Retention = c.ret
+	}
+	w, err := web.New(wc)
 	if err != nil {
 		return nil, err
 	}
@@ -116,11 +120,15 @@ type publicHandler struct {
 	h   http.Handler
 }
 
+// maxPageBody bounds what a browser may post to the pages: forms, and a
+// plan file of at most plans.MaxSource.
+const maxPageBody = 4 << 20
+
 func newPublicHandler(a *api.Handler, w *web.Handler) *publicHandler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
 	mux.Handle("/healthz", a)
-	mux.Handle("/", w)
+	mux.Handle("/", http.MaxBytesHandler(w, maxPageBody))
 	return &publicHandler{api: a, web: w, h: http.NewCrossOriginProtection().Handler(mux)}
 }
 

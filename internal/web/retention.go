@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/earkiv"
+
 	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/authz"
 	"github.com/earkiv/earkiv/internal/catalog"
@@ -41,13 +43,11 @@ var retentionNav = []navItem{
 
 // retentionRoutes registers the pages of the plan, the holds and the
 // disposal lists. Reading them needs ReadRestricted: they name every
-// case, restricted ones too. Importing an utkast is registered with
-// ReadRestricted, held by both roles that may import, and the handler
-// checks Prepare or Decide (the mux takes one permission per route).
+// case, restricted ones too. Importing an utkast needs DraftPlan.
 func (h *Handler) retentionRoutes() {
 	m := h.mux
 	m.HandleFunc("GET", "/plan", authz.ReadRestricted, authz.Page, h.planPage)
-	m.HandleFunc("POST", "/plan", authz.ReadRestricted, authz.Page, h.importPlan)
+	m.HandleFunc("POST", "/plan", authz.DraftPlan, authz.Page, h.importPlan)
 	m.HandleFunc("GET", "/plan/jamfor", authz.ReadRestricted, authz.Page, h.planDiff)
 	m.HandleFunc("GET", "/plan/{id}", authz.ReadRestricted, authz.Page, h.planVersion)
 	m.HandleFunc("POST", "/plan/{id}/faststall", authz.Decide, authz.Page, h.activatePlan)
@@ -58,11 +58,8 @@ func (h *Handler) retentionRoutes() {
 	m.HandleFunc("GET", "/gallring/granskning", authz.ReadRestricted, authz.Page, h.reviewPage)
 }
 
-// mayImport tells whether p may import an utkast of the plan: an
-// arkivarie prepares one, an arkivansvarig may too.
-func mayImport(p *authn.Principal) bool {
-	return authz.Allowed(p, authz.Prepare) || authz.Allowed(p, authz.Decide)
-}
+// mayImport tells whether p may import an utkast of the plan.
+func mayImport(p *authn.Principal) bool { return authz.Allowed(p, authz.DraftPlan) }
 
 // retentionError says in Swedish why a change to the plan or a hold was
 // refused, for the errors a person can act on; other errors are the
@@ -81,6 +78,8 @@ func retentionError(err error) (string, bool) {
 		return "Gallringsstoppet finns inte.", true
 	case errors.Is(err, holds.ErrLifted):
 		return "Gallringsstoppet är redan hävt.", true
+	case earkiv.IsInvalid(err):
+		return err.Error(), true
 	}
 	return "", false
 }
