@@ -3,7 +3,6 @@ package retention
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -158,12 +157,11 @@ func (s *Service) runLocks(ctx context.Context, t *tenant.Tenant, jobs []lockJob
 	g.SetLimit(s.cfg.Workers)
 	for _, j := range jobs {
 		g.Go(func() error {
-			if err := retry(ctx, func() error { return prim.Store.SetLock(ctx, prim.Name, j.key, j.version, j.lock) }); err != nil {
+			if err := extend(ctx, prim.Store, prim.Name, j.key, j.version, j.lock); err != nil {
 				return err
 			}
 			if hasRep {
-				err := retry(ctx, func() error { return rep.Store.SetLock(ctx, rep.Name, j.key, "", j.lock) })
-				if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				if err := extend(ctx, rep.Store, rep.Name, j.key, "", j.lock); err != nil {
 					return err
 				}
 			}
@@ -174,6 +172,21 @@ func (s *Service) runLocks(ctx context.Context, t *tenant.Tenant, jobs []lockJob
 		})
 	}
 	return done, g.Wait()
+}
+
+// extend locks one version until l.RetainUntil. A store that refuses
+// because it holds a later date already (a date recorded earlier than the
+// lock, which only the executor shortens) is as good as done.
+func extend(ctx context.Context, st *storage.Store, bucket, key, version string, l earkiv.Lock) error {
+	err := retry(ctx, func() error { return st.SetLock(ctx, bucket, key, version, l) })
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	have, herr := st.VersionLock(ctx, bucket, key, version)
+	if herr == nil && !have.RetainUntil.Before(l.RetainUntil) {
+		return nil
+	}
+	return err
 }
 
 // retry runs op until it succeeds, fails for a reason other than the

@@ -435,4 +435,18 @@ func testPlan(t *testing.T, backend func(testing.TB) *testenv.S3) {
 	if len(pa) != 2 || js(pa) != js(pb) || len(ha) != 1 || js(ha) != js(hb) {
 		t.Errorf("reindex: plans %v holds %v, want %v %v", pb, hb, pa, ha)
 	}
+
+	// A shorter frist is recorded, not applied; a later one still short of
+	// the lock the store holds leaves that lock and is no failure.
+	for _, frist := range []string{"1 år", "3 år"} {
+		v, err := e.svc.ImportPlan(ctx, e.alfa, "ansvarig", "ihp.csv", []byte(strings.ReplaceAll(planV1, ";2 år;", ";"+frist+";")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ActivatePlan(ctx, e.alfa, v.ID, "ansvarig", ""); err != nil {
+			t.Fatalf("%s: %v", frist, err)
+		}
+	}
+	e.outcomes(fresh.AIPID, gallras(fmt.Sprintf("%d-03-15", year+2)))
+	e.locks(fresh, until(later))
 }
