@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,6 +37,7 @@ func tenantCommand() *cli.Command {
 					&cli.StringFlag{Name: "bucket", Usage: "S3 bucket (default earkiv-<id>)"},
 					&cli.StringFlag{Name: "retention", Value: tenant.DefaultRetention, Usage: "accepted for older tenants files and no longer used: the informationshanteringsplan decides each object's lock (see --retention-mode)"},
 					&cli.StringFlag{Name: "retention-mode", Value: "GOVERNANCE", Usage: "GOVERNANCE or COMPLIANCE"},
+					coolingOffFlag(),
 					&cli.StringFlag{Name: "producer-user", Usage: "producer login (default: the id)"},
 					&cli.StringFlag{Name: "password-file", Usage: "also write the producer password to this file (0600)"},
 					&cli.BoolFlag{Name: "if-missing", Usage: "succeed without change if the tenant exists"},
@@ -45,6 +48,17 @@ func tenantCommand() *cli.Command {
 					&cli.StringFlag{Name: "replica-secret-key", EnvVars: []string{"EARKIV_REPLICA_SECRET_KEY"}},
 				},
 				Action: tenantAdd,
+			},
+			{
+				Name:  "set",
+				Usage: "change a tenant's settings (a running serve picks them up)",
+				Flags: []cli.Flag{dataDirFlag(), tenantsFlag(),
+					&cli.StringFlag{Name: "id", Required: true, Usage: "tenant id"},
+					&cli.StringFlag{Name: "name", Usage: "name, e.g. \"Sundsvalls kommun\""},
+					&cli.StringFlag{Name: "retention-mode", Usage: "GOVERNANCE or COMPLIANCE (objects stored from now on)"},
+					coolingOffFlag(),
+				},
+				Action: tenantSet,
 			},
 			{
 				Name:  "list",
@@ -95,7 +109,7 @@ func tenantAdd(c *cli.Context) error {
 	t, plain, err := tenant.New(tenant.Spec{ID: id, Name: c.String("name"), OrgNumber: c.String("org"), Bucket: c.String("bucket"),
 		ProducerUser: c.String("producer-user"), Retention: c.String("retention"), RetentionMode: c.String("retention-mode"),
 		ReplicaEndpoint: c.String("replica-endpoint"), ReplicaBucket: c.String("replica-bucket"),
-		ReplicaAccessKey: c.String("replica-access-key"), ReplicaSecretKey: c.String("replica-secret-key"), Operator: c.Bool("operator")})
+		ReplicaAccessKey: c.String("replica-access-key"), ReplicaSecretKey: c.String("replica-secret-key"), Operator: c.Bool("operator"), CoolingOff: c.String("cooling-off")})
 	if err != nil {
 		return exitErr(exitFailure, "%v", err)
 	}
@@ -116,5 +130,44 @@ func tenantAdd(c *cli.Context) error {
 	fmt.Fprintf(os.Stderr, "added tenant %s (%s, %s), bucket %s; a running earkiv serve picks it up\n", t.ID, t.Name, t.OrgNumber, t.Bucket)
 	fmt.Fprintf(os.Stderr, "producer login: user %s, password (shown once):\n", t.Producer.User)
 	fmt.Fprintln(stdout, plain)
+	return nil
+}
+
+// coolingOffFlag is the ångerfrist between a gallring list's attest and
+// its execution.
+func coolingOffFlag() cli.Flag {
+	return &cli.StringFlag{Name: "cooling-off", Usage: "ångerfrist between the attest of a gallring list and its execution: e.g. 7d (the default), 48h, or 0"}
+}
+
+func tenantSet(c *cli.Context) error {
+	path := tenantsPath(c)
+	reg, err := tenant.Load(path)
+	if err != nil {
+		return exitErr(exitFailure, "%v", err)
+	}
+	t, err := reg.Get(c.String("id"))
+	if err != nil {
+		return exitErr(exitInvalid, "%v", err)
+	}
+	changed := false
+	if c.IsSet("name") {
+		t.Name, changed = c.String("name"), true
+	}
+	if c.IsSet("retention-mode") {
+		t.Retention.Mode, changed = strings.ToUpper(c.String("retention-mode")), true
+	}
+	if c.IsSet("cooling-off") {
+		t.CoolingOff, changed = c.String("cooling-off"), true
+	}
+	if !changed {
+		return exitErr(exitInvalid, "tenant set: give a setting to change (--name, --retention-mode, --cooling-off)")
+	}
+	if err := reg.Check(); err != nil {
+		return exitErr(exitInvalid, "%v", err)
+	}
+	if err := reg.Save(path); err != nil {
+		return exitErr(exitFailure, "%v", err)
+	}
+	fmt.Fprintf(os.Stderr, "tenant %s changed (%s, %s, ångerfrist %s); a running earkiv serve picks it up\n", t.ID, t.Name, t.RetentionMode(), cmp.Or(t.CoolingOff, tenant.DefaultCoolingOff))
 	return nil
 }

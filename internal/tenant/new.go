@@ -13,7 +13,8 @@ type Spec struct {
 	// ReplicaBucket defaults to earkiv-<id>-replica.
 	ReplicaEndpoint, ReplicaBucket     string
 	ReplicaAccessKey, ReplicaSecretKey string
-	Operator                           bool // the joint body itself
+	Operator                           bool   // the joint body itself
+	CoolingOff                         string // ångerfrist; default DefaultCoolingOff
 }
 
 // New makes a tenant from s with a fresh producer password, which it
@@ -26,7 +27,7 @@ func New(s Spec) (t *Tenant, password string, err error) {
 	}
 	t = &Tenant{ID: s.ID, Name: s.Name, OrgNumber: NormalizeOrgNumber(s.OrgNumber), Bucket: s.Bucket,
 		Producer:  Producer{User: s.ProducerUser, PasswordHash: hash},
-		Retention: Retention{Default: s.Retention, Mode: strings.ToUpper(s.RetentionMode)}, Operator: s.Operator}
+		Retention: Retention{Default: s.Retention, Mode: strings.ToUpper(s.RetentionMode)}, Operator: s.Operator, CoolingOff: s.CoolingOff}
 	if t.Bucket == "" {
 		t.Bucket = "earkiv-" + s.ID
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/units"
+
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/earkiv/earkiv/internal/ids"
@@ -36,6 +38,28 @@ type Tenant struct {
 	Operator bool `yaml:"operator,omitempty" json:"operator,omitempty"`
 	// OIDC, if set, is the tenant's own identity provider for its people.
 	OIDC *OIDC `yaml:"oidc,omitempty" json:"-"`
+	// CoolingOff is the ångerfrist between the attest of a gallring list
+	// and its execution ("7d", "48h", "0"); empty is DefaultCoolingOff.
+	CoolingOff string `yaml:"cooling_off,omitempty" json:"coolingOff,omitempty"`
+}
+
+// DefaultCoolingOff is the ångerfrist when a tenant sets none.
+const DefaultCoolingOff = "7d"
+
+// CoolingOffPeriod is the tenant's ångerfrist.
+func (t *Tenant) CoolingOffPeriod() (units.Period, error) {
+	s := t.CoolingOff
+	if s == "" {
+		s = DefaultCoolingOff
+	}
+	if s == "0" {
+		return units.Period{}, nil
+	}
+	p, err := units.ParsePeriod(s)
+	if err != nil {
+		return units.Period{}, fmt.Errorf("cooling-off %q: want e.g. 7d, 48h or 0", s)
+	}
+	return p, nil
 }
 
 // S3 is a per-tenant storage target.
@@ -92,6 +116,9 @@ func (t *Tenant) Validate() error {
 	}
 	if _, err := bcrypt.Cost([]byte(t.Producer.PasswordHash)); err != nil {
 		return fmt.Errorf("tenant %s: producer password_hash is not a bcrypt hash: %w", t.ID, err)
+	}
+	if _, err := t.CoolingOffPeriod(); err != nil {
+		return fmt.Errorf("tenant %s: %w", t.ID, err)
 	}
 	if _, err := t.Retention.Until(time.Now()); err != nil {
 		return fmt.Errorf("tenant %s: retention: %w", t.ID, err)

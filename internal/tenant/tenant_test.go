@@ -189,3 +189,17 @@ func TestAddPeriod(t *testing.T) {
 		}
 	}
 }
+
+func TestCoolingOff(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{{"", 7 * 24 * time.Hour, true}, {"0", 0, true}, {"48h", 48 * time.Hour, true}, {"14d", 14 * 24 * time.Hour, true}, {"en vecka", 0, false}, {"-1d", 0, false}} {
+		x := &Tenant{CoolingOff: tc.in}
+		p, err := x.CoolingOffPeriod()
+		if (err == nil) != tc.ok || (err == nil && p.Duration() != tc.want) {
+			t.Errorf("%q: %v %v, want %v", tc.in, p, err, tc.want)
+		}
+	}
+}
