@@ -133,7 +133,11 @@ type Manifest struct {
 	Plan     string            `json:"plan,omitempty"`
 	Outcomes []ihp.CaseOutcome `json:"outcomes,omitempty"`
 	Holds    []string          `json:"holds,omitempty"`
-	Software string            `json:"software"`
+	// Revision counts the manifests written for the AIP (0 and 1: the
+	// first); Disposals names what partial gallring removed since.
+	Revision  int            `json:"revision,omitempty"`
+	Disposals []DisposalNote `json:"disposals,omitempty"`
+	Software  string         `json:"software"`
 }
 
 // ObjectLock is the lock o was stored with.

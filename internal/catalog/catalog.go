@@ -81,7 +81,7 @@ func Open(ctx context.Context, path string) (*Catalog, error) {
 		return nil, fmt.Errorf("catalog %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1) // SQLite has one writer; one connection avoids SQLITE_BUSY between our own goroutines
-	if _, err := db.ExecContext(ctx, schema+retentionSchema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+retentionSchema+disposalSchema); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("catalog %s: schema: %w", path, err)
 	}

@@ -99,7 +99,7 @@ func (b *batch) record(ctx context.Context, e earkiv.Event, m *aip.Manifest, r *
 		b.tx, b.started = tx, time.Now()
 	}
 	w := b.c.on(b.tx)
-	savepoint := m != nil || r != nil || isRetentionEvent(e.Type)
+	savepoint := m != nil || r != nil || isRetentionEvent(e.Type) || isDisposalEvent(e.Type)
 	if savepoint {
 		if _, err := w.exec(ctx, "SAVEPOINT event"); err != nil {
 			return fmt.Errorf("catalog: %w", err)
@@ -108,6 +108,9 @@ func (b *batch) record(ctx context.Context, e earkiv.Event, m *aip.Manifest, r *
 	err := putEvent(ctx, w, e)
 	if err == nil && isRetentionEvent(e.Type) {
 		err = applyRetention(ctx, w, e)
+	}
+	if err == nil && isDisposalEvent(e.Type) {
+		err = applyDisposal(ctx, w, e)
 	}
 	if err == nil && m != nil {
 		err = putAIP(ctx, w, m)

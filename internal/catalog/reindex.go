@@ -72,7 +72,7 @@ func (c *Catalog) RebuildRetention(ctx context.Context, tenant string, q EventRe
 		return 0, fmt.Errorf("catalog: %w", err)
 	}
 	defer tx.Rollback()
-	for _, del := range []string{"DELETE FROM plans", "DELETE FROM holds"} {
+	for _, del := range []string{"DELETE FROM plans", "DELETE FROM holds", "DELETE FROM lists", "DELETE FROM overrides", "DELETE FROM tombstones"} {
 		if _, err := tx.ExecContext(ctx, del+" WHERE tenant=?", tenant); err != nil {
 			return 0, fmt.Errorf("catalog: %w", err)
 		}
@@ -80,11 +80,18 @@ func (c *Catalog) RebuildRetention(ctx context.Context, tenant string, q EventRe
 	n := 0
 	w := c.on(tx)
 	err = q.ReadEvents(ctx, tenant, 1, func(e earkiv.Event) error {
-		if e.Tenant != tenant || !isRetentionEvent(e.Type) {
+		if e.Tenant != tenant {
 			return nil
 		}
-		n++
-		return applyRetention(ctx, w, e)
+		switch {
+		case isRetentionEvent(e.Type):
+			n++
+			return applyRetention(ctx, w, e)
+		case isDisposalEvent(e.Type):
+			n++
+			return applyDisposal(ctx, w, e)
+		}
+		return nil
 	})
 	if err != nil {
 		return n, fmt.Errorf("catalog: replay %s's events: %w", tenant, err)

@@ -210,6 +210,10 @@ type Record struct {
 	Creator   string      `json:"creator,omitempty"`
 	Outcome   ihp.Outcome `json:"outcome"`
 	Holds     []string    `json:"holds,omitempty"` // active gallringsstopp covering it
+	// List and DueDate are set on a disposed record: the gallring list
+	// that disposed of it and the disposal date it had.
+	List    string `json:"list,omitempty"`
+	DueDate string `json:"dueDate,omitempty"`
 	// Plan facts the rules match on, for re-evaluation.
 	legalForce, docDate string
 }
@@ -259,7 +263,12 @@ func (c *Catalog) records(ctx context.Context, tenant, where string, args ...any
 // Retention returns the outcomes of an AIP's records, or of a case's
 // (by diarienummer) in whichever AIPs hold it.
 func (c *Catalog) Retention(ctx context.Context, tenant, aipOrCase string) ([]Record, error) {
-	return c.records(ctx, tenant, `AND (o.aip_id=? OR o.case_id=?)`, aipOrCase, aipOrCase)
+	live, err := c.records(ctx, tenant, `AND (o.aip_id=? OR o.case_id=?)`, aipOrCase, aipOrCase)
+	if err != nil {
+		return nil, err
+	}
+	gone, err := c.Tombstones(ctx, tenant, aipOrCase)
+	return append(live, gone...), err
 }
 
 // Due returns records to be gallrade on or before day that no hold stops.
@@ -294,21 +303,35 @@ type Appraisable struct {
 	AIP     string
 	Case    records.Case
 	Current ihp.CaseOutcome
+	// Override holds an archivist's outcome beside the plan, by document
+	// ("" for the case): it wins over what the plan says.
+	Override map[string]ihp.Outcome
 }
 
 // Appraisables returns every case of the tenant with its documents and
 // current outcomes, in AIP order.
 func (c *Catalog) Appraisables(ctx context.Context, tenant string) ([]Appraisable, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT aip_id, case_id, doc_id, COALESCE(class,''), COALESCE(case_type,''), COALESCE(doc_type,''),
-		COALESCE(closed,''), COALESCE(legal_force,''), COALESCE(doc_date,''), basis FROM outcomes WHERE tenant=? ORDER BY aip_id, case_id, doc_id`, tenant)
+	return c.appraisables(ctx, tenant, "")
+}
+
+// AppraisablesOf returns the cases of one AIP as Appraisables does.
+func (c *Catalog) AppraisablesOf(ctx context.Context, tenant, aipID string) ([]Appraisable, error) {
+	return c.appraisables(ctx, tenant, aipID)
+}
+
+func (c *Catalog) appraisables(ctx context.Context, tenant, aipID string) ([]Appraisable, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT o.aip_id, o.case_id, o.doc_id, COALESCE(o.class,''), COALESCE(o.case_type,''), COALESCE(o.doc_type,''),
+		COALESCE(o.closed,''), COALESCE(o.legal_force,''), COALESCE(o.doc_date,''), o.basis, COALESCE(v.outcome,'')
+		FROM outcomes o LEFT JOIN overrides v ON v.tenant=o.tenant AND v.aip_id=o.aip_id AND v.case_id=o.case_id AND v.doc_id=o.doc_id
+		WHERE o.tenant=? AND (?='' OR o.aip_id=?) ORDER BY o.aip_id, o.case_id, o.doc_id`, tenant, aipID, aipID)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	defer rows.Close()
 	var out []Appraisable
 	for rows.Next() {
-		var aipID, caseID, docID, class, caseType, docType, closed, legal, docDate, basis string
-		if err := rows.Scan(&aipID, &caseID, &docID, &class, &caseType, &docType, &closed, &legal, &docDate, &basis); err != nil {
+		var aipID, caseID, docID, class, caseType, docType, closed, legal, docDate, basis, over string
+		if err := rows.Scan(&aipID, &caseID, &docID, &class, &caseType, &docType, &closed, &legal, &docDate, &basis, &over); err != nil {
 			return nil, fmt.Errorf("catalog: %w", err)
 		}
 		var o ihp.Outcome
@@ -320,6 +343,16 @@ func (c *Catalog) Appraisables(ctx context.Context, tenant string) ([]Appraisabl
 				Current: ihp.CaseOutcome{Case: caseID}})
 		}
 		a := &out[len(out)-1]
+		if over != "" {
+			var ov ihp.Outcome
+			if err := json.Unmarshal([]byte(over), &ov); err != nil {
+				return nil, fmt.Errorf("catalog: override of %s: %w", caseID, err)
+			}
+			if a.Override == nil {
+				a.Override = map[string]ihp.Outcome{}
+			}
+			a.Override[docID] = ov
+		}
 		if docID == "" {
 			a.Current.Outcome = o
 			continue

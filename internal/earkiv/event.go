@@ -28,6 +28,13 @@ const (
 	RetentionChanged EventType = "retention.changed"
 	HoldPlaced       EventType = "hold.placed"
 	HoldLifted       EventType = "hold.lifted"
+	// RetentionOverride is an archivist's decision on records beside the
+	// plan: kept after all, or postponed (an exclusion from a gallring list).
+	RetentionOverride EventType = "retention.override"
+	// Gallring: a list's every change carries the list; each disposed
+	// record carries its tombstone (and a partial AIP's new manifest).
+	DisposalList   EventType = "disposal.list"
+	DisposalRecord EventType = "disposal.record"
 )
 
 // Outcomes an event may carry, as PREMIS names them.

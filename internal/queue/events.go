@@ -16,14 +16,22 @@ import (
 
 // Publish records an event on the event stream (and waits for it to be stored).
 func (c *Client) Publish(ctx context.Context, e earkiv.Event) error {
+	_, err := c.PublishSeq(ctx, e)
+	return err
+}
+
+// PublishSeq is Publish returning the event's stream sequence, so the
+// caller can wait for a projection to have applied it.
+func (c *Client) PublishSeq(ctx context.Context, e earkiv.Event) (uint64, error) {
 	msg, err := eventMsg(&e)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := c.js.PublishMsg(ctx, msg, jetstream.WithMsgID(e.ID)); err != nil {
-		return fmt.Errorf("event %s for %s: %w", e.Type, e.Tenant, err)
+	ack, err := c.js.PublishMsg(ctx, msg, jetstream.WithMsgID(e.ID))
+	if err != nil {
+		return 0, fmt.Errorf("event %s for %s: %w", e.Type, e.Tenant, err)
 	}
-	return nil
+	return ack.Sequence, nil
 }
 
 // PublishAsync records an event without waiting; the future says when it is

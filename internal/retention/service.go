@@ -13,6 +13,7 @@ import (
 	"github.com/earkiv/earkiv/internal/ihp"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/plans"
+	"github.com/earkiv/earkiv/internal/records"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
 
@@ -105,11 +106,11 @@ func (s *Service) preview(ctx context.Context, t *tenant.Tenant, v *plans.Versio
 	compliance := t.RetentionMode() == "COMPLIANCE"
 	kept := map[string][]ihp.CaseOutcome{} // unchanged cases, by AIP
 	for _, a := range apps {
-		if onlyStale && evaluatedUnder(a.Current, v.ID) {
+		if onlyStale && evaluatedUnder(a.Current, v.ID) && overridden(a.Current, a.Override) {
 			kept[a.AIP] = append(kept[a.AIP], a.Current)
 			continue
 		}
-		co := ihp.Evaluate(v.Rules, v.ID, a.Case)
+		co := Decide(v.Rules, v.ID, a.Case, a.Override)
 		changed := false
 		add := func(doc string, old, nw ihp.Outcome) {
 			p.Records++
@@ -146,6 +147,35 @@ func (s *Service) preview(ctx context.Context, t *tenant.Tenant, v *plans.Versio
 		ao.old, ao.new = append(ao.old, kept[id]...), append(ao.new, kept[id]...)
 	}
 	return p, nil
+}
+
+// Decide is a case's outcomes under the plan's rules, with an archivist's
+// overrides (by document, "" for the case) winning: the one function
+// preview, re-evaluation and the executor's re-check use.
+func Decide(rules ihp.Rules, version string, c records.Case, override map[string]ihp.Outcome) ihp.CaseOutcome {
+	co := ihp.Evaluate(rules, version, c)
+	if o, ok := override[""]; ok {
+		co.Outcome = o
+	}
+	for i := range co.Documents {
+		if o, ok := override[co.Documents[i].Document]; ok {
+			co.Documents[i].Outcome = o
+		}
+	}
+	return co
+}
+
+// overridden reports whether every override is what co already says.
+func overridden(co ihp.CaseOutcome, override map[string]ihp.Outcome) bool {
+	if o, ok := override[""]; ok && o != co.Outcome {
+		return false
+	}
+	for _, d := range co.Documents {
+		if o, ok := override[d.Document]; ok && o != d.Outcome {
+			return false
+		}
+	}
+	return true
 }
 
 // evaluatedUnder reports whether every outcome of co is under version id.
