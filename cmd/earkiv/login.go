@@ -105,6 +105,31 @@ func personClient(c *cli.Context) (*apiclient.Client, error) {
 	return cl, nil
 }
 
+// ownClient is personClient for a command that takes --tenant: when
+// given, it must be the person's own municipality, since the server acts
+// on the token's and a mismatch means the person meant another.
+func ownClient(c *cli.Context, what string) (*apiclient.Client, error) {
+	cl, err := personClient(c)
+	if err != nil || c.String("tenant") == "" {
+		return cl, err
+	}
+	me, err := cl.WhoAmI(c.Context)
+	if err != nil {
+		return nil, personErr(what, err)
+	}
+	if me.Tenant != c.String("tenant") {
+		return nil, exitErr(exitInvalid, "--tenant %s: your token is of %s, and a person acts for their own municipality only", c.String("tenant"), me.Tenant)
+	}
+	return cl, nil
+}
+
+// personFlags are serverFlags and --tenant, for a command acting as a
+// person in their municipality.
+func personFlags(extra ...cli.Flag) []cli.Flag {
+	f := append(serverFlags(), &cli.StringFlag{Name: "tenant", Usage: "your municipality (tenant id); checked against your token"})
+	return append(f, extra...)
+}
+
 // normalServer is server as apiclient keeps it ("" if it is no URL).
 func normalServer(server string) string {
 	if server == "" {

@@ -44,7 +44,7 @@ func run(args []string) int {
 		Version: version,
 		Flags:   []cli.Flag{schemaDirFlag(true), logLevelFlag(true)},
 		Before:  setLogLevel,
-		Commands: []*cli.Command{serveCommand(), workerCommand(), submitCommand(), receiptCommand(), tenantCommand(), userCommand(), loginCommand(), whoamiCommand(), reindexCommand(), eventsCommand(), fixityCommand(), accesslogCommand(),
+		Commands: []*cli.Command{serveCommand(), workerCommand(), submitCommand(), receiptCommand(), tenantCommand(), userCommand(), loginCommand(), whoamiCommand(), planCommand(), retentionCommand(), holdCommand(), disposalCommand(), reviewCommand(), reindexCommand(), eventsCommand(), fixityCommand(), accesslogCommand(),
 			validateCommand(), xsdCommand(), sampleCommand(), versionCommand()},
 		ExitErrHandler: func(*cli.Context, error) {},
 		Writer:         stdout,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/accesslog"
 	"github.com/earkiv/earkiv/internal/api"
+	"github.com/earkiv/earkiv/internal/ihp"
 )
 
 // Errors a command tells apart.
@@ -63,12 +64,8 @@ func (c *Client) Server() string { return c.server }
 
 // Login exchanges a local password for a personal token.
 func (c *Client) Login(ctx context.Context, req api.LoginRequest) (*api.LoginResponse, error) {
-	b, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
 	var out api.LoginResponse
-	if err := c.do(ctx, http.MethodPost, "/api/v1/login", bytes.NewReader(b), &out); err != nil {
+	if err := c.post(ctx, "/api/v1/login", req, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -77,7 +74,7 @@ func (c *Client) Login(ctx context.Context, req api.LoginRequest) (*api.LoginRes
 // WhoAmI says whose the token is.
 func (c *Client) WhoAmI(ctx context.Context) (*api.Me, error) {
 	var out api.Me
-	if err := c.do(ctx, http.MethodGet, "/api/v1/whoami", nil, &out); err != nil {
+	if err := c.get(ctx, "/api/v1/whoami", &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -86,7 +83,7 @@ func (c *Client) WhoAmI(ctx context.Context) (*api.Me, error) {
 // VerifyAccessLog verifies the person's municipality's access log.
 func (c *Client) VerifyAccessLog(ctx context.Context) (*api.VerifyResponse, error) {
 	var out api.VerifyResponse
-	if err := c.do(ctx, http.MethodGet, "/api/v1/accesslog/verify", nil, &out); err != nil {
+	if err := c.get(ctx, "/api/v1/accesslog/verify", &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -109,7 +106,7 @@ func (c *Client) ExportAccessLog(ctx context.Context, days accesslog.Days, csv b
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	resp, err := c.send(ctx, http.MethodGet, path, nil)
+	resp, err := c.send(ctx, http.MethodGet, path, "", nil)
 	if err != nil {
 		return err
 	}
@@ -125,8 +122,22 @@ func (c *Client) ExportAccessLog(ctx context.Context, days accesslog.Days, csv b
 	return nil
 }
 
-func (c *Client) do(ctx context.Context, method, path string, body io.Reader, out any) error {
-	resp, err := c.send(ctx, method, path, body)
+// get decodes the JSON answer of a GET.
+func (c *Client) get(ctx context.Context, path string, out any) error {
+	return c.do(ctx, http.MethodGet, path, "", nil, out)
+}
+
+// post sends in as JSON and decodes the JSON answer.
+func (c *Client) post(ctx context.Context, path string, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, path, "application/json", bytes.NewReader(b), out)
+}
+
+func (c *Client) do(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+	resp, err := c.send(ctx, method, path, contentType, body)
 	if err != nil {
 		return err
 	}
@@ -139,13 +150,13 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, ou
 
 // send makes a request and turns an answer other than 200 into an error
 // with the server's message.
-func (c *Client) send(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.server+path, body)
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -159,7 +170,8 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader) 
 	}
 	defer resp.Body.Close()
 	var e struct {
-		Error string `json:"error"`
+		Error    string        `json:"error"`
+		Problems []ihp.Problem `json:"problems"`
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if json.Unmarshal(b, &e) != nil || e.Error == "" {
@@ -177,6 +189,9 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader) 
 		kind = ErrRefused
 	default:
 		return nil, fmt.Errorf("%s%s: %s: %s", c.server, path, resp.Status, e.Error)
+	}
+	if kind == ErrRefused && len(e.Problems) > 0 {
+		return nil, &ProblemsError{Problems: e.Problems}
 	}
 	return nil, fmt.Errorf("%w: %s", kind, e.Error)
 }
