@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/earkiv/earkiv/internal/accesslog"
 
 	"github.com/earkiv/earkiv/internal/earkiv"
 
@@ -110,6 +113,18 @@ func isPersonError(err error) bool { return earkiv.IsInvalid(err) }
 // timeNow is the clock the plan's "today" is read from.
 var timeNow = time.Now
 
+// logChange records a change a person made to the plan or holds in the
+// municipality's access log; a failure to log is the service's to fix
+// and is logged, the change stands.
+func (s *server) logChange(r *http.Request, perm authz.Permission, action accesslog.Action, object, detail string) {
+	if s.cfg.AccessLog == nil {
+		return
+	}
+	p, _ := authn.FromContext(r.Context())
+	s.logEntry(r.Context(), accesslog.Entry{Tenant: p.Tenant, Person: p.ID, Role: string(authz.RoleFor(p, perm)), Action: action,
+		Objects: []string{object}, Detail: detail, Client: authn.ClientAddr(r)})
+}
+
 func who(r *http.Request) string {
 	p, _ := authn.FromContext(r.Context())
 	return p.ID
@@ -147,6 +162,7 @@ func (s *server) planImport(w http.ResponseWriter, r *http.Request, t *tenant.Te
 		s.refused(w, t, err)
 		return
 	}
+	s.logChange(r, authz.DraftPlan, accesslog.ChangePlan, "plan:"+v.ID, fmt.Sprintf("utkast importerat, %d regler", len(v.Rules)))
 	writeJSON(w, v)
 }
 
@@ -156,6 +172,9 @@ func (s *server) planActivate(w http.ResponseWriter, r *http.Request, t *tenant.
 		return
 	}
 	v, err := s.cfg.Retention.ActivatePlan(r.Context(), t, r.PathValue("id"), who(r), req.From)
+	if v != nil {
+		s.logChange(r, authz.Decide, accesslog.ChangePlan, "plan:"+v.ID, "fastställd, gäller från "+v.ValidFrom)
+	}
 	if err != nil {
 		if v != nil { // fastställd; what follows is retried
 			s.cfg.Log.Warn("api: plan activated, follow-up failed", "tenant", t.ID, "plan", v.ID, "err", err)
@@ -242,6 +261,9 @@ func (s *server) holdPlace(w http.ResponseWriter, r *http.Request, t *tenant.Ten
 		return
 	}
 	h, err := s.cfg.Retention.PlaceHold(r.Context(), t, who(r), scope, req.Reason, req.Reference)
+	if h != nil {
+		s.logChange(r, authz.Decide, accesslog.ChangeHold, "hold:"+h.ID, "lagt")
+	}
 	if err != nil {
 		if h != nil { // placed; the legal holds are completed by a retry
 			s.cfg.Log.Error("api: hold placed, legal hold incomplete", "tenant", t.ID, "hold", h.ID, "err", err)
@@ -264,6 +286,9 @@ func (s *server) holdLift(w http.ResponseWriter, r *http.Request, t *tenant.Tena
 		return
 	}
 	h, err := s.cfg.Retention.LiftHold(r.Context(), t, r.PathValue("id"), who(r), req.Reason)
+	if h != nil {
+		s.logChange(r, authz.Decide, accesslog.ChangeHold, "hold:"+h.ID, "hävt")
+	}
 	if err != nil {
 		if h != nil {
 			s.cfg.Log.Error("api: hold lifted, legal hold removal incomplete", "tenant", t.ID, "hold", h.ID, "err", err)

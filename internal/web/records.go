@@ -166,6 +166,17 @@ func (h *Handler) logView(w http.ResponseWriter, r *http.Request, action accessl
 	return true
 }
 
+// logChange records a change a person made (the plan, a hold, a list) in
+// the municipality's access log; a failure to log is logged, the change
+// stands.
+func (h *Handler) logChange(r *http.Request, perm authz.Permission, action accesslog.Action, object, detail string) {
+	p := principal(r)
+	if _, err := h.cfg.AccessLog.Append(r.Context(), accesslog.Entry{Tenant: p.Tenant, Person: p.ID, Role: roleFor(p, perm),
+		Action: action, Objects: []string{object}, Detail: detail, Client: authn.ClientAddr(r)}); err != nil {
+		h.log.Error("web: access log", "tenant", p.Tenant, "person", p.ID, "action", action, "err", err)
+	}
+}
+
 func (h *Handler) caseView(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	aipID, caseID := r.PathValue("aip"), r.PathValue("case")

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/earkiv/earkiv/internal/accesslog"
+
 	"github.com/google/uuid"
 
 	"github.com/earkiv/earkiv/internal/authz"
@@ -116,6 +118,7 @@ func (h *Handler) placeHold(w http.ResponseWriter, r *http.Request) {
 	}
 	hd, err := h.cfg.Retention.PlaceHold(r.Context(), t, p.ID, scope, f.Reason, f.Reference)
 	if hd != nil {
+		h.logChange(r, authz.Decide, accesslog.ChangeHold, "hold:"+hd.ID, "lagt")
 		h.awaitCatalog(r.Context(), h.holdShown(t.ID, hd.ID, true))
 	}
 	if hd != nil && err != nil {
@@ -150,6 +153,7 @@ func (h *Handler) liftHold(w http.ResponseWriter, r *http.Request) {
 	}
 	hd, err := h.cfg.Retention.LiftHold(r.Context(), t, id, p.ID, reason)
 	if hd != nil {
+		h.logChange(r, authz.Decide, accesslog.ChangeHold, "hold:"+hd.ID, "hävt")
 		h.awaitCatalog(r.Context(), h.holdShown(t.ID, hd.ID, false))
 	}
 	if hd != nil && err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/accesslog"
+
 	"github.com/earkiv/earkiv/internal/authz"
 	"github.com/earkiv/earkiv/internal/ihp"
 	"github.com/earkiv/earkiv/internal/plans"
@@ -75,6 +77,9 @@ func (h *Handler) importPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.cfg.Retention.ImportPlan(r.Context(), t, p.ID, fh.Filename, data)
+	if err == nil {
+		h.logChange(r, authz.DraftPlan, accesslog.ChangePlan, "plan:"+v.ID, fmt.Sprintf("utkast importerat, %d regler", len(v.Rules)))
+	}
 	if ie := (*ihp.ImportError)(nil); errors.As(err, &ie) {
 		h.showPlan(w, r, http.StatusUnprocessableEntity, planData{File: fh.Filename,
 			Error: "Planen importerades inte. Rätta felen nedan i filen och importera den igen.", Problems: ie.Problems})
@@ -173,6 +178,7 @@ func (h *Handler) activatePlan(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := h.cfg.Retention.ActivatePlan(r.Context(), t, id, p.ID, from)
 	if v != nil {
+		h.logChange(r, authz.Decide, accesslog.ChangePlan, "plan:"+v.ID, "fastställd, gäller från "+v.ValidFrom)
 		h.awaitCatalog(r.Context(), h.versionShown(t.ID, id, v.State))
 	}
 	if v != nil && err != nil {
