@@ -23,6 +23,9 @@ func serviceFlags(embedded bool) []cli.Flag {
 	}
 	flags := []cli.Flag{dataDirFlag(), tenantsFlag(), schemaDirFlag(false), natsURLFlag(natsUsage), natsAddrFlag()}
 	flags = append(append(flags, natsLoginFlags()...), s3Flags(s3Usage)...)
+	flags = append(flags,
+		&cli.StringFlag{Name: "s3.disposal-access-key", Usage: "S3 access key of the gallring executor, the one credential allowed to bypass governance retention (default: the store's own)", EnvVars: []string{"EARKIV_S3_DISPOSAL_ACCESS_KEY"}},
+		&cli.StringFlag{Name: "s3.disposal-secret-key", Usage: "its secret key", EnvVars: []string{"EARKIV_S3_DISPOSAL_SECRET_KEY"}})
 	memory := sizeFlag("memory", "", "heap all validations at once may take, e.g. 4GiB; a package that needs more waits, or runs alone", "EARKIV_MEMORY")
 	memory.DefaultText = "half the machine's memory"
 	return append(flags,
@@ -45,7 +48,8 @@ func serviceConfig(c *cli.Context) (service.Config, error) {
 		TenantsFile:  c.String("tenants"),
 		NATS:         service.NATSConfig{URL: c.String("nats.url"), Addr: c.String("nats.addr"), User: c.String("nats.user"), Password: c.String("nats.password")},
 		S3: service.S3Config{Endpoint: c.String("s3.endpoint"), Addr: c.String("s3.addr"), AccessKey: c.String("s3.access-key"),
-			SecretKey: c.String("s3.secret-key"), Region: c.String("s3.region")},
+			SecretKey: c.String("s3.secret-key"), Region: c.String("s3.region"),
+			DisposalAccessKey: c.String("s3.disposal-access-key"), DisposalSecretKey: c.String("s3.disposal-secret-key")},
 		MetricsAddr: c.String("metrics.addr"),
 		Workers:     c.Int("workers"),
 		AckWait:     c.Duration("ack-wait"),

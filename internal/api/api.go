@@ -43,7 +43,11 @@ type Config struct {
 	AccessLog AccessLog
 	// Retention serves the plan, retention and holds (serve only).
 	Retention Retention
-	Log       *slog.Logger
+	// Disposal serves gallring lists (serve only); Kick wakes the
+	// executor after a list is started.
+	Disposal Disposal
+	Kick     func()
+	Log      *slog.Logger
 }
 
 // Receipts reads a tenant's receipts; queue.Client is one. It returns
@@ -84,6 +88,7 @@ func New(cfg Config) *Handler {
 	m.HandleFunc("GET", "/api/v1/cases", authz.ProducerAPI, authz.API, s.tenant(list(s, (*catalog.Catalog).Cases)))
 	s.personRoutes(m)
 	s.retentionRoutes(m)
+	s.disposalRoutes(m)
 	auths := append([]authn.Authenticator{authn.Func(s.producer)}, cfg.Authenticators...)
 	return &Handler{s: s, h: headers(authn.Middleware(s.authFailed, auths...)(m))}
 }

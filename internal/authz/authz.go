@@ -35,6 +35,9 @@ const (
 	Prepare Permission = "prepare"
 	// DraftPlan: imports a version of the plan as an utkast.
 	DraftPlan Permission = "plan.draft"
+	// Withdraw: cancels a gallring list before it runs (its proposer's
+	// side and the attestant's alike).
+	Withdraw Permission = "withdraw"
 	// Decide: attests gallring, decides refusals, manages the plan and holds.
 	Decide Permission = "decide"
 	// ManagePeople: people and login settings of the tenant.
@@ -46,7 +49,7 @@ const (
 )
 
 // Permissions is every permission, in the order tables show them.
-var Permissions = []Permission{Anyone, Person, ProducerAPI, Deliveries, ReadPublic, ReadRestricted, Prepare, DraftPlan, Decide, ManagePeople, ReadAccessLog, Operate}
+var Permissions = []Permission{Anyone, Person, ProducerAPI, Deliveries, ReadPublic, ReadRestricted, Prepare, DraftPlan, Withdraw, Decide, ManagePeople, ReadAccessLog, Operate}
 
 // grants is what each role holds. administratör and drift hold nothing
 // that shows a record, its metadata or a delivery: the administratör
@@ -54,8 +57,8 @@ var Permissions = []Permission{Anyone, Person, ProducerAPI, Deliveries, ReadPubl
 // processor for.
 var grants = map[people.Role][]Permission{
 	people.Lasare:        {Deliveries, ReadPublic},
-	people.Arkivarie:     {Deliveries, ReadPublic, ReadRestricted, Prepare, DraftPlan},
-	people.Arkivansvarig: {Deliveries, ReadPublic, ReadRestricted, DraftPlan, Decide, ReadAccessLog},
+	people.Arkivarie:     {Deliveries, ReadPublic, ReadRestricted, Prepare, DraftPlan, Withdraw},
+	people.Arkivansvarig: {Deliveries, ReadPublic, ReadRestricted, DraftPlan, Withdraw, Decide, ReadAccessLog},
 	people.Administrator: {ManagePeople, ReadAccessLog},
 	people.Drift:         {Operate},
 }

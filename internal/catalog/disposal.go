@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,6 +33,8 @@ const (
 	upsertList     = `INSERT OR REPLACE INTO lists VALUES (?,?,?,?,?)`
 	upsertOverride = `INSERT OR REPLACE INTO overrides VALUES (?,?,?,?,?)`
 	insertTomb     = `INSERT OR REPLACE INTO tombstones VALUES (?,?,?,?,?,?,?,?,?,?,?)`
+	deleteVerified = `DELETE FROM verified WHERE tenant=? AND substr(key, 1, length(?))=?`
+	deleteOverride = `DELETE FROM overrides WHERE tenant=? AND aip_id=?`
 )
 
 // Override is an archivist's outcome for a record beside the plan.
@@ -97,14 +98,11 @@ func applyDisposal(ctx context.Context, w writer, e earkiv.Event) error {
 					return fmt.Errorf("catalog: %w", err)
 				}
 			}
-			for _, q := range []string{"DELETE FROM verified WHERE tenant=? AND key LIKE ? ESCAPE '\\'", "DELETE FROM overrides WHERE tenant=? AND aip_id=?"} {
-				arg := t.AIPID
-				if bytes.Contains([]byte(q), []byte("LIKE")) {
-					arg = t.AIPID + "/%"
-				}
-				if _, err := w.exec(ctx, q, e.Tenant, arg); err != nil {
-					return fmt.Errorf("catalog: %w", err)
-				}
+			if _, err := w.exec(ctx, deleteVerified, e.Tenant, t.AIPID+"/", t.AIPID+"/"); err != nil {
+				return fmt.Errorf("catalog: %w", err)
+			}
+			if _, err := w.exec(ctx, deleteOverride, e.Tenant, t.AIPID); err != nil {
+				return fmt.Errorf("catalog: %w", err)
 			}
 		} else if d.Manifest != nil {
 			if d.Manifest.Tenant != e.Tenant || d.Manifest.AIPID != t.AIPID {

@@ -17,7 +17,7 @@ import (
 )
 
 // retentionSchema holds what the plan decides: one outcome row per case
-// (doc_id '') and per document, with the facts its rules match on, and
+// (doc_id ”) and per document, with the facts its rules match on, and
 // the plan versions and holds as their events carry them.
 const retentionSchema = `
 CREATE TABLE IF NOT EXISTS outcomes (

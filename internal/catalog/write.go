@@ -45,7 +45,7 @@ func (w writer) exec(ctx context.Context, query string, args ...any) (sql.Result
 // later could wait forever: a transaction holds the one connection.
 var writes = slices.Concat(deleteAIPRows, []string{
 	insertAIP, insertObject, insertCase, insertDocument, insertReceipt, insertEvent, insertState,
-	insertOutcome, updateOutcome, upsertPlan, upsertHold, upsertList, upsertOverride, insertTomb,
+	insertOutcome, updateOutcome, upsertPlan, upsertHold, upsertList, upsertOverride, insertTomb, deleteVerified, deleteOverride,
 	"SAVEPOINT event", "ROLLBACK TO event", "RELEASE event",
 })
 

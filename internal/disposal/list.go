@@ -126,8 +126,8 @@ type List struct {
 	Rejections []Comment   `json:"rejections,omitempty"`
 	Attestant  string      `json:"attestant,omitempty"`
 	Attested   time.Time   `json:"attested,omitzero"`
-	CoolingOff string      `json:"coolingOff,omitempty"`   // as the tenant had it at attest
-	Executable time.Time   `json:"executable,omitzero"`    // attest + cooling-off
+	CoolingOff string      `json:"coolingOff,omitempty"` // as the tenant had it at attest
+	Executable time.Time   `json:"executable,omitzero"`  // attest + cooling-off
 	Cancel     *Comment    `json:"cancelled,omitempty"`
 	Started    time.Time   `json:"started,omitzero"`
 	Finished   time.Time   `json:"finished,omitzero"`

@@ -18,6 +18,7 @@ import (
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/authz"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/disposal"
 	"github.com/earkiv/earkiv/internal/oidclogin"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/queue"
@@ -73,6 +74,8 @@ type webConfig struct {
 	alog     *accesslog.Log
 	guard    *authguard.Guard
 	ret      *retention.Service
+	gallring *disposal.Service
+	kick     func()
 	log      *slog.Logger
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/earkiv/earkiv/internal/authguard"
 	"github.com/earkiv/earkiv/internal/authn"
 	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/disposal"
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/holds"
 	"github.com/earkiv/earkiv/internal/ingest"
@@ -85,6 +86,10 @@ type S3Config struct {
 	AccessKey string
 	SecretKey string
 	Region    string
+	// DisposalAccessKey and DisposalSecretKey are the gallring executor's
+	// credential, the only one that should hold s3:BypassGovernanceRetention;
+	// empty: the store's own (the embedded gateway has one account).
+	DisposalAccessKey, DisposalSecretKey string
 }
 
 // FixityConfig schedules audits; a zero Cycle turns them off.
@@ -142,6 +147,11 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	stores := placement.NewStores(s3cfg)
+	disposeCfg := s3cfg
+	if cfg.S3.DisposalAccessKey != "" {
+		disposeCfg.AccessKey, disposeCfg.SecretKey = cfg.S3.DisposalAccessKey, cfg.S3.DisposalSecretKey
+	}
+	disposeStores := placement.NewStores(disposeCfg)
 	healthStore, err := storage.New(s3cfg)
 	if err != nil {
 		return err
@@ -176,6 +186,8 @@ func Run(ctx context.Context, cfg Config) error {
 	var cat *catalog.Catalog
 	var alog *accesslog.Log
 	var ret *retention.Service
+	var gallring *disposal.Service
+	var runner *disposal.Runner
 	if cfg.Catalog {
 		fixity := audit.NewMetrics(promReg)
 		if cat, err = startCatalog(ctx, g, dataDir, q, tenants.Load, stores, fixity.ObserveEvent, log); err != nil {
@@ -190,6 +202,10 @@ func Run(ctx context.Context, cfg Config) error {
 		g.add("access log checkpoints", accessCheckpoints(alog, tenants.Load, checkpointEvery, log))
 		ret = retention.New(retention.Config{Plans: planStore, Holds: holdStore, Catalog: cat, Place: stores, Events: q, Version: cfg.Version, Log: log})
 		g.add("plan re-evaluation", reevaluate(ret, tenants.Load, log))
+		gallring = disposal.New(disposal.Config{KV: q.Retention, Events: q, Catalog: cat, Place: stores, Dispose: disposeStores,
+			Plans: planStore, Holds: holdStore, Version: cfg.Version, Log: log})
+		runner = disposal.NewRunner(gallring, tenants.Load, disposal.NewMetrics(promReg))
+		g.add("gallring executor", runner.Run)
 		if cfg.Fixity.Cycle > 0 {
 			sched := &audit.Schedule{Cycle: cfg.Fixity.Cycle, Interval: cfg.Fixity.Interval, Rate: cfg.Fixity.Rate, Workers: cfg.Fixity.Workers,
 				Dir: filepath.Join(dataDir, "audits"), Tenants: tenants.Load, Place: stores, Catalog: cat, Publish: q.Publish,
@@ -226,12 +242,13 @@ func Run(ctx context.Context, cfg Config) error {
 			Authenticators: []authn.Authenticator{sessions.Authenticator(tenants.Load, guard)}}
 		if alog != nil { // serve: people log in and read the access log
 			acfg.People, acfg.Tokens, acfg.AccessLog, acfg.Retention = q, sessions, alog, ret
+			acfg.Disposal, acfg.Kick = gallring, runner.Kick
 		}
 		a := api.New(acfg)
 		var h routedHandler = a
 		if cat != nil && alog != nil { // serve: the web pages beside the API
 			if h, err = withWeb(a, webConfig{cfg: cfg, dataDir: dataDir, tenants: tenants.Load, q: q, sessions: sessions, cat: cat,
-				place: stores, alog: alog, guard: guard, ret: ret, log: log}); err != nil {
+				place: stores, alog: alog, guard: guard, ret: ret, gallring: gallring, kick: runner.Kick, log: log}); err != nil {
 				return err
 			}
 		}

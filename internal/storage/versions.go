@@ -80,3 +80,35 @@ func (s *Store) Versions(ctx context.Context, bucket, prefix string) iter.Seq2[V
 		}
 	}
 }
+
+// VersionRef names one stored version, as a listing gives it.
+type VersionRef struct {
+	Key, VersionID string
+	Size           int64
+	DeleteMarker   bool
+}
+
+// ListVersions yields every version (and delete marker) under prefix
+// from the listing alone, without reading each one's headers: what
+// gallring deletes and verification counts.
+func (s *Store) ListVersions(ctx context.Context, bucket, prefix string) iter.Seq2[VersionRef, error] {
+	return func(yield func(VersionRef, error) bool) {
+		var lastKey, lastVersion string
+		for oi := range s.c.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+			if oi.Err != nil {
+				if isNotFound(oi.Err) {
+					return
+				}
+				yield(VersionRef{}, fmt.Errorf("list versions %s/%s on %s: %w", bucket, prefix, s.endpoint, oi.Err))
+				return
+			}
+			if oi.Key == lastKey && oi.VersionID == lastVersion {
+				continue // versitygw repeats the last version of the page before
+			}
+			lastKey, lastVersion = oi.Key, oi.VersionID
+			if !yield(VersionRef{Key: oi.Key, VersionID: oi.VersionID, Size: oi.Size, DeleteMarker: oi.IsDeleteMarker}, nil) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,536 @@
+package disposal
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/earkiv/earkiv/internal/aip"
+	"github.com/earkiv/earkiv/internal/catalog"
+	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/holds"
+	"github.com/earkiv/earkiv/internal/ihp"
+	"github.com/earkiv/earkiv/internal/placement"
+	"github.com/earkiv/earkiv/internal/plans"
+	"github.com/earkiv/earkiv/internal/retention"
+	"github.com/earkiv/earkiv/internal/storage"
+	"github.com/earkiv/earkiv/internal/tenant"
+)
+
+// Start begins the execution of an attested list whose ångerfrist has
+// passed. The list is then verkställs until the executor has finished
+// every AIP on it; starting it again (after a crash) resumes it.
+func (s *Service) Start(ctx context.Context, t *tenant.Tenant, id, by string) (*List, error) {
+	l, _, err := s.get(ctx, t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if l.State == Executing || l.State == Done {
+		return l, nil
+	}
+	return s.update(ctx, t.ID, id, "verkställs, startad av "+by, func(l *List) error {
+		switch {
+		case l.State == Executing || l.State == Done:
+			return nil
+		case l.State != Attested:
+			return fmt.Errorf("%w: listan är %s; bara en attesterad lista verkställs", ErrState, l.State)
+		case s.cfg.Now().Before(l.Executable):
+			return fmt.Errorf("%w: listan kan verkställas från %s", ErrCooling, l.Executable.In(time.Local).Format("2006-01-02 15:04"))
+		}
+		l.State, l.Started = Executing, s.cfg.Now().UTC()
+		return nil
+	})
+}
+
+// Run carries out list id, which must be verkställs: for each AIP not
+// yet handled, it re-checks every record, disposes of those still due,
+// and records the AIP done; then it writes and archives the protocol.
+// It is safe to run again after any interruption.
+func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, error) {
+	s.mu.Lock()
+	if s.runs[t.ID+"/"+id] {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("list %s is being executed already", id)
+	}
+	s.runs[t.ID+"/"+id] = true
+	s.mu.Unlock()
+	defer func() { s.mu.Lock(); delete(s.runs, t.ID+"/"+id); s.mu.Unlock() }()
+
+	l, _, err := s.get(ctx, t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if l.State == Done {
+		return l, nil
+	}
+	if l.State != Executing {
+		return nil, fmt.Errorf("%w: listan är %s", ErrState, l.State)
+	}
+	fr, err := s.Frozen(ctx, t, l)
+	if err != nil {
+		return nil, err
+	}
+	byAIP := map[string][]Item{}
+	var order []string
+	for _, it := range fr.Items {
+		if _, ok := byAIP[it.AIP]; !ok {
+			order = append(order, it.AIP)
+		}
+		byAIP[it.AIP] = append(byAIP[it.AIP], it)
+	}
+	slices.Sort(order)
+	for _, aipID := range order {
+		if l.Handled(aipID) {
+			continue
+		}
+		if _, ok := l.Excluded(aipID); ok {
+			continue
+		}
+		done, skipped, err := s.disposeAIP(ctx, t, l, aipID, byAIP[aipID])
+		if err != nil {
+			s.noteError(ctx, t, l.ID, err)
+			return nil, fmt.Errorf("list %s, AIP %s: %w", l.ID, aipID, err)
+		}
+		l, err = s.update(ctx, t.ID, l.ID, "AIP "+aipID+" behandlad", func(l *List) error {
+			if l.Handled(aipID) {
+				return nil
+			}
+			if done != nil {
+				l.Done = append(l.Done, *done)
+			}
+			l.Skipped = append(l.Skipped, skipped...)
+			l.Error = ""
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.cfg.Hook("aip-handled", aipID)
+	}
+	return s.finish(ctx, t, l, fr)
+}
+
+// noteError records the last failure on the list for the person waiting.
+func (s *Service) noteError(ctx context.Context, t *tenant.Tenant, id string, cause error) {
+	if ctx.Err() != nil {
+		return
+	}
+	if _, err := s.update(ctx, t.ID, id, "fel: "+cause.Error(), func(l *List) error { l.Error = cause.Error(); return nil }); err != nil {
+		s.cfg.Log.Warn("disposal: note error", "list", id, "err", err)
+	}
+}
+
+// recheck decides, at the moment of deletion, which of an AIP's items are
+// still to be disposed of: not held, still gallras under the plan in
+// force (with any override), and due today.
+func (s *Service) recheck(ctx context.Context, t *tenant.Tenant, items []Item, apps []catalog.Appraisable, creator string) ([]Item, []Skip, error) {
+	vs, err := s.cfg.Plans.List(ctx, t.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	today := plans.Day(s.cfg.Now())
+	v := plans.InForce(vs, today)
+	active, err := s.cfg.Holds.Active(ctx, t.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := map[string]ihp.Outcome{}
+	facts := map[string]catalog.Appraisable{}
+	for _, a := range apps {
+		facts[a.Case.ID] = a
+		if v == nil {
+			continue
+		}
+		co := retention.Decide(v.Rules, v.ID, a.Case, a.Override)
+		now[a.Case.ID+"\x00"] = co.Outcome
+		for _, d := range co.Documents {
+			now[a.Case.ID+"\x00"+d.Document] = d.Outcome
+		}
+	}
+	var keep []Item
+	var skip []Skip
+	for _, it := range items {
+		sk := Skip{AIP: it.AIP, Case: it.Case, Document: it.Document}
+		a, ok := facts[it.Case]
+		if !ok {
+			sk.Reason = "posten finns inte längre i arkivet"
+			skip = append(skip, sk)
+			continue
+		}
+		target := holds.Target{AIP: it.AIP, Case: it.Case, Class: a.Case.Classification, CaseType: a.Case.CaseType, Creator: creator, Closed: a.Case.Closed}
+		if i := slices.IndexFunc(active, func(h *holds.Hold) bool { return h.Covers(target) }); i >= 0 {
+			sk.Reason = fmt.Sprintf("gallringsstopp %s (%s)", active[i].ID, active[i].Reason)
+			skip = append(skip, sk)
+			continue
+		}
+		o, ok := now[it.Case+"\x00"+it.Document]
+		switch {
+		case v == nil:
+			sk.Reason = "ingen plan gäller i dag"
+		case !ok:
+			sk.Reason = "posten finns inte längre i arkivet"
+		case o.Outcome != ihp.Gallras || o.Review != "":
+			sk.Reason = fmt.Sprintf("utfallet är nu %s (%s)", o.Outcome, o.Text())
+		case o.Date == "" || o.Date > today:
+			sk.Reason = fmt.Sprintf("gallringsdatum är nu %s", o.Date)
+		default:
+			keep = append(keep, it)
+			continue
+		}
+		skip = append(skip, sk)
+	}
+	return keep, skip, nil
+}
+
+// disposeAIP disposes of the due items of one AIP, wholly when every
+// record of the AIP goes, else partially. It is idempotent: a tombstone
+// already written by an interrupted run is finished.
+func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aipID string, items []Item) (*Disposed, []Skip, error) {
+	prim, err := s.cfg.Dispose.Primary(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ts, err := s.readTombstone(ctx, prim, aipID, l.ID); err != nil {
+		return nil, nil, err
+	} else if ts != nil {
+		// A run before this one got as far as the tombstone.
+		return s.carryOut(ctx, t, ts, nil, items)
+	}
+	m, err := s.cfg.Catalog.Manifest(ctx, t.ID, aipID)
+	if errors.Is(err, catalog.ErrNotFound) {
+		var skip []Skip
+		for _, it := range items {
+			skip = append(skip, Skip{AIP: it.AIP, Case: it.Case, Document: it.Document, Reason: "AIP:n finns inte längre i katalogen"})
+		}
+		return nil, skip, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	apps, err := s.cfg.Catalog.AppraisablesOf(ctx, t.ID, aipID)
+	if err != nil {
+		return nil, nil, err
+	}
+	keep, skip, err := s.recheck(ctx, t, items, apps, cmpOr(m.Creator.Name, m.Archivist.Name))
+	if err != nil || len(keep) == 0 {
+		return nil, skip, err
+	}
+	// A case goes only with all its documents; the documents of a case
+	// that stays may go on their own.
+	going := map[string]bool{}
+	for _, it := range keep {
+		going[it.Case+"\x00"+it.Document] = true
+	}
+	var final []Item
+	for _, it := range keep {
+		if it.Document == "" {
+			a := apps[slices.IndexFunc(apps, func(a catalog.Appraisable) bool { return a.Case.ID == it.Case })]
+			all := true
+			for _, d := range a.Case.Documents {
+				all = all && going[it.Case+"\x00"+d.ID]
+			}
+			if !all {
+				going[it.Case+"\x00"] = false
+				skip = append(skip, Skip{AIP: it.AIP, Case: it.Case, Reason: "ärendet har handlingar som bevaras eller inte är förfallna"})
+				continue
+			}
+		}
+		final = append(final, it)
+	}
+	if len(final) == 0 {
+		return nil, skip, nil
+	}
+	full := true
+	for _, a := range apps {
+		full = full && going[a.Case.ID+"\x00"]
+		for _, d := range a.Case.Documents {
+			full = full && going[a.Case.ID+"\x00"+d.ID]
+		}
+	}
+	ts := &aip.Tombstone{Tenant: t.ID, AIPID: aipID, PackageID: m.PackageID, List: l.ID, Full: full, Disposed: s.cfg.Now().UTC()}
+	closed := map[string]string{}
+	for _, a := range apps {
+		closed[a.Case.ID] = a.Case.Closed
+	}
+	for _, it := range final {
+		ts.Records = append(ts.Records, aip.TombRecord{Case: it.Case, Document: it.Document, Rule: it.Basis.Rule, Plan: it.Basis.Plan, Date: it.Date, Closed: closed[it.Case]})
+	}
+	if full {
+		ts.Keys = append(ts.Keys, aip.ManifestKey(aipID))
+		for _, o := range m.Objects {
+			ts.Keys = append(ts.Keys, o.Key)
+		}
+	} else {
+		ts.Keys = removedFiles(m, going)
+	}
+	done, err2 := s.carryOutNew(ctx, t, ts, m, final)
+	return done, append(skip, err2.skips...), err2.err
+}
+
+type carryResult struct {
+	skips []Skip
+	err   error
+}
+
+func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item) (*Disposed, carryResult) {
+	ev := aip.NewEvent("deletion", fmt.Sprintf("gallring enligt gallringslista %s", ts.List), earkiv.Success,
+		fmt.Sprintf("%d poster gallrade (%s)", len(ts.Records), map[bool]string{true: "hela AIP:n", false: "delvis"}[ts.Full]), ts.Disposed)
+	ts.Event = ev.ID
+	for _, k := range ts.Keys {
+		ev.Objects = append(ev.Objects, strings.TrimPrefix(k, ts.AIPID+"/"))
+	}
+	ev.Agents = []string{"earkiv"}
+	if err := s.writeTombstone(ctx, t, ts, ev); err != nil {
+		return nil, carryResult{err: err}
+	}
+	s.cfg.Hook("tombstone", ts.AIPID)
+	d, _, err := s.carryOut(ctx, t, ts, m, items)
+	return d, carryResult{err: err}
+}
+
+// writeTombstone stores the tombstone and its PREMIS deletion event in the
+// primary and the replica, kept, before anything is deleted.
+func (s *Service) writeTombstone(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, ev aip.Event) error {
+	body, err := ts.Encode()
+	if err != nil {
+		return err
+	}
+	log, err := aip.EventLog(ts.AIPID, []aip.Event{ev}, []aip.Agent{{ID: "earkiv", Name: "earkiv", Type: "software", Version: s.cfg.Version}})
+	if err != nil {
+		return err
+	}
+	keep := earkiv.Lock{Mode: t.RetentionMode(), RetainUntil: earkiv.KeepUntil}
+	return s.eachCopy(t, s.cfg.Place, func(b placement.Bucket) error {
+		for _, o := range []struct {
+			key   string
+			body  []byte
+			ctype string
+		}{{aip.DeletionLogKey(ts.AIPID, ts.List), log, "application/xml"}, {aip.TombstoneKey(ts.AIPID, ts.List), body, "application/json"}} {
+			sum := sha256.Sum256(o.body)
+			if err := retry(ctx, func() error {
+				_, err := b.Store.Put(ctx, b.Name, o.key, bytes.NewReader(o.body), storage.PutOptions{Size: int64(len(o.body)), SHA256: sum[:], ContentType: o.ctype, Lock: keep})
+				return err
+			}); err != nil {
+				return fmt.Errorf("tombstone %s: %w", o.key, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Service) readTombstone(ctx context.Context, b placement.Bucket, aipID, list string) (*aip.Tombstone, error) {
+	var ts *aip.Tombstone
+	err := retry(ctx, func() error {
+		rc, _, err := b.Store.Get(ctx, b.Name, aip.TombstoneKey(aipID, list))
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(rc); err != nil {
+			return err
+		}
+		ts, err = aip.DecodeTombstone(buf.Bytes())
+		return err
+	})
+	return ts, err
+}
+
+// eachCopy runs f on the tenant's primary bucket and then its replica.
+func (s *Service) eachCopy(t *tenant.Tenant, p placement.Placement, f func(placement.Bucket) error) error {
+	prim, err := p.Primary(t)
+	if err != nil {
+		return err
+	}
+	if err := f(prim); err != nil {
+		return err
+	}
+	rep, ok, err := p.Replica(t)
+	if err != nil || !ok {
+		return err
+	}
+	return f(rep)
+}
+
+// carryOut deletes every version of the tombstone's keys (for a whole
+// AIP: every key under it but gallring's own, the manifest first) in the
+// primary and the replica with the disposal credential, writes a partial
+// AIP's new manifest revision, and announces the records gone.
+func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item) (*Disposed, []Skip, error) {
+	d := &Disposed{AIP: ts.AIPID, Partial: !ts.Full, Objects: len(ts.Keys), Event: ts.Event, At: ts.Disposed}
+	if len(items) > 0 {
+		d.ManifestSHA256 = items[0].ManifestSHA256
+	}
+	var mu sync.Mutex
+	err := s.eachCopy(t, s.cfg.Dispose, func(b placement.Bucket) error {
+		n, bytes, err := s.deleteVersions(ctx, b, ts)
+		mu.Lock()
+		d.Versions += n
+		d.Bytes += bytes
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.cfg.Hook("deleted", ts.AIPID)
+	rec := catalog.DisposedRecord{Tombstone: ts}
+	if !ts.Full {
+		if m == nil {
+			if m, err = s.cfg.Catalog.Manifest(ctx, t.ID, ts.AIPID); err != nil {
+				return nil, nil, err
+			}
+		}
+		nm, err := s.revise(ctx, t, m, ts)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec.Manifest = nm
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	seq, err := s.cfg.Events.PublishSeq(ctx, earkiv.Event{Tenant: t.ID, Type: earkiv.DisposalRecord, AIPID: ts.AIPID, PackageID: ts.PackageID, Outcome: earkiv.Success,
+		Detail: fmt.Sprintf("%d poster gallrade enligt gallringslista %s", len(ts.Records), ts.List), Data: data})
+	if err != nil {
+		return nil, nil, fmt.Errorf("disposal event: %w", err)
+	}
+	return d, nil, s.waitCatalog(ctx, seq)
+}
+
+// deleteVersions removes every version of the tombstone's objects from one
+// bucket and returns how many versions and bytes went.
+func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *aip.Tombstone) (int, int64, error) {
+	var refs []storage.VersionRef
+	list := func(prefix string, want func(string) bool) error {
+		return retry(ctx, func() error {
+			refs = refs[:0:0]
+			for v, err := range b.Store.ListVersions(ctx, b.Name, prefix) {
+				if err != nil {
+					return err
+				}
+				if want(v.Key) {
+					refs = append(refs, v)
+				}
+			}
+			return nil
+		})
+	}
+	var err error
+	if ts.Full {
+		err = list(ts.AIPID+"/", func(k string) bool { return !aip.IsGallringKey(ts.AIPID, k) })
+	} else {
+		keys := map[string]bool{}
+		for _, k := range ts.Keys {
+			keys[k] = true
+		}
+		err = list(ts.AIPID+"/", func(k string) bool { return keys[k] })
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	// The manifest first: the AIP is no longer complete, so no reader
+	// takes what remains for an archived package.
+	manifest := aip.ManifestKey(ts.AIPID)
+	slices.SortStableFunc(refs, func(a, b storage.VersionRef) int {
+		switch {
+		case a.Key == manifest && b.Key != manifest:
+			return -1
+		case b.Key == manifest && a.Key != manifest:
+			return 1
+		}
+		return 0
+	})
+	var n int
+	var size int64
+	var mu sync.Mutex
+	rm := func(v storage.VersionRef) error {
+		err := retry(ctx, func() error { return b.Store.RemoveGoverned(ctx, b.Name, v.Key, v.VersionID) })
+		if err != nil {
+			return fmt.Errorf("delete %s version %s on %s: %w", v.Key, v.VersionID, b.Store.Endpoint(), err)
+		}
+		mu.Lock()
+		n++
+		size += v.Size
+		mu.Unlock()
+		return nil
+	}
+	i := 0
+	for ; i < len(refs) && refs[i].Key == manifest; i++ {
+		if err := rm(refs[i]); err != nil {
+			return n, size, err
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.Workers)
+	for _, v := range refs[i:] {
+		g.Go(func() error {
+			_ = gctx
+			return rm(v)
+		})
+	}
+	return n, size, g.Wait()
+}
+
+// removedFiles lists the submitted files a partial gallring removes: those
+// linked only by documents that go.
+func removedFiles(m *aip.Manifest, going map[string]bool) []string {
+	stays := map[string]bool{}
+	goes := map[string]bool{}
+	for _, cs := range m.Cases {
+		for _, d := range cs.Documents {
+			for _, f := range d.Files {
+				f = strings.TrimPrefix(f, "./")
+				if going[cs.ID+"\x00"+d.ID] {
+					goes[f] = true
+				} else {
+					stays[f] = true
+				}
+			}
+		}
+	}
+	var out []string
+	for _, o := range m.Objects {
+		if o.Role != aip.RoleSubmission {
+			continue
+		}
+		p := strings.TrimPrefix(o.Path, "submission/")
+		for f := range goes {
+			if (p == f || strings.HasSuffix(p, "/"+f)) && !linkedBy(stays, p) {
+				out = append(out, o.Key)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func linkedBy(links map[string]bool, p string) bool {
+	for f := range links {
+		if p == f || strings.HasSuffix(p, "/"+f) {
+			return true
+		}
+	}
+	return false
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
