@@ -73,6 +73,12 @@ var (
 	deciders         = []who{who(people.Arkivansvarig)}
 )
 
+// preparers propose gallring lists.
+var preparers = []who{who(people.Arkivarie)}
+
+// noList is a list id no tenant has.
+const noList = "6f1d7c39-0c5b-4a52-9b0e-3e4b5e1f2a71"
+
 // noForm posts an empty body: the route refuses it as incomplete once it
 // has let the caller through, so the table changes nothing.
 func noForm(recIDs) url.Values { return url.Values{} }
@@ -111,6 +117,16 @@ var table = map[string]cell{
 	"POST /api/v1/holds/{id}/lift":             {path: p("/api/v1/holds/6f1d7c39-0c5b-4a52-9b0e-3e4b5e1f2a70/lift"), form: noForm, allowed: deciders, noOther: true},
 	"GET /api/v1/disposal/due":                 {path: p("/api/v1/disposal/due"), allowed: retentionReaders, noOther: true},
 	"GET /api/v1/review":                       {path: p("/api/v1/review"), allowed: retentionReaders, noOther: true},
+	"GET /api/v1/disposal/lists":               {path: p("/api/v1/disposal/lists"), allowed: retentionReaders, noOther: true},
+	"POST /api/v1/disposal/lists":              {path: p("/api/v1/disposal/lists"), form: noForm, allowed: preparers, noOther: true},
+	"GET /api/v1/disposal/lists/{id}":          {path: p("/api/v1/disposal/lists/" + noList), allowed: retentionReaders, noOther: true},
+	"POST /api/v1/disposal/lists/{id}/exclude": {path: p("/api/v1/disposal/lists/" + noList + "/exclude"), form: noForm, allowed: preparers, noOther: true},
+	"POST /api/v1/disposal/lists/{id}/attest":  {path: p("/api/v1/disposal/lists/" + noList + "/attest"), form: noForm, allowed: deciders, noOther: true},
+	"POST /api/v1/disposal/lists/{id}/reject":  {path: p("/api/v1/disposal/lists/" + noList + "/reject"), form: noForm, allowed: deciders, noOther: true},
+	"POST /api/v1/disposal/lists/{id}/cancel":  {path: p("/api/v1/disposal/lists/" + noList + "/cancel"), form: noForm, allowed: retentionReaders, noOther: true},
+	"POST /api/v1/disposal/lists/{id}/execute": {path: p("/api/v1/disposal/lists/" + noList + "/execute"), form: noForm, allowed: deciders, noOther: true},
+	"GET /api/v1/disposal/lists/{id}/protocol": {path: p("/api/v1/disposal/lists/" + noList + "/protocol"), allowed: retentionReaders, noOther: true},
+	"GET /api/v1/disposal/lists/{id}/verify":   {path: p("/api/v1/disposal/lists/" + noList + "/verify"), allowed: retentionReaders, noOther: true},
 	"GET /static/{file...}":                    {path: p("/static/pico.min.css"), allowed: everyone, noOther: true},
 	"GET /inloggning":                          {path: p("/inloggning"), allowed: everyone, noOther: true},
 	"POST /inloggning": {path: p("/inloggning"), form: func(recIDs) url.Values {
