@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/earkiv/earkiv/internal/aip"
@@ -51,10 +52,15 @@ func (s *Service) Start(ctx context.Context, t *tenant.Tenant, id, by string) (*
 	})
 }
 
+// aipsAtOnce is how many AIPs of a list the executor works on at once;
+// their deletions share Workers.
+const aipsAtOnce = 8
+
 // Run carries out list id, which must be verkställs: for each AIP not
 // yet handled, it re-checks every record, disposes of those still due,
-// and records the AIP done; then it writes and archives the protocol.
-// It is safe to run again after any interruption.
+// and records the AIP done (a key of its own in the retention bucket,
+// written once); then it writes and archives the protocol. It is safe to
+// run again after any interruption.
 func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, error) {
 	s.mu.Lock()
 	if s.runs[t.ID+"/"+id] {
@@ -65,7 +71,7 @@ func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, 
 	s.mu.Unlock()
 	defer func() { s.mu.Lock(); delete(s.runs, t.ID+"/"+id); s.mu.Unlock() }()
 
-	l, _, err := s.get(ctx, t.ID, id)
+	l, err := s.Get(ctx, t, id)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +85,10 @@ func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, 
 	if err != nil {
 		return nil, err
 	}
+	handled, err := s.handled(ctx, t.ID, id)
+	if err != nil {
+		return nil, err
+	}
 	byAIP := map[string][]Item{}
 	var order []string
 	for _, it := range fr.Items {
@@ -88,35 +98,99 @@ func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, 
 		byAIP[it.AIP] = append(byAIP[it.AIP], it)
 	}
 	slices.Sort(order)
+	sem := make(chan struct{}, s.cfg.Workers)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(aipsAtOnce)
 	for _, aipID := range order {
-		if l.Handled(aipID) {
+		if handled[aipID] {
 			continue
 		}
 		if _, ok := l.Excluded(aipID); ok {
 			continue
 		}
-		done, skipped, err := s.disposeAIP(ctx, t, l, aipID, byAIP[aipID])
-		if err != nil {
-			s.noteError(ctx, t, l.ID, err)
-			return nil, fmt.Errorf("list %s, AIP %s: %w", l.ID, aipID, err)
-		}
-		l, err = s.update(ctx, t.ID, l.ID, "AIP "+aipID+" behandlad", func(l *List) error {
-			if l.Handled(aipID) {
-				return nil
+		g.Go(func() error {
+			done, skipped, err := s.disposeAIP(gctx, t, l, aipID, byAIP[aipID], sem)
+			if err != nil {
+				return fmt.Errorf("AIP %s: %w", aipID, err)
 			}
-			if done != nil {
-				l.Done = append(l.Done, *done)
+			if err := s.markHandled(gctx, t.ID, id, aipID, progress{Done: done, Skipped: skipped}); err != nil {
+				return err
 			}
-			l.Skipped = append(l.Skipped, skipped...)
-			l.Error = ""
+			s.cfg.Hook("aip-handled", aipID)
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
-		s.cfg.Hook("aip-handled", aipID)
+	}
+	if err := g.Wait(); err != nil {
+		s.noteError(ctx, t, id, err)
+		return nil, fmt.Errorf("list %s: %w", id, err)
+	}
+	if l, err = s.Get(ctx, t, id); err != nil {
+		return nil, err
 	}
 	return s.finish(ctx, t, l, fr)
+}
+
+// progress is what the executor records of one AIP once it is handled.
+type progress struct {
+	Done    *Disposed `json:"done,omitempty"`
+	Skipped []Skip    `json:"skipped,omitempty"`
+}
+
+func progressKey(list, aipID string) string { return "done." + list + "." + aipID }
+
+// markHandled records an AIP handled, once.
+func (s *Service) markHandled(ctx context.Context, tenantID, list, aipID string, p progress) error {
+	kv, err := s.cfg.KV(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if _, err := kv.Create(ctx, progressKey(list, aipID), b); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return fmt.Errorf("progress of %s: %w", aipID, err)
+	}
+	return nil
+}
+
+// handled returns the AIPs of list already handled.
+func (s *Service) handled(ctx context.Context, tenantID, list string) (map[string]bool, error) {
+	ps, err := s.progress(ctx, tenantID, list, false)
+	out := map[string]bool{}
+	for id := range ps {
+		out[id] = true
+	}
+	return out, err
+}
+
+// progress reads the list's progress keys, with their values when full.
+func (s *Service) progress(ctx context.Context, tenantID, list string, full bool) (map[string]progress, error) {
+	kv, err := s.cfg.KV(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	lister, err := kv.ListKeysFiltered(ctx, "done."+list+".*")
+	if err != nil {
+		return nil, fmt.Errorf("progress of %s: %w", list, err)
+	}
+	out := map[string]progress{}
+	prefix := "done." + list + "."
+	for k := range lister.Keys() {
+		id := strings.TrimPrefix(k, prefix)
+		var p progress
+		if full {
+			e, err := kv.Get(ctx, k)
+			if err != nil {
+				return nil, fmt.Errorf("progress of %s: %w", id, err)
+			}
+			if err := json.Unmarshal(e.Value(), &p); err != nil {
+				return nil, fmt.Errorf("progress of %s: %w", id, err)
+			}
+		}
+		out[id] = p
+	}
+	return out, nil
 }
 
 // noteError records the last failure on the list for the person waiting.
@@ -133,16 +207,11 @@ func (s *Service) noteError(ctx context.Context, t *tenant.Tenant, id string, ca
 // still to be disposed of: not held, still gallras under the plan in
 // force (with any override), and due today.
 func (s *Service) recheck(ctx context.Context, t *tenant.Tenant, items []Item, apps []catalog.Appraisable, creator string) ([]Item, []Skip, error) {
-	vs, err := s.cfg.Plans.List(ctx, t.ID)
+	v, active, err := s.cfg.Appraiser.Current(ctx, t.ID)
 	if err != nil {
 		return nil, nil, err
 	}
 	today := plans.Day(s.cfg.Now())
-	v := plans.InForce(vs, today)
-	active, err := s.cfg.Holds.Active(ctx, t.ID)
-	if err != nil {
-		return nil, nil, err
-	}
 	now := map[string]ihp.Outcome{}
 	facts := map[string]catalog.Appraisable{}
 	for _, a := range apps {
@@ -194,7 +263,7 @@ func (s *Service) recheck(ctx context.Context, t *tenant.Tenant, items []Item, a
 // disposeAIP disposes of the due items of one AIP, wholly when every
 // record of the AIP goes, else partially. It is idempotent: a tombstone
 // already written by an interrupted run is finished.
-func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aipID string, items []Item) (*Disposed, []Skip, error) {
+func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aipID string, items []Item, sem chan struct{}) (*Disposed, []Skip, error) {
 	prim, err := s.cfg.Dispose.Primary(t)
 	if err != nil {
 		return nil, nil, err
@@ -203,7 +272,7 @@ func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aip
 		return nil, nil, err
 	} else if ts != nil {
 		// A run before this one got as far as the tombstone.
-		return s.carryOut(ctx, t, ts, nil, items)
+		return s.carryOut(ctx, t, ts, nil, items, sem)
 	}
 	m, err := s.cfg.Catalog.Manifest(ctx, t.ID, aipID)
 	if errors.Is(err, catalog.ErrNotFound) {
@@ -272,7 +341,7 @@ func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aip
 	} else {
 		ts.Keys = removedFiles(m, going)
 	}
-	done, err2 := s.carryOutNew(ctx, t, ts, m, final)
+	done, err2 := s.carryOutNew(ctx, t, ts, m, final, sem)
 	return done, append(skip, err2.skips...), err2.err
 }
 
@@ -281,7 +350,7 @@ type carryResult struct {
 	err   error
 }
 
-func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item) (*Disposed, carryResult) {
+func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item, sem chan struct{}) (*Disposed, carryResult) {
 	ev := aip.NewEvent("deletion", fmt.Sprintf("gallring enligt gallringslista %s", ts.List), earkiv.Success,
 		fmt.Sprintf("%d poster gallrade (%s)", len(ts.Records), map[bool]string{true: "hela AIP:n", false: "delvis"}[ts.Full]), ts.Disposed)
 	ts.Event = ev.ID
@@ -293,7 +362,7 @@ func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tom
 		return nil, carryResult{err: err}
 	}
 	s.cfg.Hook("tombstone", ts.AIPID)
-	d, _, err := s.carryOut(ctx, t, ts, m, items)
+	d, _, err := s.carryOut(ctx, t, ts, m, items, sem)
 	return d, carryResult{err: err}
 }
 
@@ -368,14 +437,14 @@ func (s *Service) eachCopy(t *tenant.Tenant, p placement.Placement, f func(place
 // AIP: every key under it but gallring's own, the manifest first) in the
 // primary and the replica with the disposal credential, writes a partial
 // AIP's new manifest revision, and announces the records gone.
-func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item) (*Disposed, []Skip, error) {
+func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item, sem chan struct{}) (*Disposed, []Skip, error) {
 	d := &Disposed{AIP: ts.AIPID, Partial: !ts.Full, Objects: len(ts.Keys), Event: ts.Event, At: ts.Disposed}
 	if len(items) > 0 {
 		d.ManifestSHA256 = items[0].ManifestSHA256
 	}
 	var mu sync.Mutex
 	err := s.eachCopy(t, s.cfg.Dispose, func(b placement.Bucket) error {
-		n, bytes, err := s.deleteVersions(ctx, b, ts)
+		n, bytes, err := s.deleteVersions(ctx, b, ts, sem)
 		mu.Lock()
 		d.Versions += n
 		d.Bytes += bytes
@@ -403,17 +472,16 @@ func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombst
 	if err != nil {
 		return nil, nil, err
 	}
-	seq, err := s.cfg.Events.PublishSeq(ctx, earkiv.Event{Tenant: t.ID, Type: earkiv.DisposalRecord, AIPID: ts.AIPID, PackageID: ts.PackageID, Outcome: earkiv.Success,
-		Detail: fmt.Sprintf("%d poster gallrade enligt gallringslista %s", len(ts.Records), ts.List), Data: data})
-	if err != nil {
+	if _, err := s.cfg.Events.PublishSeq(ctx, earkiv.Event{Tenant: t.ID, Type: earkiv.DisposalRecord, AIPID: ts.AIPID, PackageID: ts.PackageID, Outcome: earkiv.Success,
+		Detail: fmt.Sprintf("%d poster gallrade enligt gallringslista %s", len(ts.Records), ts.List), Data: data}); err != nil {
 		return nil, nil, fmt.Errorf("disposal event: %w", err)
 	}
-	return d, nil, s.waitCatalog(ctx, seq)
+	return d, nil, nil
 }
 
 // deleteVersions removes every version of the tombstone's objects from one
 // bucket and returns how many versions and bytes went.
-func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *aip.Tombstone) (int, int64, error) {
+func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *aip.Tombstone, sem chan struct{}) (int, int64, error) {
 	var refs []storage.VersionRef
 	list := func(prefix string, want func(string) bool) error {
 		return retry(ctx, func() error {
@@ -458,7 +526,13 @@ func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *ai
 	var size int64
 	var mu sync.Mutex
 	rm := func(v storage.VersionRef) error {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		err := retry(ctx, func() error { return b.Store.RemoveGoverned(ctx, b.Name, v.Key, v.VersionID) })
+		<-sem
 		if err != nil {
 			return fmt.Errorf("delete %s version %s on %s: %w", v.Key, v.VersionID, b.Store.Endpoint(), err)
 		}
@@ -474,13 +548,9 @@ func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *ai
 			return n, size, err
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.cfg.Workers)
+	var g errgroup.Group
 	for _, v := range refs[i:] {
-		g.Go(func() error {
-			_ = gctx
-			return rm(v)
-		})
+		g.Go(func() error { return rm(v) })
 	}
 	return n, size, g.Wait()
 }

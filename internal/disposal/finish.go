@@ -43,13 +43,16 @@ func (s *Service) finish(ctx context.Context, t *tenant.Tenant, l *List, fr *Fro
 		return nil, err
 	}
 	s.cfg.Hook("protocol", aipID)
-	return s.update(ctx, t.ID, l.ID, "verkställd; protokollet arkiverat som AIP "+aipID, func(l *List) error {
+	if _, err := s.update(ctx, t.ID, l.ID, "verkställd; protokollet arkiverat som AIP "+aipID, func(l *List) error {
 		if l.State == Done {
 			return nil
 		}
 		l.State, l.Finished, l.Protocol, l.Error = Done, p.Finished, aipID, ""
 		return nil
-	})
+	}); err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, t, l.ID)
 }
 
 // Protocol assembles the gallringsprotokoll of an executed list from the

@@ -131,10 +131,12 @@ type List struct {
 	Cancel     *Comment    `json:"cancelled,omitempty"`
 	Started    time.Time   `json:"started,omitzero"`
 	Finished   time.Time   `json:"finished,omitzero"`
-	Done       []Disposed  `json:"done,omitempty"`
-	Skipped    []Skip      `json:"skipped,omitempty"`
-	Protocol   string      `json:"protocolAip,omitempty"` // the protocol's AIP
-	Error      string      `json:"error,omitempty"`       // the last execution failure, until it goes on
+	// Done and Skipped are the executor's progress, kept per AIP in keys
+	// of their own and filled in by Get.
+	Done     []Disposed `json:"done,omitempty"`
+	Skipped  []Skip     `json:"skipped,omitempty"`
+	Protocol string     `json:"protocolAip,omitempty"` // the protocol's AIP
+	Error    string     `json:"error,omitempty"`       // the last execution failure, until it goes on
 }
 
 // Excluded returns the exclusion of aipID, if any.
@@ -145,21 +147,6 @@ func (l *List) Excluded(aipID string) (Exclusion, bool) {
 		}
 	}
 	return Exclusion{}, false
-}
-
-// Finished reports whether the executor is done with aipID.
-func (l *List) Handled(aipID string) bool {
-	for _, d := range l.Done {
-		if d.AIP == aipID {
-			return true
-		}
-	}
-	for _, s := range l.Skipped {
-		if s.AIP == aipID {
-			return true
-		}
-	}
-	return false
 }
 
 // CoolingLeft is how long until the list may run, at now.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/earkiv/earkiv/internal/ihp"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/plans"
+	"github.com/earkiv/earkiv/internal/retention"
 	"github.com/earkiv/earkiv/internal/storage"
 	"github.com/earkiv/earkiv/internal/tenant"
 )
@@ -57,8 +59,11 @@ type Config struct {
 	Dispose placement.Placement
 	Plans   *plans.Store
 	Holds   *holds.Store
-	Now     func() time.Time
-	Version string
+	// Appraiser gives the plan in force and the active holds the executor
+	// re-checks records against; nil: one over Plans and Holds.
+	Appraiser *retention.Appraiser
+	Now       func() time.Time
+	Version   string
 	// Workers is how many deletions run at once (default 16).
 	Workers int
 	// Hook, if set, is called at points of the execution tests stop at.
@@ -90,15 +95,32 @@ func New(cfg Config) *Service {
 	if cfg.Dispose == nil {
 		cfg.Dispose = cfg.Place
 	}
+	if cfg.Appraiser == nil {
+		cfg.Appraiser = &retention.Appraiser{Plans: cfg.Plans, Holds: cfg.Holds, Now: cfg.Now}
+	}
 	return &Service{cfg: cfg, runs: map[string]bool{}}
 }
 
 func listKey(id string) string { return "list." + id }
 
-// Get returns a list.
+// Get returns a list with the executor's progress.
 func (s *Service) Get(ctx context.Context, t *tenant.Tenant, id string) (*List, error) {
 	l, _, err := s.get(ctx, t.ID, id)
-	return l, err
+	if err != nil || (l.State != Executing && l.State != Done) {
+		return l, err
+	}
+	ps, err := s.progress(ctx, t.ID, id, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, aipID := range slices.Sorted(maps.Keys(ps)) {
+		p := ps[aipID]
+		if p.Done != nil {
+			l.Done = append(l.Done, *p.Done)
+		}
+		l.Skipped = append(l.Skipped, p.Skipped...)
+	}
+	return l, nil
 }
 
 func (s *Service) get(ctx context.Context, tenantID, id string) (*List, uint64, error) {
@@ -441,5 +463,3 @@ func retry(ctx context.Context, op func() error) error {
 		wait = min(wait*2, 5*time.Second)
 	}
 }
-
-var _ = slices.Contains[[]string]

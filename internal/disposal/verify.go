@@ -29,7 +29,7 @@ type Verified struct {
 // (skipped, excluded) and every AIP the catalog knows still has its
 // manifest.
 func (s *Service) Verify(ctx context.Context, t *tenant.Tenant, id string) (*Verified, error) {
-	l, _, err := s.get(ctx, t.ID, id)
+	l, err := s.Get(ctx, t, id)
 	if err != nil {
 		return nil, err
 	}

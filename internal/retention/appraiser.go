@@ -86,6 +86,21 @@ func (a *Appraiser) snapshot(ctx context.Context, tenantID string) (*snapshot, e
 	return sn, nil
 }
 
+// Current returns the plan version in force today and the active holds
+// of a tenant, as current as the retention bucket's stamp: what the
+// gallring executor re-checks each record against.
+func (a *Appraiser) Current(ctx context.Context, tenantID string) (*plans.Version, []*holds.Hold, error) {
+	sn, err := a.snapshot(ctx, tenantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	return plans.InForce(sn.versions, plans.Day(now())), sn.holds, nil
+}
+
 // Appraise gives m's cases their outcomes under the plan in force, each
 // object its lock (returned by key; m.Retention is the longest) and, when
 // an active hold covers a record, Legal Hold on every object.
