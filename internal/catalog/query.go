@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/aip"
@@ -136,6 +137,46 @@ func (c *Catalog) Dump(ctx context.Context, tenant string) ([]string, error) {
 			out = append(out, s)
 		}
 		rows.Close()
+	}
+	return out, nil
+}
+
+// Manifests returns the manifests of the tenant's AIPs named, by AIP id;
+// an AIP the catalog does not hold is absent from the map. One query per
+// 500 ids, for work over many AIPs at once.
+func (c *Catalog) Manifests(ctx context.Context, tenant string, ids []string) (map[string]*aip.Manifest, error) {
+	out := map[string]*aip.Manifest{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		chunk := ids[:n]
+		ids = ids[n:]
+		q := `SELECT manifest FROM aips WHERE tenant=? AND aip_id IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		args := []any{tenant}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := c.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: %w", err)
+		}
+		for rows.Next() {
+			var raw string
+			if err := rows.Scan(&raw); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("catalog: %w", err)
+			}
+			var m aip.Manifest
+			if err := json.Unmarshal([]byte(raw), &m); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("catalog: %w", err)
+			}
+			out[m.AIPID] = &m
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("catalog: %w", err)
+		}
 	}
 	return out, nil
 }

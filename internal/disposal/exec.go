@@ -54,7 +54,7 @@ func (s *Service) Start(ctx context.Context, t *tenant.Tenant, id, by string) (*
 
 // aipsAtOnce is how many AIPs of a list the executor works on at once;
 // their deletions share Workers.
-const aipsAtOnce = 8
+const aipsAtOnce = 16
 
 // Run carries out list id, which must be verkställs: for each AIP not
 // yet handled, it re-checks every record, disposes of those still due,
@@ -98,6 +98,23 @@ func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, 
 		byAIP[it.AIP] = append(byAIP[it.AIP], it)
 	}
 	slices.Sort(order)
+	// What the AIPs hold, read once: the catalog is one SQLite connection
+	// its projection writes through, and the facts rules match on do not
+	// change; the plan and the holds are re-read for each AIP.
+	manifests, err := s.cfg.Catalog.Manifests(ctx, t.ID, order)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.cfg.Catalog.Appraisables(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	apps := map[string][]catalog.Appraisable{}
+	for _, a := range all {
+		if _, ok := byAIP[a.AIP]; ok {
+			apps[a.AIP] = append(apps[a.AIP], a)
+		}
+	}
 	sem := make(chan struct{}, s.cfg.Workers)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(aipsAtOnce)
@@ -109,7 +126,8 @@ func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, 
 			continue
 		}
 		g.Go(func() error {
-			done, skipped, err := s.disposeAIP(gctx, t, l, aipID, byAIP[aipID], sem)
+			s.cfg.Hook("begin", aipID)
+			done, skipped, err := s.disposeAIP(gctx, t, l, aipID, byAIP[aipID], manifests[aipID], apps[aipID], sem)
 			if err != nil {
 				return fmt.Errorf("AIP %s: %w", aipID, err)
 			}
@@ -263,31 +281,25 @@ func (s *Service) recheck(ctx context.Context, t *tenant.Tenant, items []Item, a
 // disposeAIP disposes of the due items of one AIP, wholly when every
 // record of the AIP goes, else partially. It is idempotent: a tombstone
 // already written by an interrupted run is finished.
-func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aipID string, items []Item, sem chan struct{}) (*Disposed, []Skip, error) {
+func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aipID string, items []Item, m *aip.Manifest, apps []catalog.Appraisable, sem chan struct{}) (*Disposed, []Skip, error) {
 	prim, err := s.cfg.Dispose.Primary(t)
 	if err != nil {
 		return nil, nil, err
 	}
-	if ts, err := s.readTombstone(ctx, prim, aipID, l.ID); err != nil {
-		return nil, nil, err
-	} else if ts != nil {
-		// A run before this one got as far as the tombstone.
-		return s.carryOut(ctx, t, ts, nil, items, sem)
-	}
-	m, err := s.cfg.Catalog.Manifest(ctx, t.ID, aipID)
-	if errors.Is(err, catalog.ErrNotFound) {
+	if m == nil {
+		// Disposed of by a run cut short after the catalog heard of it?
+		// Then its tombstone says what to finish; a run cut short before
+		// that redoes the AIP, which writes the same tombstone again.
+		if ts, err := s.readTombstone(ctx, prim, aipID, l.ID); err != nil {
+			return nil, nil, err
+		} else if ts != nil {
+			return s.carryOut(ctx, t, ts, nil, items, sem)
+		}
 		var skip []Skip
 		for _, it := range items {
 			skip = append(skip, Skip{AIP: it.AIP, Case: it.Case, Document: it.Document, Reason: "AIP:n finns inte längre i katalogen"})
 		}
 		return nil, skip, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	apps, err := s.cfg.Catalog.AppraisablesOf(ctx, t.ID, aipID)
-	if err != nil {
-		return nil, nil, err
 	}
 	keep, skip, err := s.recheck(ctx, t, items, apps, cmpOr(m.Creator.Name, m.Archivist.Name))
 	if err != nil || len(keep) == 0 {
@@ -358,7 +370,7 @@ func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tom
 		ev.Objects = append(ev.Objects, strings.TrimPrefix(k, ts.AIPID+"/"))
 	}
 	ev.Agents = []string{"earkiv"}
-	if err := s.writeTombstone(ctx, t, ts, ev); err != nil {
+	if err := s.writeTombstone(ctx, t, ts, ev, sem); err != nil {
 		return nil, carryResult{err: err}
 	}
 	s.cfg.Hook("tombstone", ts.AIPID)
@@ -368,7 +380,7 @@ func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tom
 
 // writeTombstone stores the tombstone and its PREMIS deletion event in the
 // primary and the replica, kept, before anything is deleted.
-func (s *Service) writeTombstone(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, ev aip.Event) error {
+func (s *Service) writeTombstone(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, ev aip.Event, sem chan struct{}) error {
 	body, err := ts.Encode()
 	if err != nil {
 		return err
@@ -378,21 +390,29 @@ func (s *Service) writeTombstone(ctx context.Context, t *tenant.Tenant, ts *aip.
 		return err
 	}
 	keep := earkiv.Lock{Mode: t.RetentionMode(), RetainUntil: earkiv.KeepUntil}
-	return s.eachCopy(t, s.cfg.Place, func(b placement.Bucket) error {
+	return s.bothCopies(t, s.cfg.Place, func(b placement.Bucket) error {
+		var g errgroup.Group
 		for _, o := range []struct {
 			key   string
 			body  []byte
 			ctype string
 		}{{aip.DeletionLogKey(ts.AIPID, ts.List), log, "application/xml"}, {aip.TombstoneKey(ts.AIPID, ts.List), body, "application/json"}} {
-			sum := sha256.Sum256(o.body)
-			if err := retry(ctx, func() error {
-				_, err := b.Store.Put(ctx, b.Name, o.key, bytes.NewReader(o.body), storage.PutOptions{Size: int64(len(o.body)), SHA256: sum[:], ContentType: o.ctype, Lock: keep})
-				return err
-			}); err != nil {
-				return fmt.Errorf("tombstone %s: %w", o.key, err)
-			}
+			g.Go(func() error {
+				if err := acquire(ctx, sem); err != nil {
+					return err
+				}
+				defer func() { <-sem }()
+				sum := sha256.Sum256(o.body)
+				if err := retry(ctx, func() error {
+					_, err := b.Store.Put(ctx, b.Name, o.key, bytes.NewReader(o.body), storage.PutOptions{Size: int64(len(o.body)), SHA256: sum[:], ContentType: o.ctype, Lock: keep})
+					return err
+				}); err != nil {
+					return fmt.Errorf("tombstone %s: %w", o.key, err)
+				}
+				return nil
+			})
 		}
-		return nil
+		return g.Wait()
 	})
 }
 
@@ -433,17 +453,37 @@ func (s *Service) eachCopy(t *tenant.Tenant, p placement.Placement, f func(place
 	return f(rep)
 }
 
+// bothCopies runs f on the tenant's primary bucket and its replica at
+// once.
+func (s *Service) bothCopies(t *tenant.Tenant, p placement.Placement, f func(placement.Bucket) error) error {
+	prim, err := p.Primary(t)
+	if err != nil {
+		return err
+	}
+	rep, ok, err := p.Replica(t)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return f(prim)
+	}
+	var g errgroup.Group
+	g.Go(func() error { return f(prim) })
+	g.Go(func() error { return f(rep) })
+	return g.Wait()
+}
+
 // carryOut deletes every version of the tombstone's keys (for a whole
 // AIP: every key under it but gallring's own, the manifest first) in the
 // primary and the replica with the disposal credential, writes a partial
 // AIP's new manifest revision, and announces the records gone.
 func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item, sem chan struct{}) (*Disposed, []Skip, error) {
-	d := &Disposed{AIP: ts.AIPID, Partial: !ts.Full, Objects: len(ts.Keys), Event: ts.Event, At: ts.Disposed}
+	d := &Disposed{AIP: ts.AIPID, Partial: !ts.Full, Objects: len(ts.Keys), Event: ts.Event, At: ts.Disposed, PackageID: ts.PackageID, Records: ts.Records}
 	if len(items) > 0 {
 		d.ManifestSHA256 = items[0].ManifestSHA256
 	}
 	var mu sync.Mutex
-	err := s.eachCopy(t, s.cfg.Dispose, func(b placement.Bucket) error {
+	err := s.bothCopies(t, s.cfg.Dispose, func(b placement.Bucket) error {
 		n, bytes, err := s.deleteVersions(ctx, b, ts, sem)
 		mu.Lock()
 		d.Versions += n
@@ -484,6 +524,10 @@ func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombst
 func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *aip.Tombstone, sem chan struct{}) (int, int64, error) {
 	var refs []storage.VersionRef
 	list := func(prefix string, want func(string) bool) error {
+		if err := acquire(ctx, sem); err != nil {
+			return err
+		}
+		defer func() { <-sem }()
 		return retry(ctx, func() error {
 			refs = refs[:0:0]
 			for v, err := range b.Store.ListVersions(ctx, b.Name, prefix) {
@@ -526,10 +570,8 @@ func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *ai
 	var size int64
 	var mu sync.Mutex
 	rm := func(v storage.VersionRef) error {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := acquire(ctx, sem); err != nil {
+			return err
 		}
 		err := retry(ctx, func() error { return b.Store.RemoveGoverned(ctx, b.Name, v.Key, v.VersionID) })
 		<-sem
@@ -553,6 +595,16 @@ func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *ai
 		g.Go(func() error { return rm(v) })
 	}
 	return n, size, g.Wait()
+}
+
+// acquire takes a place in the pool of S3 calls.
+func acquire(ctx context.Context, sem chan struct{}) error {
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // removedFiles lists the submitted files a partial gallring removes: those

@@ -77,28 +77,17 @@ func (s *Service) Protocol(ctx context.Context, t *tenant.Tenant, l *List, fr *F
 		}
 	}
 	// Decisions: one per rule of a record disposed of.
-	prim, err := s.cfg.Place.Primary(t)
-	if err != nil {
-		return nil, err
-	}
 	type rk struct{ plan, rule string }
 	rules := map[rk]bool{}
 	finished := l.Started
 	cases := map[string]bool{}
 	for _, d := range l.Done {
-		ts, err := s.readTombstone(ctx, prim, d.AIP, l.ID)
-		if err != nil {
-			return nil, err
-		}
-		if ts == nil {
-			return nil, fmt.Errorf("protocol: AIP %s is done, its tombstone is missing", d.AIP)
-		}
 		if d.At.After(finished) {
 			finished = d.At
 		}
-		p.Counts.Files += len(ts.Keys)
+		p.Counts.Files += d.Objects
 		p.Counts.Bytes += d.Bytes
-		for _, r := range ts.Records {
+		for _, r := range d.Records {
 			if r.Document == "" {
 				p.Counts.Cases++
 			} else {
@@ -106,7 +95,7 @@ func (s *Service) Protocol(ctx context.Context, t *tenant.Tenant, l *List, fr *F
 			}
 			cases[r.Case] = true
 			rules[rk{r.Plan, r.Rule}] = true
-			p.Disposed = append(p.Disposed, protocol.Item{AIP: d.AIP, PackageID: ts.PackageID, Case: r.Case, Document: r.Document, Rule: r.Rule,
+			p.Disposed = append(p.Disposed, protocol.Item{AIP: d.AIP, PackageID: d.PackageID, Case: r.Case, Document: r.Document, Rule: r.Rule,
 				DisposalDate: r.Date, ManifestSHA256: d.ManifestSHA256, Objects: d.Objects, Versions: d.Versions, Bytes: d.Bytes,
 				PremisEvent: d.Event, Partial: d.Partial})
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/ihp"
 )
 
@@ -108,6 +109,9 @@ type Disposed struct {
 	ManifestSHA256 string    `json:"manifestSha256"`
 	Event          string    `json:"premisEvent"`
 	At             time.Time `json:"at"`
+	// PackageID and Records repeat the tombstone, for the protocol.
+	PackageID string           `json:"packageId,omitempty"`
+	Records   []aip.TombRecord `json:"records,omitempty"`
 }
 
 // List is a gallring list's state.
