@@ -138,3 +138,14 @@ out="$DIR/planapply.log"
   { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
     printf "plan change on 100,000 records: catalog side %.0f records/s (target >= 5000/s); S3 locks %.2fx raw PutObjectRetention (target <= 1.2x)\n", m["records/s"], m["s3-ratio"] }'
 grep -E 'catalog side .* s \(evaluate' "$out" | sed 's/^ *bench_test.go:[0-9]*: /  /' || true
+
+# Gallring (issue 17): executing a list of 10,000 objects in a primary and
+# a replica (tombstones, PREMIS events, catalog, protocol included) against
+# raw DeleteObject calls on the same number of versions in the same run
+# (target <= 1.5x).
+out="$DIR/gallring.log"
+(cd internal/disposal && go test -run XXX -bench Execute -benchtime 1x -timeout 30m .) >"$out" 2>&1 || true
+{ grep -E '^Benchmark.*ns/op' "$out" || echo "FAILED Execute $out"; } | awk '
+  /^FAILED/ { printf "gallring benchmark FAILED: see %s\n", $3; next }
+  { for (i = 1; i <= NF; i++) m[$(i+1)] = $i
+    printf "gallring of 10,000 objects, primary and replica: executor %.2fs, raw DeleteObject %.2fs, ratio %.2fx (target <= 1.5x)\n", m["execute-s"], m["raw-s"], m["ratio"] }'
