@@ -34,6 +34,8 @@ import (
 	"github.com/earkiv/earkiv/internal/testenv"
 	"github.com/earkiv/earkiv/internal/validate"
 	"github.com/earkiv/earkiv/schemas"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, map[string]testenv.Role{"executor": executorRole}) }
@@ -522,4 +524,38 @@ func TestExecutorKilled(t *testing.T) {
 	if v, err := e.svc.Verify(ctx, e.alfa, l.ID); err != nil || !v.OK {
 		t.Fatalf("verify: %+v %v", v, err)
 	}
+}
+
+// TestGauges: the runner sets the gallring gauges per tenant.
+func TestGauges(t *testing.T) {
+	e := newEnv(t, testenv.Versity)
+	e.activate(plan)
+	e.deliver("2.3.1", "Ansökan", "2015-01-01", 1)
+	e.deliver("2.4", "Ansökan", "2015-01-01", 1)
+	if _, err := e.svc.Propose(e.ctx, e.alfa, "arkivarie", disposal.Filter{Class: "2.4"}); err != nil {
+		t.Fatal(err)
+	}
+	e.alfa.CoolingOff = "7d"
+	l, err := e.svc.Propose(e.ctx, e.alfa, "arkivarie", disposal.Filter{Class: "2.3.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Attest(e.ctx, e.alfa, l.ID, "ansvarig"); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	m := disposal.NewMetrics(reg)
+	r := disposal.NewRunner(e.svc, func() *tenant.Registry { return &tenant.Registry{Tenants: []*tenant.Tenant{e.alfa}} }, m)
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	testenv.Eventually(t, 30*time.Second, func() error {
+		got := []float64{testutil.ToFloat64(m.Due.WithLabelValues("alfa")), testutil.ToFloat64(m.Overdue.WithLabelValues("alfa")),
+			testutil.ToFloat64(m.AwaitingAttest.WithLabelValues("alfa")), testutil.ToFloat64(m.CoolingOff.WithLabelValues("alfa"))}
+		if want := []float64{6, 6, 1, 1}; !slices.Equal(got, want) {
+			return fmt.Errorf("due, overdue, awaiting attest, cooling off = %v, want %v", got, want)
+		}
+		return nil
+	})
 }
