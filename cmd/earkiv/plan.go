@@ -261,7 +261,7 @@ func printPreview(p *retention.Preview) {
 		}
 		fmt.Fprintln(w, line)
 	}
-	w.Flush()
+	_ = w.Flush() // stdout; as Fprintln above
 	if len(p.Locked) > 0 {
 		fmt.Fprintf(stdout, "%d ändringar till ett tidigare datum hindras av COMPLIANCE-låset och får inte verkan i lagringen.\n", len(p.Locked))
 	}

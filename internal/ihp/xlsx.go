@@ -2,6 +2,7 @@ package ihp
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -24,7 +25,7 @@ func xlsxRows(data []byte) ([][]string, []int, error) {
 	defer func() { _ = f.Close() }() // nothing written: no temporary files at this size
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, nil, fmt.Errorf("Excel-filen har inga blad")
+		return nil, nil, errors.New("filen har inga blad (Excel)")
 	}
 	sheet := sheets[0]
 	for _, s := range sheets {
