@@ -43,7 +43,7 @@ done
 
 # Demo people of Exempelby kommun for the web pages, each with a password
 # of its own in the data folder (made once).
-for who in "anna.arkivarie:Anna Arkivarie:arkivarie" "lars.lasare:Lars Läsare:läsare" "ada.admin:Ada Administratör:administratör"; do
+for who in "anna.arkivarie:Anna Arkivarie:arkivarie" "bo.ansvarig:Bo Arkivansvarig:arkivansvarig" "lars.lasare:Lars Läsare:läsare" "ada.admin:Ada Administratör:administratör"; do
   id=${who%%:*} rest=${who#*:} name=${rest%%:*} role=${rest#*:}
   pw="$DATA/$id.password"
   [ -s "$pw" ] && continue
@@ -71,14 +71,29 @@ for p in packages-sample/fgs1-valid-arenden packages-sample/eark-valid-erms pack
   "$BIN" submit --tenant exempelby --nats.url "nats://$NATS" --password-file "$DATA/exempelby.password" --wait "$p" || true
   echo
 done
+# The example informationshanteringsplan, fastställd by the demo
+# arkivansvarig once, and a delivery its rules make due for gallring.
+if [ ! -e "$DATA/demo-plan.done" ]; then
+  echo "== the example informationshanteringsplan (docs/examples/ihp.csv), fastställd by bo.ansvarig"
+  if token=$("$BIN" login --server "http://$HTTP" --tenant exempelby --user bo.ansvarig --password-file "$DATA/bo.ansvarig.password" --print-token); then
+    version=$(EARKIV_TOKEN=$token "$BIN" plan import --server "http://$HTTP" --tenant exempelby docs/examples/ihp.csv | tail -n 1) &&
+      EARKIV_TOKEN=$token "$BIN" plan activate --server "http://$HTTP" --tenant exempelby "$version" --from 2020-01-01 &&
+      sample=$("$BIN" sample generate --family fgs1 --cases 2 --files 2 --class 4.2 --arendetyp Serveringstillstånd --closed 2015-06-30 "$DATA/demo-sample") &&
+      "$BIN" submit --tenant exempelby --nats.url "nats://$NATS" --password-file "$DATA/exempelby.password" --wait "$sample" &&
+      touch "$DATA/demo-plan.done"
+  fi
+  echo
+fi
 cat <<MSG
 == earkiv is running (Ctrl-C stops it)
   submit:   $BIN submit --tenant exempelby --nats.url nats://$NATS --password-file $DATA/exempelby.password --wait PACKAGE
   receipt:  $BIN receipt --tenant exempelby --nats.url nats://$NATS --password-file $DATA/exempelby.password ID
   events:   $BIN events --data-dir $DATA --from 1   (finds this serve from $DATA/endpoints.json)
-  web:      http://$HTTP/  log in to Exempelby kommun as anna.arkivarie, lars.lasare or ada.admin
+  web:      http://$HTTP/  log in to Exempelby kommun as anna.arkivarie, bo.ansvarig, lars.lasare or ada.admin
             with the password in $DATA/<id>.password
   person:   $BIN login --server http://$HTTP --tenant exempelby --user anna.arkivarie --password-file $DATA/anna.arkivarie.password
+  gallring: EARKIV_TOKEN=\$($BIN login --server http://$HTTP --tenant exempelby --user bo.ansvarig --password-file $DATA/bo.ansvarig.password --print-token) \\
+              $BIN disposal due --server http://$HTTP --tenant exempelby
   API:      curl -u exempelby:\$(cat $DATA/exempelby.password) http://$HTTP/api/v1/aips
   metrics:  curl http://$METRICS/metrics
 MSG
