@@ -146,6 +146,9 @@ func (h *Handler) nav(p *authn.Principal, current string) []navItem {
 	if h.cfg.Retention != nil && authz.Allowed(p, authz.ReadRestricted) {
 		items = append(items, retentionNav...)
 	}
+	if h.cfg.Disposal != nil && authz.Allowed(p, authz.ReadRestricted) {
+		items = append(items, disposalNav)
+	}
 	if authz.Allowed(p, authz.ManagePeople) {
 		items = append(items, navItem{Href: "/personer", Label: "Personer"})
 	}

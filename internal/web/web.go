@@ -50,6 +50,11 @@ type Config struct {
 	// Retention imports and fastställer the plan and places and lifts
 	// gallringsstopp; nil: the interface has no retention pages.
 	Retention Retention
+	// Disposal proposes, attests and carries out gallring lists; nil:
+	// the interface has no list pages. Kick wakes the executor once a
+	// list is started (nil: it finds the list on its next round).
+	Disposal Disposal
+	Kick     func()
 	// Secure marks cookies Secure: the service is behind HTTPS.
 	Secure bool
 	Log    *slog.Logger
@@ -146,6 +151,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST", "/personer/{id}/inaktivera", authz.ManagePeople, authz.Page, h.disablePerson)
 	if h.cfg.Retention != nil {
 		h.retentionRoutes()
+	}
+	if h.cfg.Disposal != nil {
+		h.disposalRoutes()
 	}
 }
 
