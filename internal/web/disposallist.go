@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/earkiv/earkiv/internal/accesslog"
-		"github.com/earkiv/earkiv/internal/authz"
+	"github.com/earkiv/earkiv/internal/authz"
 	"github.com/earkiv/earkiv/internal/disposal"
 	"github.com/earkiv/earkiv/internal/plans"
 	"github.com/earkiv/earkiv/internal/protocol"
@@ -38,7 +39,7 @@ type listData struct {
 	AIPs       []listAIP // at most maxRows
 	AIPsTotal  int
 	Excluded   map[string]bool // the AIPs excluded
-	Own        bool // the viewer proposed the list
+	Own        bool            // the viewer proposed the list
 	MayPrepare bool
 	MayDecide  bool
 	MayCancel  bool
@@ -138,6 +139,9 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request, code int, d l
 		d.Wait = waitText(left)
 	}
 	d.Progress = listProgressOf(l)
+	if !formShown(d) {
+		d.ErrorFor = "" // the form is not on the page: the error goes at the top
+	}
 	if l.State == disposal.Done && l.Protocol != "" {
 		js, err := h.cfg.Disposal.ProtocolFile(r.Context(), t, l, false)
 		if err == nil {
@@ -150,6 +154,24 @@ func (h *Handler) showList(w http.ResponseWriter, r *http.Request, code int, d l
 		}
 	}
 	h.render(w, r, code, "disposallist", "Gallringslista "+l.ID, d)
+}
+
+// formShown tells whether the form d.ErrorFor names is on the page, to
+// show its error by it.
+func formShown(d listData) bool {
+	switch st := d.List.State; {
+	case d.ErrorFor == "":
+		return true
+	case d.ErrorFor == "aterforvisa":
+		return st == disposal.Proposed && d.MayDecide && !d.Own
+	case d.ErrorFor == "avbryt":
+		return d.MayCancel && (st == disposal.Proposed || st == disposal.Attested)
+	case strings.HasPrefix(d.ErrorFor, "aip:"):
+		id := strings.TrimPrefix(d.ErrorFor, "aip:")
+		return st == disposal.Proposed && d.MayPrepare && !d.Excluded[id] &&
+			slices.ContainsFunc(d.AIPs, func(a listAIP) bool { return a.ID == id })
+	}
+	return false
 }
 
 // listProgressOf counts the AIPs the executor has handled: disposed of,
