@@ -403,3 +403,24 @@ func TestDisposal(t *testing.T) {
 		}
 	})
 }
+
+func TestProgressText(t *testing.T) {
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &disposal.List{ID: "x", State: disposal.Executing, AIPs: 41, Exclusions: []disposal.Exclusion{{AIP: "k"}},
+		Error: "AIP a13: lagringen svarar inte", Skipped: []disposal.Skip{{AIP: "a2", Case: "KS 2010/2", Reason: "gallringsstopp lagt efter attest"}}}
+	for i := range 11 {
+		l.Done = append(l.Done, disposal.Disposed{AIP: fmt.Sprintf("a%d", i+3)})
+	}
+	var b strings.Builder
+	if err := pages["disposallist"].ExecuteTemplate(&b, "progress", page{Data: listData{List: l, Progress: listProgressOf(l)}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"12 av 40 AIP klara", `value="12" max="40"`, "Gallringsstopp lagt efter attest", "Senaste fel: AIP a13: lagringen svarar inte"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, b.String())
+		}
+	}
+}
