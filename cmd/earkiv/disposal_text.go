@@ -112,7 +112,7 @@ func coolingText(l *disposal.List, now time.Time) string {
 
 // span is a time left, to the minute: "6 d 23 h", "5 h 12 min", "3 min".
 func span(d time.Duration) string {
-	d = d.Round(time.Minute)
+	d = d.Truncate(time.Minute)
 	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
 	switch {
 	case days > 0:
