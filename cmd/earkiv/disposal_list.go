@@ -63,7 +63,9 @@ func dateFlag(c *cli.Context, flag string) (string, error) {
 	return v, nil
 }
 
-func commandName(c *cli.Context) string { return strings.TrimPrefix(c.Command.HelpName, c.App.Name+" ") }
+func commandName(c *cli.Context) string {
+	return strings.TrimPrefix(c.Command.HelpName, c.App.Name+" ")
+}
 
 func disposalPropose(c *cli.Context) error {
 	if _, err := wantArgs(c, 0); err != nil {
