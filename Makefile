@@ -48,6 +48,12 @@ deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 	  { echo "could not install chromium"; exit 2; }; }
+	@{ test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf && test -f /usr/share/color/icc/sRGB.icc && \
+	  command -v pdftotext >/dev/null 2>&1; } || { \
+	  echo "installing fonts-dejavu-core, icc-profiles-free, poppler-utils (gallringsprotokoll PDF)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core icc-profiles-free poppler-utils) >/dev/null 2>&1 || \
+	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core icc-profiles-free poppler-utils) >/dev/null 2>&1 || \
+	  { echo "could not install the PDF packages"; exit 2; }; }
 
 # Linters at pinned versions, installed once into the cache beside MinIO.
 STATICCHECK_VERSION ?= v0.8.2

@@ -17,6 +17,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/aipstore"
+	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/disposal"
 	"github.com/earkiv/earkiv/internal/fgs"
@@ -365,6 +366,27 @@ func testGallring(t *testing.T, backend func(testing.TB) *testenv.S3) {
 	v, err := e.svc.Verify(ctx, e.alfa, l.ID)
 	if err != nil || !v.OK {
 		t.Fatalf("verify: %+v %v", v, err)
+	}
+	// A fixity audit afterwards is clean: disposed is not missing, and
+	// gallring's own records are no orphans.
+	targets, found, err := audit.Plan(ctx, audit.Options{Tenants: []*tenant.Tenant{e.alfa}, Place: placement.Fixed{Store: e.prim, Second: e.repl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum audit.Summary
+	for _, f := range found {
+		sum.Add(f)
+	}
+	if err := audit.Check(ctx, audit.Options{Workers: 4, OnResult: func(f audit.Finding) {
+		sum.Add(f)
+		if f.Bad() {
+			found = append(found, f)
+		}
+	}}, targets); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed() {
+		t.Fatalf("audit after gallring: %+v\n%+v", sum, found)
 	}
 
 	// Reindex brings nothing back.
