@@ -326,7 +326,11 @@ func fixityRepair(c *cli.Context) error {
 	if err != nil {
 		return exitErr(exitFailure, "fixity repair: %v", err)
 	}
-	fmt.Fprintf(stdout, "%d repaired, %d not repaired (audit run %s)\n", res.Repaired, res.Failed, res.RunID)
+	if res.Disposed > 0 {
+		fmt.Fprintf(stdout, "%d repaired, %d not repaired, %d not restored: disposed of by gallring (audit run %s)\n", res.Repaired, res.Failed, res.Disposed, res.RunID)
+	} else {
+		fmt.Fprintf(stdout, "%d repaired, %d not repaired (audit run %s)\n", res.Repaired, res.Failed, res.RunID)
+	}
 	if res.Failed > 0 {
 		return cli.Exit("", exitInvalid)
 	}

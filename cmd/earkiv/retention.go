@@ -79,7 +79,28 @@ func printRecords(recs []catalog.Record, text func(catalog.Record) string) error
 // outcomeText is a record's outcome in one Swedish line with its basis:
 // "Gallras 2030-05-30 enligt regel 2.3.1, beslut KS 2019/123; plan v1, 5
 // år från ärendets avslut 2025-05-30".
-func outcomeText(r catalog.Record) string { return outcomeLine(r.Outcome) }
+// A record disposed of reads "Gallrad 2026-06-01 genom gallringslista
+// <id>; regel 2.3.1, plan v1, gallringsdatum 2020-01-01".
+func outcomeText(r catalog.Record) string {
+	if r.Outcome.Outcome != catalog.Gallrad {
+		return outcomeLine(r.Outcome)
+	}
+	s := "Gallrad " + r.Outcome.Date + " genom gallringslista " + r.List
+	var basis []string
+	if r.Outcome.Basis.Rule != "" {
+		basis = append(basis, "regel "+r.Outcome.Basis.Rule)
+	}
+	if r.Outcome.Basis.Plan != "" {
+		basis = append(basis, "plan "+r.Outcome.Basis.Plan)
+	}
+	if r.DueDate != "" {
+		basis = append(basis, "gallringsdatum "+r.DueDate)
+	}
+	if len(basis) > 0 {
+		s += "; " + strings.Join(basis, ", ")
+	}
+	return s
+}
 
 func outcomeLine(o ihp.Outcome) string {
 	s := o.Text()

@@ -1,7 +1,9 @@
 // Package audit verifies stored objects against the checksums their AIPs
 // recorded: it streams each object back from S3, recomputes its SHA-256 and
 // compares, and it also finds objects an AIP records that the bucket lost
-// (missing) and objects in the bucket no AIP records (orphans).
+// (missing) and objects in the bucket no AIP records (orphans). What
+// gallring disposed of, as its tombstones name it, is neither: an audit
+// leaves it alone and a repair refuses to bring it back (disposed.go).
 //
 // The expected digests come from the AIP manifests in the bucket itself, so
 // an audit needs nothing but the bucket; the catalog only says when each
@@ -41,7 +43,7 @@ type Finding struct {
 }
 
 // Bad reports whether the finding fails the audit.
-func (f Finding) Bad() bool { return f.Outcome != OK }
+func (f Finding) Bad() bool { return f.Outcome != OK && f.Outcome != Disposed }
 
 // Target is one object the audit expects.
 type Target struct {
@@ -83,10 +85,17 @@ type Summary struct {
 	Missing  int   `json:"missing"`
 	Orphans  int   `json:"orphans"`
 	Errors   int   `json:"errors"`
+	// Disposed counts the objects gallring disposed of, which the audit
+	// leaves alone: not checked, not missing, not orphans.
+	Disposed int `json:"disposed"`
 }
 
 // Add counts a finding.
 func (s *Summary) Add(f Finding) {
+	if f.Outcome == Disposed {
+		s.Disposed++
+		return
+	}
 	s.Objects++
 	switch f.Outcome {
 	case OK:

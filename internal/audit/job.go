@@ -30,6 +30,8 @@ type Job struct {
 	Version  string
 	Progress *Progress     // optional, updated as the audit goes
 	Observe  func(Finding) // optional, called for each result (metrics)
+
+	disposed map[string]int // per tenant, from the plan
 }
 
 // Progress counts a running audit, for progress bars and metrics.
@@ -70,12 +72,14 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 	for _, f := range j.Run.Findings() {
 		done[f.Tenant+"/"+f.Key] = true
 	}
-	targets, found, err := Plan(ctx, j.Options)
+	pl, err := plan(ctx, j.Options)
 	if err != nil {
 		return nil, err
 	}
+	j.disposed = pl.disposed
+	found := pl.found
 	var todo []Target
-	for _, t := range targets {
+	for _, t := range pl.targets {
 		if !done[t.Tenant.ID+"/"+t.Key] {
 			todo = append(todo, t)
 		}
@@ -125,6 +129,9 @@ func (j *Job) Execute(ctx context.Context) (*Result, error) {
 		if f.Bad() {
 			res.Bad = append(res.Bad, f)
 		}
+	}
+	for _, n := range j.disposed {
+		res.Summary.Disposed += n
 	}
 	if err != nil { // interrupted: keep the state for a resume
 		if cerr := j.Run.Close(false); cerr != nil {
@@ -185,14 +192,15 @@ func (j *Job) summaryEvents(res *Result) []earkiv.Event {
 	var out []earkiv.Event
 	for _, t := range j.Tenants {
 		s := per[t.ID]
+		s.Disposed = j.disposed[t.ID]
 		outcome := "success"
 		if s.Failed() {
 			outcome = "failure"
 		}
 		data, _ := json.Marshal(map[string]any{"run": j.Run.ID, "summary": s, "findings": bad[t.ID]})
 		out = append(out, earkiv.Event{Tenant: t.ID, Type: earkiv.FixityAudit, Outcome: outcome, Data: data,
-			Detail: fmt.Sprintf("run %s: %d objects, %d ok, %d mismatched, %d missing, %d orphans, %d unreadable",
-				j.Run.ID, s.Objects, s.OK, s.Mismatch, s.Missing, s.Orphans, s.Errors)})
+			Detail: fmt.Sprintf("run %s: %d objects, %d ok, %d mismatched, %d missing, %d orphans, %d unreadable; %d disposed of by gallring",
+				j.Run.ID, s.Objects, s.OK, s.Mismatch, s.Missing, s.Orphans, s.Errors, s.Disposed)})
 	}
 	return out
 }

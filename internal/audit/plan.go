@@ -17,15 +17,34 @@ import (
 // Plan lists what an audit of the tenants checks: every object of every
 // complete AIP (selected by the options), and the missing and orphaned
 // objects found by comparing the manifests with the bucket listing.
+// Objects gallring disposed of are neither checked nor found missing or
+// orphaned.
 func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, err error) {
+	p, err := plan(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.targets, p.found, nil
+}
+
+// planned is what Plan found, with the count of disposed objects per tenant.
+type planned struct {
+	targets  []Target
+	found    []Finding
+	disposed map[string]int
+}
+
+func plan(ctx context.Context, o Options) (*planned, error) {
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
 	}
+	p := &planned{disposed: map[string]int{}}
+	var targets []Target
 	for _, t := range o.Tenants {
 		b, err := o.Place.Primary(t)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		st, bucket := b.Store, b.Name
 		listed := map[string]storage.Info{}
@@ -34,9 +53,34 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 				break // no bucket yet: nothing stored
 			}
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			listed[in.Key] = in
+		}
+		// Tombstones first: what they name is disposed of, whatever a
+		// manifest still says.
+		gone := newDisposals()
+		for key, in := range listed {
+			id, ok := tombstoneAIP(key)
+			if !ok {
+				continue
+			}
+			ts, err := readTombstone(ctx, st, bucket, key)
+			if err != nil {
+				if o.AIP != "" && id != o.AIP {
+					continue
+				}
+				// Reported, not fatal: the rest of the bucket is still audited,
+				// and repair reads the replica's copy before restoring anything.
+				p.found = append(p.found, Finding{Tenant: t.ID, Bucket: bucket, Key: key, Outcome: Error, Size: in.Size, Actual: in.ETag,
+					Checked: now().UTC(), Detail: "gallring's tombstone could not be read: " + err.Error()})
+				continue
+			}
+			gone.add(ts)
+		}
+		seen := map[string]bool{}
+		for k := range listed {
+			seen[k] = true
 		}
 		recorded := map[string]bool{}
 		complete := map[string]bool{}
@@ -45,12 +89,19 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 			if !ok {
 				continue
 			}
+			if _, ok := gone.full[id]; ok {
+				continue // a full gallring cut short: what is left is being disposed of
+			}
 			m, err := aipstore.ReadManifest(ctx, st, bucket, id)
 			if err != nil {
-				return nil, nil, fmt.Errorf("audit %s: %w", t.ID, err)
+				return nil, fmt.Errorf("audit %s: %w", t.ID, err)
 			}
+			gone.addManifest(m)
 			complete[id] = true
 			recorded[key] = true
+			for _, ob := range m.Objects {
+				seen[ob.Key] = true
+			}
 			if o.AIP != "" && id != o.AIP {
 				for _, ob := range m.Objects {
 					recorded[ob.Key] = true
@@ -60,37 +111,44 @@ func Plan(ctx context.Context, o Options) (targets []Target, found []Finding, er
 			// The manifest has no digest of itself; the store recorded one at upload.
 			mi, err := st.Stat(ctx, bucket, key)
 			if err != nil {
-				return nil, nil, fmt.Errorf("audit %s: %w", t.ID, err)
+				return nil, fmt.Errorf("audit %s: %w", t.ID, err)
 			}
 			objs := append([]aip.Object{{Key: key, Size: mi.Size, SHA256: mi.SHA256}}, m.Objects...)
 			for _, ob := range objs {
 				recorded[ob.Key] = true
+				if _, ok := gone.of(ob.Key); ok {
+					continue // a partial gallring's, still in this manifest revision
+				}
 				if _, ok := listed[ob.Key]; !ok {
-					found = append(found, Finding{Tenant: t.ID, Bucket: bucket, AIPID: id, Key: ob.Key, Outcome: Missing,
+					p.found = append(p.found, Finding{Tenant: t.ID, Bucket: bucket, AIPID: id, Key: ob.Key, Outcome: Missing,
 						Expected: ob.SHA256, Size: ob.Size, Checked: now().UTC(), Detail: "recorded in the AIP manifest, not in the bucket"})
 					continue
 				}
-				targets = append(targets, Target{Tenant: t, Store: st, Bucket: bucket, AIPID: id, Key: ob.Key, Size: ob.Size, SHA256: ob.SHA256, Lock: m.Retention})
+				targets = append(targets, Target{Tenant: t, Store: st, Bucket: bucket, AIPID: id, Key: ob.Key, Size: ob.Size, SHA256: ob.SHA256, Lock: m.ObjectLock(ob)})
 			}
 		}
+		p.disposed[t.ID] = gone.count(o.AIP, seen)
 		if o.AIP != "" {
 			continue // orphans are a bucket-wide question
 		}
 		for key, in := range listed {
-			if recorded[key] || isEventLog(key, complete) {
+			if recorded[key] || isEventLog(key, complete) || isGallringRecord(key) {
 				continue
+			}
+			if _, ok := gone.of(key); ok {
+				continue // its gallring is under way
 			}
 			id, _, _ := strings.Cut(key, "/")
 			if !complete[id] && now().Sub(in.Modified) < o.OrphanGrace {
 				continue // perhaps an ingest still storing its AIP
 			}
-			found = append(found, Finding{Tenant: t.ID, Bucket: bucket, Key: key, Outcome: Orphan, Actual: in.ETag, Size: in.Size,
+			p.found = append(p.found, Finding{Tenant: t.ID, Bucket: bucket, Key: key, Outcome: Orphan, Actual: in.ETag, Size: in.Size,
 				Checked: now().UTC(), Detail: "in the bucket, in no AIP"})
 		}
 	}
-	targets = o.selectTargets(targets)
-	sort.Slice(found, func(i, j int) bool { return found[i].Key < found[j].Key })
-	return targets, found, nil
+	p.targets = o.selectTargets(targets)
+	sort.Slice(p.found, func(i, j int) bool { return p.found[i].Key < p.found[j].Key })
+	return p, nil
 }
 
 // isEventLog tells whether key is an audit's PREMIS event log of a complete AIP.

@@ -34,9 +34,10 @@ type RepairJob struct {
 type RepairResult struct {
 	RunID    string    // the audit run repaired
 	RepairID string    // names the repair's event logs and catalog records
-	Findings []Finding // one per object tried: Repaired or Unrepairable
+	Findings []Finding // one per object tried: Repaired, Unrepairable or Disposed
 	Repaired int
 	Failed   int
+	Disposed int // refused: gallring disposed of them
 }
 
 // Run repairs the run's mismatched and missing objects. Once the objects
@@ -78,6 +79,10 @@ func (j *RepairJob) Run(ctx context.Context) (*RepairResult, error) {
 	res := &RepairResult{RunID: id, RepairID: id + "-" + now().UTC().Format("20060102T150405Z"), Findings: fixed}
 	var repaired []Finding
 	for _, f := range fixed {
+		if f.Outcome == Disposed {
+			res.Disposed++
+			continue
+		}
 		if f.Outcome != Repaired {
 			res.Failed++
 			continue
@@ -121,9 +126,13 @@ func repairEvents(runID string, fixed []Finding) []earkiv.Event {
 	out := make([]earkiv.Event, 0, len(tenants))
 	for _, t := range tenants {
 		fs := per[t]
-		failed := 0
+		failed, disposed := 0, 0
 		for _, f := range fs {
-			if f.Outcome != Repaired {
+			switch f.Outcome {
+			case Repaired:
+			case Disposed:
+				disposed++
+			default:
 				failed++
 			}
 		}
@@ -133,7 +142,8 @@ func repairEvents(runID string, fixed []Finding) []earkiv.Event {
 		}
 		data, _ := json.Marshal(fs)
 		out = append(out, earkiv.Event{Tenant: t, Type: earkiv.FixityRepair, Outcome: outcome, Data: data,
-			Detail: fmt.Sprintf("audit run %s: %d objects restored from the replica, %d could not be", runID, len(fs)-failed, failed)})
+			Detail: fmt.Sprintf("audit run %s: %d objects restored from the replica, %d could not be, %d not restored: disposed of by gallring",
+				runID, len(fs)-failed-disposed, failed, disposed)})
 	}
 	return out
 }

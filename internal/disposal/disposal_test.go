@@ -17,6 +17,7 @@ import (
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/aipstore"
+	"github.com/earkiv/earkiv/internal/audit"
 	"github.com/earkiv/earkiv/internal/catalog"
 	"github.com/earkiv/earkiv/internal/disposal"
 	"github.com/earkiv/earkiv/internal/fgs"
@@ -93,7 +94,8 @@ func newEnv(t *testing.T, backend func(testing.TB) *testenv.S3) *env {
 	e.plans = &plans.Store{KV: q.Retention, Events: q, Now: time.Now}
 	hs := &holds.Store{KV: q.Retention, Events: q, Now: time.Now}
 	e.ret = retention.New(retention.Config{Plans: e.plans, Holds: hs, Catalog: cat, Place: place, Events: q, Version: "test"})
-	e.svc = disposal.New(disposal.Config{KV: q.Retention, Events: q, Catalog: cat, Place: place, Plans: e.plans, Holds: hs, Version: "test"})
+	e.svc = disposal.New(disposal.Config{KV: q.Retention, Events: q, Catalog: cat, Place: place, Plans: e.plans, Holds: hs, Version: "test",
+		Reapply: func(ctx context.Context, t *tenant.Tenant) error { _, err := e.ret.Apply(ctx, t); return err }})
 	fsys, _, err := schemas.Open("")
 	if err != nil {
 		t.Fatal(err)
@@ -251,6 +253,20 @@ func testGallring(t *testing.T, backend func(testing.TB) *testenv.S3) {
 	if _, err := e.svc.Exclude(ctx, e.alfa, l.ID, kept.AIPID, "arkivarie", "Underlag i pågående tillsyn", ""); err != nil {
 		t.Fatal(err)
 	}
+	// Kept after all: at once bevaras, off the due list, locked as kept.
+	if kr, _ := e.cat.Retention(ctx, "alfa", kept.AIPID); len(kr) == 0 || kr[0].Outcome.Outcome != "bevaras" {
+		t.Fatalf("an excluded record is not kept at once: %+v", kr)
+	}
+	if due, _ := e.cat.Due(ctx, "alfa", plans.Day(time.Now())); slices.ContainsFunc(due, func(r catalog.Record) bool { return r.AIP == kept.AIPID }) {
+		t.Fatal("an excluded record is still due")
+	}
+	testenv.Eventually(t, 30*time.Second, func() error {
+		l, err := e.prim.Retention(ctx, e.alfa.Bucket, kept.Objects[0].Key)
+		if err != nil || !l.Keeps() {
+			return fmt.Errorf("excluded record's lock %+v %v", l, err)
+		}
+		return nil
+	})
 	if _, err := e.svc.Attest(ctx, e.alfa, l.ID, "arkivarie"); !errors.Is(err, disposal.ErrOwnList) {
 		t.Fatalf("the proposer attested their own list: %v", err)
 	}
@@ -365,6 +381,27 @@ func testGallring(t *testing.T, backend func(testing.TB) *testenv.S3) {
 	v, err := e.svc.Verify(ctx, e.alfa, l.ID)
 	if err != nil || !v.OK {
 		t.Fatalf("verify: %+v %v", v, err)
+	}
+	// A fixity audit afterwards is clean: disposed is not missing, and
+	// gallring's own records are no orphans.
+	targets, found, err := audit.Plan(ctx, audit.Options{Tenants: []*tenant.Tenant{e.alfa}, Place: placement.Fixed{Store: e.prim, Second: e.repl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum audit.Summary
+	for _, f := range found {
+		sum.Add(f)
+	}
+	if err := audit.Check(ctx, audit.Options{Workers: 4, OnResult: func(f audit.Finding) {
+		sum.Add(f)
+		if f.Bad() {
+			found = append(found, f)
+		}
+	}}, targets); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed() {
+		t.Fatalf("audit after gallring: %+v\n%+v", sum, found)
 	}
 
 	// Reindex brings nothing back.

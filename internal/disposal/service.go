@@ -59,6 +59,10 @@ type Config struct {
 	Dispose placement.Placement
 	Plans   *plans.Store
 	Holds   *holds.Store
+	// Reapply re-evaluates the tenant's records after an exclusion, so
+	// the records' outcome and locks follow it at once (retention.Service's
+	// Apply); nil: the next periodic re-evaluation does.
+	Reapply func(ctx context.Context, t *tenant.Tenant) error
 	// Appraiser gives the plan in force and the active holds the executor
 	// re-checks records against; nil: one over Plans and Holds.
 	Appraiser *retention.Appraiser
@@ -385,7 +389,26 @@ func (s *Service) Exclude(ctx context.Context, t *tenant.Tenant, id, aipID, by, 
 	if err != nil {
 		return l, fmt.Errorf("list %s: override event: %w", id, err)
 	}
-	return l, s.waitCatalog(ctx, seq)
+	if err := s.waitCatalog(ctx, seq); err != nil || s.cfg.Reapply == nil {
+		return l, err
+	}
+	// The records' outcomes and locks follow the exclusion now.
+	if err := s.cfg.Reapply(ctx, t); err != nil {
+		return l, fmt.Errorf("list %s: the exclusion is recorded; its outcome follows at the next re-evaluation: %w", id, err)
+	}
+	want := ov.Overrides[0]
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for wctx.Err() == nil {
+		recs, err := s.cfg.Catalog.Retention(wctx, t.ID, aipID)
+		if err == nil && slices.ContainsFunc(recs, func(r catalog.Record) bool {
+			return r.Case == want.Case && r.Document == want.Document && r.Outcome == want.Outcome
+		}) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return l, nil
 }
 
 // Attest approves a proposed list. The attestant must be another person

@@ -61,14 +61,6 @@ func when(t time.Time) string {
 	return t.In(stockholm).Format("2006-01-02 15:04:05 -07:00")
 }
 
-// date writes t as 2006-01-02 in Swedish time.
-func date(t time.Time) string {
-	if t.IsZero() {
-		return "–"
-	}
-	return t.In(stockholm).Format("2006-01-02")
-}
-
 // orDash returns s, or "–" when s is empty, so that a blank in the
 // protocol is visibly blank.
 func orDash(s string) string {

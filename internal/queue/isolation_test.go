@@ -86,6 +86,8 @@ func otherTenant(b string) map[string]struct{ pub, sub []string } {
 			[]string{"$KV." + queue.ReceiptBucket(b) + ".>", "$KV.>"}},
 		"PeopleBucket": {append([]string{"$KV." + queue.PeopleBucket(b) + ".anna", "$KV." + queue.PeopleBucket(b) + ".x"}, ack("KV_"+queue.PeopleBucket(b), "x")...),
 			[]string{"$KV." + queue.PeopleBucket(b) + ".>", "$KV." + queue.PeopleBucket(b) + ".anna"}},
+		"RetentionBucket": {append([]string{"$KV." + queue.RetentionBucket(b) + ".stamp", "$KV." + queue.RetentionBucket(b) + ".plan.v1"}, ack("KV_"+queue.RetentionBucket(b), "x")...),
+			[]string{"$KV." + queue.RetentionBucket(b) + ".>", "$KV." + queue.RetentionBucket(b) + ".hold.x"}},
 		"InboxPrefix": {[]string{queue.InboxPrefix(b) + ".x", "_INBOX.x"}, []string{queue.InboxPrefix(b) + ".>", "_INBOX.>", "_INBOX_*.>"}},
 	}
 }

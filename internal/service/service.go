@@ -203,7 +203,8 @@ func Run(ctx context.Context, cfg Config) error {
 		ret = retention.New(retention.Config{Plans: planStore, Holds: holdStore, Catalog: cat, Place: stores, Events: q, Version: cfg.Version, Log: log})
 		g.add("plan re-evaluation", reevaluate(ret, tenants.Load, log))
 		gallring = disposal.New(disposal.Config{KV: q.Retention, Events: q, Catalog: cat, Place: stores, Dispose: disposeStores,
-			Plans: planStore, Holds: holdStore, Appraiser: appraiser, Version: cfg.Version, Log: log})
+			Plans: planStore, Holds: holdStore, Appraiser: appraiser, Version: cfg.Version, Log: log,
+			Reapply: func(ctx context.Context, t *tenant.Tenant) error { _, err := ret.Apply(ctx, t); return err }})
 		runner = disposal.NewRunner(gallring, tenants.Load, disposal.NewMetrics(promReg))
 		g.add("gallring executor", runner.Run)
 		if cfg.Fixity.Cycle > 0 {
