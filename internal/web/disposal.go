@@ -94,25 +94,24 @@ func asSentence(s string) string {
 }
 
 // waitText says how long until a moment, as a countdown reads: "om 6
-// dagar 23 timmar", "om 2 timmar 5 minuter", "om 1 minut". It counts
-// down, so what is left is never overstated.
+// dagar 23 timmar", "om 2 timmar 5 minuter", "om 1 minut". It rounds
+// down: a countdown never says more is left than is.
 func waitText(d time.Duration) string {
 	if d < time.Minute {
 		return "om mindre än en minut"
 	}
 	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	unit := func(n int, one, many string) string { return Count(n, one, many) }
 	switch {
 	case days > 0 && hours > 0:
-		return "om " + unit(days, "dag", "dagar") + " " + unit(hours, "timme", "timmar")
+		return "om " + Count(days, "dag", "dagar") + " " + Count(hours, "timme", "timmar")
 	case days > 0:
-		return "om " + unit(days, "dag", "dagar")
+		return "om " + Count(days, "dag", "dagar")
 	case hours > 0 && mins > 0:
-		return "om " + unit(hours, "timme", "timmar") + " " + unit(mins, "minut", "minuter")
+		return "om " + Count(hours, "timme", "timmar") + " " + Count(mins, "minut", "minuter")
 	case hours > 0:
-		return "om " + unit(hours, "timme", "timmar")
+		return "om " + Count(hours, "timme", "timmar")
 	}
-	return "om " + unit(mins, "minut", "minuter")
+	return "om " + Count(mins, "minut", "minuter")
 }
 
 // proposeForm is the propose form as the person filled it in.
