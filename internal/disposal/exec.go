@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
@@ -45,7 +44,7 @@ func (s *Service) Start(ctx context.Context, t *tenant.Tenant, id, by string) (*
 		case l.State != Attested:
 			return fmt.Errorf("%w: listan är %s; bara en attesterad lista verkställs", ErrState, l.State)
 		case s.cfg.Now().Before(l.Executable):
-			return fmt.Errorf("%w: listan kan verkställas från %s", ErrCooling, l.Executable.In(time.Local).Format("2006-01-02 15:04"))
+			return fmt.Errorf("%w: listan kan verkställas från %s", ErrCooling, plans.Moment(l.Executable))
 		}
 		l.State, l.Started = Executing, s.cfg.Now().UTC()
 		return nil

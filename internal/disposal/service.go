@@ -221,7 +221,7 @@ func (s *Service) Propose(ctx context.Context, t *tenant.Tenant, by string, f Fi
 	if f.Before == "" {
 		f.Before = today
 	} else if err := checkDate(f.Before); err != nil {
-		return nil, earkiv.Invalid("--before: %v", err)
+		return nil, earkiv.Invalid("förfallna senast: %v", err)
 	}
 	due, err := s.cfg.Catalog.Due(ctx, t.ID, min(f.Before, today))
 	if err != nil {

@@ -72,6 +72,10 @@ func Sorted(vs []*Version) []*Version {
 // Day is t's date in Sweden, the day a plan's dates speak of.
 func Day(t time.Time) string { return t.In(stockholm).Format(time.DateOnly) }
 
+// Moment is t as a Swedish reader of the archive sees it: 2006-01-02 15:04
+// in Sweden's time.
+func Moment(t time.Time) string { return t.In(stockholm).Format("2006-01-02 15:04") }
+
 var stockholm = func() *time.Location {
 	if l, err := time.LoadLocation("Europe/Stockholm"); err == nil {
 		return l

@@ -103,6 +103,9 @@ func withWeb(a *api.Handler, c webConfig) (routedHandler, error) {
 	if c.ret != nil { // a nil *retention.Service in the interface would count as set
 		wc.Retention = c.ret
 	}
+	if c.gallring != nil {
+		wc.Disposal, wc.Kick = c.gallring, c.kick
+	}
 	w, err := web.New(wc)
 	if err != nil {
 		return nil, err
