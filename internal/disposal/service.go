@@ -469,20 +469,5 @@ func (s *Service) Cancel(ctx context.Context, t *tenant.Tenant, id, by, reason s
 	})
 }
 
-// retry runs op until it succeeds, fails for a reason other than the
-// store being unavailable, or ctx ends.
-func retry(ctx context.Context, op func() error) error {
-	wait := 100 * time.Millisecond
-	for {
-		err := op()
-		if err == nil || !storage.IsTransient(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
-	}
-}
+// retry is storage.Retry.
+var retry = storage.Retry

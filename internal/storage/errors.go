@@ -3,10 +3,12 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"syscall"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -47,4 +49,24 @@ func IsTransient(err error) bool {
 		return true
 	}
 	return false
+}
+
+// Retry runs op until it succeeds, fails for a reason other than the
+// store being unavailable (IsTransient), or ctx ends, waiting a little
+// longer each time (up to 5 s): what every long job on a store needs when
+// the store restarts under it.
+func Retry(ctx context.Context, op func() error) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := op()
+		if err == nil || !IsTransient(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
 }
