@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -392,7 +393,10 @@ func testGallring(t *testing.T, backend func(testing.TB) *testenv.S3) {
 	for _, f := range found {
 		sum.Add(f)
 	}
+	var mu sync.Mutex // OnResult is called from every worker
 	if err := audit.Check(ctx, audit.Options{Workers: 4, OnResult: func(f audit.Finding) {
+		mu.Lock()
+		defer mu.Unlock()
 		sum.Add(f)
 		if f.Bad() {
 			found = append(found, f)
