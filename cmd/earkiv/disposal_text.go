@@ -5,6 +5,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/earkiv/earkiv/internal/plans"
+
 	"github.com/earkiv/earkiv/internal/api"
 	"github.com/earkiv/earkiv/internal/disposal"
 )
@@ -148,7 +150,7 @@ func record(c, doc string) string {
 	return c
 }
 
-func when(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
+func when(t time.Time) string { return plans.Moment(t) }
 
 func flush(w *tabwriter.Writer) error {
 	if err := w.Flush(); err != nil {
