@@ -180,3 +180,16 @@ func (c *Catalog) Manifests(ctx context.Context, tenant string, ids []string) (m
 	}
 	return out, nil
 }
+
+// TenantObjects is how many objects the tenant's AIPs hold (manifests
+// included), to weigh listing a whole bucket against listing each AIP.
+func (c *Catalog) TenantObjects(ctx context.Context, tenant string) (int, error) {
+	var n, a int
+	if err := c.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM objects WHERE tenant=?`, tenant).Scan(&n); err != nil {
+		return 0, fmt.Errorf("catalog: %w", err)
+	}
+	if err := c.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM aips WHERE tenant=?`, tenant).Scan(&a); err != nil {
+		return 0, fmt.Errorf("catalog: %w", err)
+	}
+	return n + a, nil
+}

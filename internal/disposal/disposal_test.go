@@ -556,6 +556,11 @@ func TestExecutorKilled(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		e.primary.Start()
 	}()
+	// The rerun lists each AIP's versions, the path of a bucket far
+	// larger than its list.
+	q := e.nats.Service(t)
+	e.svc = disposal.New(disposal.Config{KV: q.Retention, Events: q, Catalog: e.cat, Place: placement.Fixed{Store: e.prim, Second: e.repl},
+		Plans: e.plans, Holds: &holds.Store{KV: q.Retention, Events: q, Now: time.Now}, Version: "test", ListEachAIP: true})
 	done, err := e.svc.Run(ctx, e.alfa, l.ID)
 	<-stopped
 	if err != nil {

@@ -115,6 +115,11 @@ func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, 
 		}
 	}
 	sem := make(chan struct{}, s.cfg.Workers)
+	listed, err := s.bulkVersions(ctx, t, order, handled)
+	if err != nil {
+		return nil, err
+	}
+	ctx = context.WithValue(ctx, listedKey{}, listed)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(aipsAtOnce)
 	for _, aipID := range order {
@@ -145,6 +150,56 @@ func (s *Service) Run(ctx context.Context, t *tenant.Tenant, id string) (*List, 
 		return nil, err
 	}
 	return s.finish(ctx, t, l, fr)
+}
+
+// listedKey carries the versions listed up front, by bucket and AIP.
+type listedKey struct{}
+
+// listedVersions are a bucket's versions by AIP id, listed once.
+type listedVersions map[string]map[string][]storage.VersionRef // bucket endpoint/name -> AIP -> versions
+
+// perPage is how many versions one listing request returns.
+const perPage = 1000
+
+// bulkVersions lists every version of the tenant's buckets once when that
+// costs fewer requests than listing each AIP of the list (a page holds a
+// thousand versions): the executor then deletes what the listing found.
+// Versions written later under a listed AIP (its tombstone) are gallring's
+// own; verify checks nothing else is left.
+func (s *Service) bulkVersions(ctx context.Context, t *tenant.Tenant, aips []string, handled map[string]bool) (listedVersions, error) {
+	want := map[string]bool{}
+	for _, id := range aips {
+		if !handled[id] {
+			want[id] = true
+		}
+	}
+	total, err := s.cfg.Catalog.TenantObjects(ctx, t.ID)
+	if err != nil || len(want) == 0 || total/perPage >= len(want) || s.cfg.ListEachAIP {
+		return nil, err
+	}
+	out := listedVersions{}
+	var mu sync.Mutex
+	err = s.bothCopies(t, s.cfg.Dispose, func(b placement.Bucket) error {
+		m := map[string][]storage.VersionRef{}
+		err := retry(ctx, func() error {
+			clear(m)
+			for v, err := range b.Store.ListVersions(ctx, b.Name, "") {
+				if err != nil {
+					return err
+				}
+				id, _, _ := strings.Cut(v.Key, "/")
+				if want[id] {
+					m[id] = append(m[id], v)
+				}
+			}
+			return nil
+		})
+		mu.Lock()
+		out[b.Store.Endpoint()+"/"+b.Name] = m
+		mu.Unlock()
+		return err
+	})
+	return out, err
 }
 
 // progress is what the executor records of one AIP once it is handled.
@@ -540,17 +595,21 @@ func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *ai
 			return nil
 		})
 	}
-	var err error
-	if ts.Full {
-		err = list(ts.AIPID+"/", func(k string) bool { return !aip.IsGallringKey(ts.AIPID, k) })
-	} else {
+	want := func(k string) bool { return !aip.IsGallringKey(ts.AIPID, k) }
+	if !ts.Full {
 		keys := map[string]bool{}
 		for _, k := range ts.Keys {
 			keys[k] = true
 		}
-		err = list(ts.AIPID+"/", func(k string) bool { return keys[k] })
+		want = func(k string) bool { return keys[k] }
 	}
-	if err != nil {
+	if lv, ok := ctx.Value(listedKey{}).(listedVersions); ok && lv[b.Store.Endpoint()+"/"+b.Name] != nil {
+		for _, v := range lv[b.Store.Endpoint()+"/"+b.Name][ts.AIPID] {
+			if want(v.Key) {
+				refs = append(refs, v)
+			}
+		}
+	} else if err := list(ts.AIPID+"/", want); err != nil {
 		return 0, 0, err
 	}
 	// The manifest first: the AIP is no longer complete, so no reader

@@ -68,6 +68,9 @@ type Config struct {
 	Appraiser *retention.Appraiser
 	Now       func() time.Time
 	Version   string
+	// ListEachAIP lists each AIP's versions even where listing the whole
+	// bucket once would take fewer requests (tests of that path).
+	ListEachAIP bool
 	// Workers is how many deletions run at once (default 16).
 	Workers int
 	// Hook, if set, is called at points of the execution tests stop at.
