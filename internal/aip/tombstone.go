@@ -26,6 +26,10 @@ type Tombstone struct {
 	Keys      []string     `json:"keys"` // the objects removed, every version, primary and replica
 	Disposed  time.Time    `json:"disposed"`
 	Event     string       `json:"premisEvent"` // the PREMIS deletion event's id
+	// Versions and Bytes are what the executor found to delete, in the
+	// primary and the replica together, before it deleted anything.
+	Versions int   `json:"versions"`
+	Bytes    int64 `json:"bytes"`
 }
 
 // TombRecord is one disposed record.

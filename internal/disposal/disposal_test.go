@@ -569,6 +569,13 @@ func TestExecutorKilled(t *testing.T) {
 	if done.State != disposal.Done || len(done.Done) != 3 {
 		t.Fatalf("rerun: %+v", done)
 	}
+	// The AIP the killed run had deleted counts what it found then: the
+	// protocol gives the same versions for all three alike AIPs.
+	for _, d := range done.Done {
+		if d.Versions == 0 || d.Versions != done.Done[0].Versions {
+			t.Fatalf("versions disposed of per AIP: %+v", done.Done)
+		}
+	}
 	for _, m := range ms {
 		for _, st := range []*storage.Store{e.prim, e.repl} {
 			if left := e.versions(st, m.AIPID); len(left) > 0 {

@@ -347,7 +347,7 @@ func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aip
 		if ts, err := s.readTombstone(ctx, prim, aipID, l.ID); err != nil {
 			return nil, nil, err
 		} else if ts != nil {
-			return s.carryOut(ctx, t, ts, nil, items, sem)
+			return s.carryOut(ctx, t, ts, nil, items, sem, nil)
 		}
 		var skip []Skip
 		for _, it := range items {
@@ -417,8 +417,24 @@ type carryResult struct {
 }
 
 func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item, sem chan struct{}) (*Disposed, carryResult) {
+	refs, err := s.findVersions(ctx, t, ts, sem)
+	if err != nil {
+		return nil, carryResult{err: err}
+	}
+	if refs.tombstone != nil {
+		// A run before this one wrote the tombstone (and may have deleted
+		// some or all): finish what it recorded.
+		d, _, err := s.carryOut(ctx, t, refs.tombstone, m, items, sem, nil)
+		return d, carryResult{err: err}
+	}
+	for _, vs := range refs.found {
+		for _, v := range vs {
+			ts.Versions++
+			ts.Bytes += v.Size
+		}
+	}
 	ev := aip.NewEvent("deletion", fmt.Sprintf("gallring enligt gallringslista %s", ts.List), earkiv.Success,
-		fmt.Sprintf("%d poster gallrade (%s)", len(ts.Records), map[bool]string{true: "hela AIP:n", false: "delvis"}[ts.Full]), ts.Disposed)
+		fmt.Sprintf("%d poster gallrade (%s), %d versioner", len(ts.Records), map[bool]string{true: "hela AIP:n", false: "delvis"}[ts.Full], ts.Versions), ts.Disposed)
 	ts.Event = ev.ID
 	for _, k := range ts.Keys {
 		ev.Objects = append(ev.Objects, strings.TrimPrefix(k, ts.AIPID+"/"))
@@ -428,8 +444,96 @@ func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tom
 		return nil, carryResult{err: err}
 	}
 	s.cfg.Hook("tombstone", ts.AIPID)
-	d, _, err := s.carryOut(ctx, t, ts, m, items, sem)
+	d, _, err := s.carryOut(ctx, t, ts, m, items, sem, refs.found)
 	return d, carryResult{err: err}
+}
+
+// versionsFound are the versions to delete in each copy, by bucket, and
+// the list's tombstone if a run before this one wrote it already.
+type versionsFound struct {
+	found     map[string][]storage.VersionRef
+	tombstone *aip.Tombstone
+}
+
+func bucketID(b placement.Bucket) string { return b.Store.Endpoint() + "/" + b.Name }
+
+// findVersions lists, in both copies, the versions the tombstone's
+// disposal deletes, and notices a tombstone of the list already there.
+func (s *Service) findVersions(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, sem chan struct{}) (versionsFound, error) {
+	out := versionsFound{found: map[string][]storage.VersionRef{}}
+	var mu sync.Mutex
+	var seen []placement.Bucket
+	err := s.bothCopies(t, s.cfg.Dispose, func(b placement.Bucket) error {
+		all, err := s.versionsOf(ctx, b, ts.AIPID, sem)
+		if err != nil {
+			return err
+		}
+		want := wanted(ts)
+		var vs []storage.VersionRef
+		had := false
+		for _, v := range all {
+			if v.Key == aip.TombstoneKey(ts.AIPID, ts.List) {
+				had = true
+			}
+			if want(v.Key) {
+				vs = append(vs, v)
+			}
+		}
+		mu.Lock()
+		out.found[bucketID(b)] = vs
+		if had {
+			seen = append(seen, b)
+		}
+		mu.Unlock()
+		return nil
+	})
+	if err != nil || len(seen) == 0 {
+		return out, err
+	}
+	for _, b := range seen {
+		prev, err := s.readTombstone(ctx, b, ts.AIPID, ts.List)
+		if err == nil && prev != nil {
+			out.tombstone = prev
+			return out, nil
+		}
+	}
+	return out, nil
+}
+
+// wanted tells the keys a tombstone's disposal deletes.
+func wanted(ts *aip.Tombstone) func(string) bool {
+	if ts.Full {
+		return func(k string) bool { return !aip.IsGallringKey(ts.AIPID, k) }
+	}
+	keys := map[string]bool{}
+	for _, k := range ts.Keys {
+		keys[k] = true
+	}
+	return func(k string) bool { return keys[k] }
+}
+
+// versionsOf lists every version under an AIP in one bucket: from the
+// listing of the whole bucket made up front, or by listing the AIP.
+func (s *Service) versionsOf(ctx context.Context, b placement.Bucket, aipID string, sem chan struct{}) ([]storage.VersionRef, error) {
+	if lv, ok := ctx.Value(listedKey{}).(listedVersions); ok && lv[bucketID(b)] != nil {
+		return lv[bucketID(b)][aipID], nil
+	}
+	if err := acquire(ctx, sem); err != nil {
+		return nil, err
+	}
+	defer func() { <-sem }()
+	var refs []storage.VersionRef
+	err := retry(ctx, func() error {
+		refs = refs[:0:0]
+		for v, err := range b.Store.ListVersions(ctx, b.Name, aipID+"/") {
+			if err != nil {
+				return err
+			}
+			refs = append(refs, v)
+		}
+		return nil
+	})
+	return refs, err
 }
 
 // writeTombstone stores the tombstone and its PREMIS deletion event in the
@@ -531,14 +635,27 @@ func (s *Service) bothCopies(t *tenant.Tenant, p placement.Placement, f func(pla
 // AIP: every key under it but gallring's own, the manifest first) in the
 // primary and the replica with the disposal credential, writes a partial
 // AIP's new manifest revision, and announces the records gone.
-func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item, sem chan struct{}) (*Disposed, []Skip, error) {
+func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item, sem chan struct{}, found map[string][]storage.VersionRef) (*Disposed, []Skip, error) {
 	d := &Disposed{AIP: ts.AIPID, Partial: !ts.Full, Objects: len(ts.Keys), Event: ts.Event, At: ts.Disposed, PackageID: ts.PackageID, Records: ts.Records}
 	if len(items) > 0 {
 		d.ManifestSHA256 = items[0].ManifestSHA256
 	}
 	var mu sync.Mutex
 	err := s.bothCopies(t, s.cfg.Dispose, func(b placement.Bucket) error {
-		n, bytes, err := s.deleteVersions(ctx, b, ts, sem)
+		refs, ok := found[bucketID(b)]
+		if !ok {
+			all, err := s.versionsOf(ctx, b, ts.AIPID, sem)
+			if err != nil {
+				return err
+			}
+			want := wanted(ts)
+			for _, v := range all {
+				if want(v.Key) {
+					refs = append(refs, v)
+				}
+			}
+		}
+		n, bytes, err := s.deleteVersions(ctx, b, refs, ts.AIPID, sem)
 		mu.Lock()
 		d.Versions += n
 		d.Bytes += bytes
@@ -547,6 +664,11 @@ func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombst
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	// What the tombstone found before anything went is the count: a run
+	// that finishes an interrupted one deletes only what was left.
+	if ts.Versions > 0 {
+		d.Versions, d.Bytes = ts.Versions, ts.Bytes
 	}
 	s.cfg.Hook("deleted", ts.AIPID)
 	rec := catalog.DisposedRecord{Tombstone: ts}
@@ -575,46 +697,11 @@ func (s *Service) carryOut(ctx context.Context, t *tenant.Tenant, ts *aip.Tombst
 
 // deleteVersions removes every version of the tombstone's objects from one
 // bucket and returns how many versions and bytes went.
-func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, ts *aip.Tombstone, sem chan struct{}) (int, int64, error) {
-	var refs []storage.VersionRef
-	list := func(prefix string, want func(string) bool) error {
-		if err := acquire(ctx, sem); err != nil {
-			return err
-		}
-		defer func() { <-sem }()
-		return retry(ctx, func() error {
-			refs = refs[:0:0]
-			for v, err := range b.Store.ListVersions(ctx, b.Name, prefix) {
-				if err != nil {
-					return err
-				}
-				if want(v.Key) {
-					refs = append(refs, v)
-				}
-			}
-			return nil
-		})
-	}
-	want := func(k string) bool { return !aip.IsGallringKey(ts.AIPID, k) }
-	if !ts.Full {
-		keys := map[string]bool{}
-		for _, k := range ts.Keys {
-			keys[k] = true
-		}
-		want = func(k string) bool { return keys[k] }
-	}
-	if lv, ok := ctx.Value(listedKey{}).(listedVersions); ok && lv[b.Store.Endpoint()+"/"+b.Name] != nil {
-		for _, v := range lv[b.Store.Endpoint()+"/"+b.Name][ts.AIPID] {
-			if want(v.Key) {
-				refs = append(refs, v)
-			}
-		}
-	} else if err := list(ts.AIPID+"/", want); err != nil {
-		return 0, 0, err
-	}
+func (s *Service) deleteVersions(ctx context.Context, b placement.Bucket, refs []storage.VersionRef, aipID string, sem chan struct{}) (int, int64, error) {
+	refs = slices.Clone(refs)
 	// The manifest first: the AIP is no longer complete, so no reader
 	// takes what remains for an archived package.
-	manifest := aip.ManifestKey(ts.AIPID)
+	manifest := aip.ManifestKey(aipID)
 	slices.SortStableFunc(refs, func(a, b storage.VersionRef) int {
 		switch {
 		case a.Key == manifest && b.Key != manifest:
