@@ -140,6 +140,15 @@ type Manifest struct {
 	Software  string         `json:"software"`
 }
 
+// CreatorName is the arkivbildare the AIP's records are matched by
+// (holds by query, gallring lists): the creator, else the archivist.
+func (m *Manifest) CreatorName() string {
+	if m.Creator.Name != "" {
+		return m.Creator.Name
+	}
+	return m.Archivist.Name
+}
+
 // ObjectLock is the lock o was stored with.
 func (m *Manifest) ObjectLock(o Object) earkiv.Lock {
 	if o.Lock != nil {

@@ -145,25 +145,6 @@ func (c *Catalog) ListData(ctx context.Context, tenant string) ([][]byte, error)
 	return out, rows.Err()
 }
 
-// ListCounts counts the tenant's lists by state, for the gauges.
-func (c *Catalog) ListCounts(ctx context.Context, tenant string) (map[string]int, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM lists WHERE tenant=? GROUP BY state`, tenant)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, fmt.Errorf("catalog: %w", err)
-		}
-		out[s] = n
-	}
-	return out, rows.Err()
-}
-
 // Tombstones returns the disposed records of an AIP or a case, as
 // retention shows them: outcome gallrad, the date disposed, the list.
 func (c *Catalog) Tombstones(ctx context.Context, tenant, aipOrCase string) ([]Record, error) {
@@ -185,16 +166,4 @@ func (c *Catalog) Tombstones(ctx context.Context, tenant, aipOrCase string) ([]R
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// Disposed tells whether an AIP (or one of its objects) was disposed of by
-// gallring, wholly: fixity repair never restores what was lawfully
-// destroyed.
-func (c *Catalog) Disposed(ctx context.Context, tenant, aipID string) (bool, error) {
-	var n int
-	err := c.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tombstones WHERE tenant=? AND aip_id=? AND full`, tenant, aipID).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("catalog: %w", err)
-	}
-	return n > 0, nil
 }

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -48,7 +47,7 @@ func putOutcomes(ctx context.Context, w writer, m *aip.Manifest) error {
 	for _, o := range m.Outcomes {
 		byCase[o.Case] = o
 	}
-	creator := cmp.Or(m.Creator.Name, m.Archivist.Name)
+	creator := m.CreatorName()
 	for _, cs := range m.Cases {
 		co, ok := byCase[cs.ID]
 		if !ok {
@@ -311,19 +310,10 @@ type Appraisable struct {
 // Appraisables returns every case of the tenant with its documents and
 // current outcomes, in AIP order.
 func (c *Catalog) Appraisables(ctx context.Context, tenant string) ([]Appraisable, error) {
-	return c.appraisables(ctx, tenant, "")
-}
-
-// AppraisablesOf returns the cases of one AIP as Appraisables does.
-func (c *Catalog) AppraisablesOf(ctx context.Context, tenant, aipID string) ([]Appraisable, error) {
-	return c.appraisables(ctx, tenant, aipID)
-}
-
-func (c *Catalog) appraisables(ctx context.Context, tenant, aipID string) ([]Appraisable, error) {
 	rows, err := c.db.QueryContext(ctx, `SELECT o.aip_id, o.case_id, o.doc_id, COALESCE(o.class,''), COALESCE(o.case_type,''), COALESCE(o.doc_type,''),
 		COALESCE(o.closed,''), COALESCE(o.legal_force,''), COALESCE(o.doc_date,''), o.basis, COALESCE(v.outcome,'')
 		FROM outcomes o LEFT JOIN overrides v ON v.tenant=o.tenant AND v.aip_id=o.aip_id AND v.case_id=o.case_id AND v.doc_id=o.doc_id
-		WHERE o.tenant=? AND (?='' OR o.aip_id=?) ORDER BY o.aip_id, o.case_id, o.doc_id`, tenant, aipID, aipID)
+		WHERE o.tenant=? ORDER BY o.aip_id, o.case_id, o.doc_id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}

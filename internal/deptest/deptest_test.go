@@ -18,7 +18,7 @@ var validation = []string{"ids", "fixity", "report", "pkgfs", "xmlsafe", "xsd", 
 
 // service is everything that runs the archive.
 var service = []string{"accesslog", "queue", "pkgstore", "ingest", "storage", "placement", "catalog", "api", "audit", "service", "s3gw", "authguard", "aip", "aipstore", "tenant", "people", "testenv",
-	"authn", "authz", "session", "oidclogin", "peopleadmin", "apiclient", "holds", "plans", "retention", "disposal", "protocol"}
+	"authn", "authz", "session", "oidclogin", "peopleadmin", "apiclient", "holds", "plans", "retention", "disposal", "protocol", "kvrec"}
 
 // domain is the package of the archive's own records and what it may
 // import: the checks of an identifier and the validation report a receipt
@@ -47,7 +47,8 @@ var rules = []struct {
 	{[]string{"oidclogin"}, allBut("people", "tenant", "ids"), "logging in at a provider knows tenants' settings and roles, nothing of the archive"},
 	{[]string{"peopleadmin"}, allBut("people", "accesslog", "authn", "tenant", "ids"), "changing people is the people store and the access log"},
 	{[]string{"ihp"}, allBut("records"), "the plan is data: parsing, matching and evaluating it needs no store"},
-	{[]string{"holds", "plans"}, allBut("ihp", "records", "ids"), "plans and holds are KV records and their events; they get their bucket from queue without importing it"},
+	{[]string{"kvrec"}, allBut(), "records in a KV bucket know nothing of what they hold"},
+	{[]string{"holds", "plans"}, allBut("ihp", "records", "ids", "kvrec"), "plans and holds are KV records and their events; they get their bucket from queue without importing it"},
 	{[]string{"retention"}, []string{"queue", "pkgstore", "ingest", "api", "service", "validate"}, "retention carries out the plan over the stores and the catalog; ingest and serve hand it what it needs"},
 	{[]string{"protocol"}, allBut(), "the protocol is a document of its own: it renders what it is given"},
 	{[]string{"disposal"}, []string{"queue", "pkgstore", "ingest", "api", "service", "validate", "audit"}, "gallring works on the stores, the catalog and the retention bucket it is handed"},

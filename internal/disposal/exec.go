@@ -355,7 +355,7 @@ func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aip
 		}
 		return nil, skip, nil
 	}
-	keep, skip, err := s.recheck(ctx, t, items, apps, cmpOr(m.Creator.Name, m.Archivist.Name))
+	keep, skip, err := s.recheck(ctx, t, items, apps, m.CreatorName())
 	if err != nil || len(keep) == 0 {
 		return nil, skip, err
 	}
@@ -407,25 +407,20 @@ func (s *Service) disposeAIP(ctx context.Context, t *tenant.Tenant, l *List, aip
 	} else {
 		ts.Keys = removedFiles(m, going)
 	}
-	done, err2 := s.carryOutNew(ctx, t, ts, m, final, sem)
-	return done, append(skip, err2.skips...), err2.err
+	done, err := s.carryOutNew(ctx, t, ts, m, final, sem)
+	return done, skip, err
 }
 
-type carryResult struct {
-	skips []Skip
-	err   error
-}
-
-func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item, sem chan struct{}) (*Disposed, carryResult) {
+func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tombstone, m *aip.Manifest, items []Item, sem chan struct{}) (*Disposed, error) {
 	refs, err := s.findVersions(ctx, t, ts, sem)
 	if err != nil {
-		return nil, carryResult{err: err}
+		return nil, err
 	}
 	if refs.tombstone != nil {
 		// A run before this one wrote the tombstone (and may have deleted
 		// some or all): finish what it recorded.
 		d, _, err := s.carryOut(ctx, t, refs.tombstone, m, items, sem, nil)
-		return d, carryResult{err: err}
+		return d, err
 	}
 	for _, vs := range refs.found {
 		for _, v := range vs {
@@ -441,11 +436,11 @@ func (s *Service) carryOutNew(ctx context.Context, t *tenant.Tenant, ts *aip.Tom
 	}
 	ev.Agents = []string{"earkiv"}
 	if err := s.writeTombstone(ctx, t, ts, ev, sem); err != nil {
-		return nil, carryResult{err: err}
+		return nil, err
 	}
 	s.cfg.Hook("tombstone", ts.AIPID)
 	d, _, err := s.carryOut(ctx, t, ts, m, items, sem, refs.found)
-	return d, carryResult{err: err}
+	return d, err
 }
 
 // versionsFound are the versions to delete in each copy, by bucket, and
@@ -793,11 +788,4 @@ func linkedBy(links map[string]bool, p string) bool {
 		}
 	}
 	return false
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

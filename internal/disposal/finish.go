@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/earkiv/earkiv/internal/aip"
 	"github.com/earkiv/earkiv/internal/aipstore"
@@ -111,7 +112,7 @@ func (s *Service) Protocol(ctx context.Context, t *tenant.Tenant, l *List, fr *F
 		}
 		p.Decisions = append(p.Decisions, dec)
 	}
-	slices.SortFunc(p.Decisions, func(a, b protocol.Decision) int { return cmpStrings(a.Plan+" "+a.Rule, b.Plan+" "+b.Rule) })
+	slices.SortFunc(p.Decisions, func(a, b protocol.Decision) int { return strings.Compare(a.Plan+" "+a.Rule, b.Plan+" "+b.Rule) })
 	for _, x := range l.Exclusions {
 		for _, it := range fr.Items {
 			if it.AIP == x.AIP && it.Document == "" {
@@ -220,14 +221,4 @@ func (s *Service) ProtocolFile(ctx context.Context, t *tenant.Tenant, l *List, p
 	var buf bytes.Buffer
 	_, err = buf.ReadFrom(rc)
 	return buf.Bytes(), err
-}
-
-func cmpStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/holds"
 	"github.com/earkiv/earkiv/internal/ihp"
+	"github.com/earkiv/earkiv/internal/kvrec"
 	"github.com/earkiv/earkiv/internal/placement"
 	"github.com/earkiv/earkiv/internal/plans"
 	"github.com/earkiv/earkiv/internal/retention"
@@ -138,18 +139,14 @@ func (s *Service) get(ctx context.Context, tenantID, id string) (*List, uint64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	e, err := kv.Get(ctx, listKey(id))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	l, rev, err := kvrec.Get[List](ctx, kv, listKey(id))
+	if errors.Is(err, kvrec.ErrNotFound) {
 		return nil, 0, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("list %s: %w", id, err)
 	}
-	var l List
-	if err := json.Unmarshal(e.Value(), &l); err != nil {
-		return nil, 0, fmt.Errorf("list %s: %w", id, err)
-	}
-	return &l, e.Revision(), nil
+	return l, rev, nil
 }
 
 // Lists returns the tenant's lists, newest first, as the catalog has them.
@@ -183,14 +180,11 @@ func (s *Service) update(ctx context.Context, tenantID, id, detail string, chang
 	if err := change(l); err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(l)
-	if err != nil {
-		return nil, err
+	b, err := kvrec.Update(ctx, kv, listKey(id), l, rev)
+	if errors.Is(err, kvrec.ErrChanged) {
+		return nil, ErrConflict
 	}
-	if _, err := kv.Update(ctx, listKey(id), b, rev); err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
-			return nil, ErrConflict
-		}
+	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", id, err)
 	}
 	return l, s.announce(ctx, l, b, detail)

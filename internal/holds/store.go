@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/earkiv/earkiv/internal/earkiv"
+	"github.com/earkiv/earkiv/internal/kvrec"
 )
 
 // Errors a person can act on.
@@ -70,12 +71,8 @@ func (s *Store) Lift(ctx context.Context, tenant, id, by, reason string) (*Hold,
 		return nil, ErrLifted
 	}
 	h.Lifted, h.LiftedBy, h.LiftNote = s.Now().UTC(), by, reason
-	b, err := json.Marshal(h)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := kv.Update(ctx, key(id), b, rev); err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
+	if _, err := kvrec.Update(ctx, kv, key(id), h, rev); err != nil {
+		if errors.Is(err, kvrec.ErrChanged) {
 			return nil, ErrLifted
 		}
 		return nil, fmt.Errorf("hold %s: %w", id, err)
@@ -97,18 +94,14 @@ func (s *Store) get(ctx context.Context, kv jetstream.KeyValue, id string) (*Hol
 	if uuid.Validate(id) != nil {
 		return nil, 0, fmt.Errorf("%q: %w", id, ErrNotFound)
 	}
-	e, err := kv.Get(ctx, key(id))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	h, rev, err := kvrec.Get[Hold](ctx, kv, key(id))
+	if errors.Is(err, kvrec.ErrNotFound) {
 		return nil, 0, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("hold %s: %w", id, err)
 	}
-	var h Hold
-	if err := json.Unmarshal(e.Value(), &h); err != nil {
-		return nil, 0, fmt.Errorf("hold %s: %w", id, err)
-	}
-	return &h, e.Revision(), nil
+	return h, rev, nil
 }
 
 // List returns the tenant's holds, newest first.
@@ -117,20 +110,9 @@ func (s *Store) List(ctx context.Context, tenant string) ([]*Hold, error) {
 	if err != nil {
 		return nil, err
 	}
-	lister, err := kv.ListKeysFiltered(ctx, "hold.>")
+	out, err := kvrec.List[Hold](ctx, kv, "hold.")
 	if err != nil {
 		return nil, fmt.Errorf("holds of %s: %w", tenant, err)
-	}
-	var out []*Hold
-	for k := range lister.Keys() {
-		h, _, err := s.get(ctx, kv, strings.TrimPrefix(k, "hold."))
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
 	}
 	slices.SortFunc(out, func(a, b *Hold) int { return b.Placed.Compare(a.Placed) })
 	return out, nil

@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/earkiv/earkiv/internal/earkiv"
 	"github.com/earkiv/earkiv/internal/ihp"
+	"github.com/earkiv/earkiv/internal/kvrec"
 )
 
 // MaxSource bounds an imported plan file: plans are tables of rules, and
@@ -49,20 +49,9 @@ func (s *Store) List(ctx context.Context, tenant string) ([]*Version, error) {
 	if err != nil {
 		return nil, err
 	}
-	lister, err := kv.ListKeysFiltered(ctx, "plan.>")
+	out, err := kvrec.List[Version](ctx, kv, "plan.")
 	if err != nil {
 		return nil, fmt.Errorf("plans of %s: %w", tenant, err)
-	}
-	var out []*Version
-	for k := range lister.Keys() {
-		v, _, err := s.get(ctx, kv, strings.TrimPrefix(k, "plan."))
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
 	}
 	return Sorted(out), nil
 }
@@ -81,18 +70,14 @@ func (s *Store) get(ctx context.Context, kv jetstream.KeyValue, id string) (*Ver
 	if !validID(id) {
 		return nil, 0, fmt.Errorf("%q: %w", id, ErrNotFound)
 	}
-	e, err := kv.Get(ctx, key(id))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	v, rev, err := kvrec.Get[Version](ctx, kv, key(id))
+	if errors.Is(err, kvrec.ErrNotFound) {
 		return nil, 0, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("plan %s: %w", id, err)
 	}
-	var v Version
-	if err := json.Unmarshal(e.Value(), &v); err != nil {
-		return nil, 0, fmt.Errorf("plan %s: %w", id, err)
-	}
-	return &v, e.Revision(), nil
+	return v, rev, nil
 }
 
 func validID(id string) bool {
@@ -222,12 +207,8 @@ func (s *Store) SetArchived(ctx context.Context, tenant, id, aipID string) (*Ver
 }
 
 func (s *Store) put(ctx context.Context, kv jetstream.KeyValue, v *Version, rev uint64) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if _, err := kv.Update(ctx, key(v.ID), b, rev); err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
+	if _, err := kvrec.Update(ctx, kv, key(v.ID), v, rev); err != nil {
+		if errors.Is(err, kvrec.ErrChanged) {
 			return ErrConflict
 		}
 		return fmt.Errorf("plan %s: %w", v.ID, err)

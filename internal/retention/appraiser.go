@@ -1,7 +1,6 @@
 package retention
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"strconv"
@@ -129,7 +128,7 @@ func (a *Appraiser) Appraise(ctx context.Context, t *tenant.Tenant, m *aip.Manif
 	}
 	locks := ObjectLocks(m, m.Outcomes, t.RetentionMode())
 	m.Holds = nil
-	creator := cmp.Or(m.Creator.Name, m.Archivist.Name)
+	creator := m.CreatorName()
 	for _, h := range sn.holds {
 		covers := h.Scope.AIP == m.AIPID
 		for _, c := range m.Cases {
